@@ -1,0 +1,1 @@
+"""crimepulse.sources"""

@@ -1,0 +1,115 @@
+"""What every reader shares: the file it reads, the batch it returns, the rows it rejects.
+
+A reader knows one format. It validates and normalises rows into a canonical Arrow table
+and lists the rows it refused (with line, field and reason); it never touches a database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Protocol
+
+import pyarrow as pa
+
+# Canonical datasets, each stored in one table of the warehouse (see store/schema.py).
+CRIMES = "crimes"
+OUTCOMES = "outcomes"
+STOPS = "stops"
+COUNTS = "counts"
+VICTIMS = "victims"
+ACCUSED = "accused"
+AREAS = "areas"
+POPULATION = "population"
+HARM_WEIGHTS = "harm_weights"
+
+
+class FormatError(Exception):
+    """A whole file cannot be read in the format its header claimed (or in any format)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One readable unit: a plain file, a gzip file, or a member of a zip archive.
+
+    `name` is what messages show (``archive.zip!2023-01/x.csv`` for a zip member).
+    `open` returns the decompressed bytes; `kind` says how to parse them.
+    """
+
+    name: str
+    kind: str  # "csv" | "parquet" | "json"
+    open: Callable[[], BinaryIO]
+    content_hash: str
+    size: int
+    source_hint: str | None = None  # e.g. "synthetic" when a demo marker file is present
+    force_hint: str | None = None  # e.g. "metropolitan" from a data.police.uk file name
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row that failed validation: where it is, which field, why, and the raw text."""
+
+    line: int
+    reason: str
+    field: str | None = None
+    raw: str | None = None
+
+
+@dataclass
+class Batch:
+    """What a reader returns for one file.
+
+    `table` holds canonical columns (see store/schema.py for the dataset) plus `line`
+    (1-based line in the file, header = line 1; for Parquet the 1-based row number + 1)
+    and `month` (first day of the month the row belongs to; null for undated data such as
+    boundaries). `rows_read` counts data rows in the file, so rows_read ==
+    table.num_rows + len(rejects) for row-per-line formats.
+    """
+
+    format: str
+    dataset: str
+    source: str
+    table: pa.Table
+    rows_read: int
+    rejects: list[Rejection] = field(default_factory=list)
+    force: str | None = None
+    area_type: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Reader(Protocol):
+    """A format: recognises a header and reads a file of that format."""
+
+    name: str
+    description: str
+
+    def matches(self, columns: list[str]) -> bool:
+        """True when these normalised column names are this format's header."""
+        ...
+
+    def read(self, f: SourceFile, columns: list[str]) -> Batch:
+        """Read the whole file (columns = its normalised header)."""
+        ...
+
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalise(column: str) -> str:
+    """Header comparison key: case, BOM, spaces, punctuation and underscores ignored.
+
+    ``"Crime ID"``, ``"crime_id"`` and ``"\\ufeffCRIME-ID"`` all become ``"crimeid"``.
+    """
+    return _NON_ALNUM.sub("", column.replace("\ufeff", "").strip().lower())
+
+
+def has_columns(columns: list[str], required: list[str]) -> bool:
+    """All `required` (already normalised) are present in `columns`."""
+    present = set(columns)
+    return all(c in present for c in required)
+
+
+def arrow_strings(columns: dict[str, list[Any]]) -> pa.Table:
+    """A small helper for readers that build tables from Python lists."""
+    return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
