@@ -44,6 +44,10 @@ class SourceFile:
     size: int
     source_hint: str | None = None  # e.g. "synthetic" when a demo marker file is present
     force_hint: str | None = None  # e.g. "metropolitan" from a data.police.uk file name
+    # A plain file on disk (not a zip member): lets Arrow decompress natively, which is
+    # twice as fast as reading through Python's gzip module.
+    path: str | None = None
+    compression: str | None = None  # "gzip" or None
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,12 @@ def _fast(f: SourceFile, names: list[str]) -> CsvTable:
     def on_invalid(row: object) -> str:
         raise _Irregular()
 
-    with f.open() as fh:
+    stream = pa.input_stream(f.path, compression=f.compression) if f.path else f.open()
+    with stream as fh:
         try:
             table = pacsv.read_csv(
                 fh,
-                read_options=pacsv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=1 << 24
-                ),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(
                     newlines_in_values=False, invalid_row_handler=on_invalid
                 ),

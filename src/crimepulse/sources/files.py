@@ -81,6 +81,8 @@ def _from_plain(path: Path, roots: list[Path]) -> Iterator[SourceFile]:
         size=path.stat().st_size,
         source_hint=source_hint,
         force_hint=_force_hint(path.name),
+        path=str(path),
+        compression="gzip" if gz else None,
     )
 
 

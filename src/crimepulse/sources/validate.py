@@ -74,6 +74,18 @@ def month_check(column: str) -> Check:
     )
 
 
+_ENGINE: duckdb.DuckDBPyConnection | None = None
+
+
+def _engine() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per process (connecting costs more than validating a file)."""
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = duckdb.connect()
+        _ENGINE.execute("CREATE MACRO quote(x) AS '\"' || x || '\"'")  # reasons name values
+    return _ENGINE
+
+
 def split_valid(
     f: SourceFile,
     table: pa.Table,
@@ -86,7 +98,7 @@ def split_valid(
     `table` must have a `line` column. `select` is the column list of a SELECT (it may
     use any raw column). The raw text of rejected lines is read back from the file.
     """
-    con = duckdb.connect()
+    con = _engine().cursor()
     con.register("raw", table)
     if checks:
         field_case = " ".join(f"WHEN {c.invalid} THEN {sql_literal(c.field)}" for c in checks)
@@ -96,21 +108,18 @@ def split_valid(
             f"CASE {field_case} END AS _field, CASE {reason_case} END AS _reason FROM raw"
         )
     else:
-        con.execute("CREATE TEMP VIEW checked AS SELECT *, NULL AS _field, NULL AS _reason FROM raw")
-    good = con.execute(f"SELECT {select} FROM checked WHERE _reason IS NULL ORDER BY line").arrow()
+        con.execute(
+            "CREATE TEMP VIEW checked AS SELECT *, NULL AS _field, NULL AS _reason FROM raw"
+        )
+    good = con.sql(f"SELECT {select} FROM checked WHERE _reason IS NULL").to_arrow_table()
     bad = con.execute(
         "SELECT line, _field, _reason FROM checked WHERE _reason IS NOT NULL ORDER BY line"
     ).fetchall()
+    con.execute("DROP VIEW checked")
+    con.unregister("raw")
     con.close()
     raws = raw_lines(f, {int(line) for line, _, _ in bad}) if raw_from_file and bad else {}
     rejects = [
         Rejection(int(line), str(reason), field, raws.get(int(line))) for line, field, reason in bad
     ]
-    return _as_table(good), rejects
-
-
-def _as_table(result: object) -> pa.Table:
-    # DuckDB may return a RecordBatchReader or a Table depending on version.
-    if isinstance(result, pa.Table):
-        return result
-    return result.read_all()  # type: ignore[attr-defined]
+    return good, rejects

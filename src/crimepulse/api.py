@@ -1,0 +1,98 @@
+"""The Python face of crimepulse: what the CLI does, callable from a notebook.
+
+import crimepulse
+cp = crimepulse.open("london.duckdb")
+report = cp.ingest("../shared/data/police-uk-met-burglary-street")
+cp.sources()                      # coverage per series
+cp.table("crimes").to_pandas()    # the current edition of every month
+cp.table("crimes", as_of="2024-01-01")  # what was published then
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import pyarrow as pa
+
+from crimepulse.store import coverage as _coverage
+from crimepulse.store.ingest import IngestReport, Progress, ingest
+from crimepulse.store.schema import DATASETS
+from crimepulse.store.warehouse import Warehouse
+
+DEFAULT_DB = "crimepulse.duckdb"
+
+
+def default_db() -> Path:
+    """The warehouse named by CRIMEPULSE_DB, else ./crimepulse.duckdb."""
+    return Path(os.environ.get("CRIMEPULSE_DB") or DEFAULT_DB)
+
+
+class Crimepulse:
+    """An open warehouse. Close it (or use `with`) to release the file for other processes."""
+
+    def __init__(self, db: str | Path | None = None, read_only: bool = False) -> None:
+        self.db = Path(db) if db else default_db()
+        self.warehouse = Warehouse(self.db, read_only=read_only)
+
+    def ingest(
+        self,
+        *paths: str | Path,
+        vintage: datetime | None = None,
+        force: str | None = None,
+        source: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Load files or folders (see `crimepulse ingest --help` for formats and statuses)."""
+        return ingest(
+            self.warehouse,
+            [Path(p) for p in paths],
+            vintage=vintage,
+            force=force,
+            source=source,
+            progress=progress,
+        )
+
+    def sources(self) -> list[_coverage.Series]:
+        """Coverage per dataset × source × force: months, rows, gaps, suspect months."""
+        return _coverage.coverage(self.warehouse)
+
+    def quarantine(self, limit: int = 20) -> list[dict[str, object]]:
+        """The first quarantined rows: file, line, field, reason and raw text."""
+        return _coverage.quarantine_sample(self.warehouse, limit)
+
+    def table(self, dataset: str, as_of: str | datetime | None = None) -> pa.Table:
+        """A canonical dataset (crimes, outcomes, stops, counts, ...) as Arrow.
+
+        With `as_of`, the editions that had been ingested with a vintage at or before it.
+        """
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+        if as_of is None:
+            return self.warehouse.query(f"SELECT * FROM {dataset}")
+        return self.warehouse.query(f"SELECT * FROM {dataset}_as_of(?)", [str(as_of)])
+
+    def sql(self, query: str, params: list[object] | None = None) -> pa.Table:
+        """Any SQL over the warehouse's tables and views, as Arrow."""
+        return self.warehouse.query(query, params)
+
+    def close(self) -> None:
+        self.warehouse.close()
+
+    def __enter__(self) -> Crimepulse:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open(db: str | Path | None = None, read_only: bool = False) -> Crimepulse:  # noqa: A001
+    """Open (creating if needed) the warehouse `db`, default $CRIMEPULSE_DB or ./crimepulse.duckdb."""
+    return Crimepulse(db, read_only=read_only)

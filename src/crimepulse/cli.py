@@ -1,0 +1,205 @@
+"""`crimepulse`: a thin command-line face over the Python API (crimepulse.api)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+import crimepulse
+from crimepulse.store.ingest import LOADED, REJECTED, SKIPPED, UNCHANGED, IngestReport
+
+app = typer.Typer(
+    help="Track crime in a city and publish an honest public snapshot of it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Warehouse file (default: $CRIMEPULSE_DB or ./crimepulse.duckdb).",
+        envvar="CRIMEPULSE_DB",
+    ),
+]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[name]}", style="dim"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Files (.csv, .csv.gz, .parquet, .geojson, .zip) or folders."),
+    ],
+    db: DbOption = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any row was quarantined.")] = False,
+    vintage: Annotated[
+        datetime | None,
+        typer.Option(help="When this edition was published (default: now)."),
+    ] = None,
+    force: Annotated[
+        str | None, typer.Option(help="Force id for files that carry none (e.g. metropolitan).")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Override the source name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
+) -> None:
+    """Load crime data into the warehouse; the format is detected from each file's header.
+
+    Exit status: 0 every file loaded (quarantined rows are counted in the summary), 1 with
+    --strict when any row was quarantined, 2 when a file was rejected whole.
+    """
+    with crimepulse.open(db) as cp, _progress() as bar:
+        task = bar.add_task("ingest", total=None, name="")
+
+        def on_progress(event: str, done: int, total: int, name: str) -> None:
+            bar.update(task, total=total, completed=done, name=Path(name).name[-48:])
+
+        try:
+            report = cp.ingest(
+                *paths, vintage=vintage, force=force, source=source, progress=on_progress
+            )
+        except FileNotFoundError as exc:
+            errors.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
+        bar.stop()
+        _print_report(report, cp.quarantine(limit=10), quiet)
+    raise typer.Exit(report.exit_code(strict))
+
+
+def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: bool) -> None:
+    if not quiet:
+        for result in report.files:
+            if result.status == REJECTED:
+                errors.print(f"[red]rejected[/] {result.message}")
+        if report.rows_quarantined:
+            errors.print(f"[yellow]quarantined rows (first {len(sample)}):[/]")
+            for row in sample:
+                field = f" field {row['field']}" if row["field"] else ""
+                errors.print(f"  {row['path']}:{row['line']}{field}: {row['reason']}")
+    parts = [
+        f"{report.count(LOADED)} loaded",
+        f"{report.count(UNCHANGED)} unchanged",
+        f"{report.count(SKIPPED)} skipped",
+        f"{report.count(REJECTED)} rejected",
+    ]
+    console.print(
+        f"files: {', '.join(parts)}; rows: {report.rows_loaded:,} loaded, "
+        f"{report.rows_quarantined:,} quarantined; "
+        f"{report.seconds:.1f} s, {report.rows_per_second:,.0f} rows/s"
+    )
+    for result in report.files:
+        if result.status == SKIPPED and not quiet:
+            console.print(f"[dim]skipped {result.name}: {result.message}[/]")
+
+
+@app.command("sources")
+def sources_command(
+    db: DbOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    detail: Annotated[bool, typer.Option(help="Per-month rows in JSON output.")] = False,
+) -> None:
+    """Coverage per source × dataset × force: months, rows, quarantined, editions, gaps."""
+    with crimepulse.open(db, read_only=True) as cp:
+        series = cp.sources()
+    if format is OutputFormat.json:
+        print(json.dumps([s.as_dict(detail) for s in series], indent=2, default=str))
+        return
+    table = Table(title="Sources in the warehouse")
+    table.add_column("series (dataset / source / force)", no_wrap=True)
+    table.add_column("months", no_wrap=True)
+    table.add_column("rows", justify="right")
+    table.add_column("quarantined", justify="right")
+    table.add_column("editions", justify="right")
+    table.add_column("gaps, suspect months", overflow="fold")
+    for s in series:
+        name = " / ".join(p for p in (s.dataset, s.source, s.force, s.area_type) if p)
+        span = f"{s.first_month}..{s.last_month} ({s.months})" if s.months else "undated"
+        flags = []
+        if s.gaps:
+            flags.append("[red]gaps:[/] " + ", ".join(s.gaps))
+        if s.suspect_months:
+            flags.append("[yellow]suspect:[/] " + ", ".join(s.suspect_months))
+        if s.replaced_suspect_months:
+            flags.append(
+                "[dim]suspect edition not used: " + ", ".join(s.replaced_suspect_months) + "[/]"
+            )
+        if s.source == "synthetic":
+            flags.append("[magenta]synthetic data[/]")
+        table.add_row(
+            name, span, f"{s.rows:,}", f"{s.quarantined:,}", str(s.editions), "; ".join(flags)
+        )
+    console.print(table)
+
+
+@app.command("demo-data")
+def demo_data_command(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the synthetic files into.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+    start: Annotated[str, typer.Option(help="First month, YYYY-MM.")] = "2018-01",
+    end: Annotated[str | None, typer.Option(help="Last month (default: last full month).")] = None,
+    detail_months: Annotated[
+        int, typer.Option(help="Final months that get record-level files.")
+    ] = 12,
+) -> None:
+    """Write a synthetic London in the real open formats (every record says `synthetic`)."""
+    from crimepulse.sources import synthetic
+
+    with _progress() as bar:
+        tasks: dict[str, object] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total, name="")
+            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+        summary = synthetic.generate(
+            out_dir,
+            seed=seed,
+            start=start,
+            end=end,
+            detail_months=detail_months,
+            progress=on_progress,
+        )
+    console.print(f"synthetic London written to {out_dir}: {summary}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The daily incident feed: the format a force's own crime system exports, at day level.
+
+Documented in docs/formats.md. Columns (any order, case-insensitive):
+``crime_id, occurred_at, category, subcategory, borough, lsoa_code, latitude, longitude,
+outcome`` and optionally ``force``. ``occurred_at`` is an ISO date or datetime;
+``category`` is a data.police.uk crime type, so day-level and monthly sources line up.
+Without a ``force`` column the force is the one given with ``--force``.
+"""
+
+from __future__ import annotations
+
+from crimepulse.sources.base import CRIMES, Batch, FormatError, SourceFile, has_columns
+from crimepulse.sources.csvtable import read_strings
+from crimepulse.sources.policeuk import CRIME_TYPES, _in_list
+from crimepulse.sources.validate import Check, coordinate_checks, split_valid, sql_literal
+
+FEED_COLUMNS = [
+    "crimeid",
+    "occurredat",
+    "category",
+    "subcategory",
+    "borough",
+    "lsoacode",
+    "latitude",
+    "longitude",
+    "outcome",
+]
+
+
+class IncidentFeedReader:
+    name = "daily incident feed"
+    description = (
+        "a force's daily export: crime_id, occurred_at, category, subcategory, borough, "
+        "lsoa_code, latitude, longitude, outcome [, force]"
+    )
+
+    def matches(self, columns: list[str]) -> bool:
+        return has_columns(columns, FEED_COLUMNS)
+
+    def read(self, f: SourceFile, columns: list[str]) -> Batch:
+        raw = read_strings(f, columns)
+        when = "TRY_CAST(occurredat AS TIMESTAMP)"
+        has_force = "force" in columns
+        checks = [
+            Check("crime_id", "trim(crimeid) = ''", "'missing crime_id'"),
+            Check(
+                "occurred_at",
+                f"{when} IS NULL",
+                "'bad occurred_at ' || quote(occurredat) || ' (expected ISO date or datetime)'",
+            ),
+            Check(
+                "occurred_at",
+                f"{when} > now()::TIMESTAMP + INTERVAL 1 DAY",
+                "'occurred_at in the future: ' || occurredat",
+            ),
+            Check(
+                "category",
+                f"trim(category) NOT IN {_in_list(CRIME_TYPES)}",
+                "'unknown crime type ' || quote(category)",
+            ),
+            *coordinate_checks("longitude", "latitude"),
+        ]
+        if not has_force and not f.force_hint and raw.table.num_rows:
+            raise FormatError(
+                f"{f.name}: the incident feed has no force column; give the force with --force"
+            )
+        force_sql = "NULLIF(trim(force), '')" if has_force else sql_literal(f.force_hint or "")
+        select = f"""
+            line,
+            trim(crimeid) AS crime_id,
+            TRUE AS has_source_id,
+            {force_sql} AS force,
+            date_trunc('month', {when})::DATE AS month,
+            {when}::DATE AS occurred_on,
+            trim(category) AS category,
+            NULLIF(trim(subcategory), '') AS subcategory,
+            NULLIF(lsoacode, '') AS lsoa_code,
+            CAST(NULL AS VARCHAR) AS lsoa_name,
+            NULLIF(trim(borough), '') AS borough,
+            CAST(NULL AS VARCHAR) AS ward,
+            TRY_CAST(NULLIF(longitude, '') AS DOUBLE) AS longitude,
+            TRY_CAST(NULLIF(latitude, '') AS DOUBLE) AS latitude,
+            CAST(NULL AS VARCHAR) AS location_text,
+            longitude = '' AS no_location,
+            NULLIF(trim(outcome), '') AS last_outcome
+        """
+        table, rejects = split_valid(f, raw.table, checks, select)
+        forces = set(table.column("force").to_pylist()) if table.num_rows else set()
+        if len(forces) > 1:
+            raise FormatError(
+                f"{f.name}: the incident feed mixes forces ({', '.join(sorted(map(str, forces)))}); "
+                "export one file per force"
+            )
+        return Batch(
+            format=self.name,
+            dataset=CRIMES,
+            source=f.source_hint or "force-feed",
+            table=table,
+            rows_read=raw.rows_read,
+            rejects=raw.rejects + rejects,
+            force=forces.pop() if len(forces) == 1 else f.force_hint,
+        )
+
+
+READERS = [IncidentFeedReader()]

@@ -1,0 +1,317 @@
+"""The warehouse: a DuckDB file holding every vintage of every file, and views of the current one.
+
+Each loaded file is a batch. A batch covers one or more months of one series (dataset ×
+source × force × area type); those are its slices. The current view of a month is the
+slice from the newest batch, unless that slice is suspect (far below the series' usual
+level, like the near-empty first month of a rolling MPS table) and a sound one exists.
+A file loads in one transaction: rows, slices, quarantine and log commit together or not
+at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crimepulse.sources.base import Batch, Rejection, SourceFile
+from crimepulse.store.schema import DATASETS, arrow_schema, columns
+
+SCHEMA_VERSION = 1
+# A slice whose total is below this share of its series' median is suspect.
+SUSPECT_SHARE = 0.1
+# Datasets whose monthly totals are steady enough for that test (outcome files are not:
+# a month's outcomes depend on how many crimes of earlier months were being resolved).
+SUSPECT_DATASETS = ("crimes", "counts", "stops")
+
+_BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS batch_ids START 1;
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id INTEGER PRIMARY KEY,
+    path VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    format VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    force VARCHAR,
+    area_type VARCHAR,
+    vintage TIMESTAMP NOT NULL,
+    ingested_at TIMESTAMP NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    notes VARCHAR
+);
+CREATE TABLE IF NOT EXISTS batch_slices (
+    batch_id INTEGER NOT NULL,
+    dataset VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    force VARCHAR,
+    area_type VARCHAR,
+    month DATE,
+    rows BIGINT NOT NULL,
+    total BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    batch_id INTEGER NOT NULL,
+    path VARCHAR NOT NULL,
+    line INTEGER NOT NULL,
+    field VARCHAR,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ingest_log (
+    logged_at TIMESTAMP NOT NULL,
+    path VARCHAR NOT NULL,
+    content_hash VARCHAR,
+    status VARCHAR NOT NULL,
+    batch_id INTEGER,
+    message VARCHAR
+);
+"""
+
+_SLICE_KEY = "dataset, source, force, area_type, month"
+
+_VIEWS = f"""
+CREATE OR REPLACE VIEW slice_status AS
+SELECT s.*, b.vintage, b.path,
+       s.month IS NOT NULL AND s.dataset IN {SUSPECT_DATASETS}
+       AND s.total < {SUSPECT_SHARE} * median(s.total) OVER (
+           PARTITION BY s.dataset, s.source, s.force, s.area_type) AS suspect
+FROM batch_slices s JOIN batches b USING (batch_id);
+
+CREATE OR REPLACE VIEW current_slices AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY {_SLICE_KEY} ORDER BY suspect, vintage DESC, batch_id DESC) AS rn
+    FROM slice_status)
+WHERE rn = 1;
+
+CREATE OR REPLACE MACRO slices_as_of(ts) AS TABLE
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY {_SLICE_KEY} ORDER BY suspect, vintage DESC, batch_id DESC) AS rn
+    FROM slice_status WHERE vintage <= CAST(ts AS TIMESTAMP))
+WHERE rn = 1;
+
+CREATE OR REPLACE VIEW outcome_history AS
+SELECT r.crime_id, r.month AS crime_month, 'street' AS via, r.last_outcome AS outcome,
+       b.vintage, r.batch_id
+FROM crime_rows r JOIN batches b USING (batch_id)
+WHERE r.has_source_id AND r.last_outcome IS NOT NULL
+UNION ALL
+SELECT o.crime_id, NULL AS crime_month, 'outcomes' AS via, o.outcome, b.vintage, o.batch_id
+FROM outcome_rows o JOIN batches b USING (batch_id);
+"""
+
+
+def _dataset_views() -> str:
+    statements = []
+    for dataset, (table, _) in DATASETS.items():
+        join = (
+            "r.batch_id = s.batch_id AND r.month IS NOT DISTINCT FROM s.month "
+            f"AND s.dataset = '{dataset}'"
+        )
+        statements.append(
+            f"CREATE OR REPLACE VIEW {dataset} AS SELECT r.* FROM {table} r "
+            f"SEMI JOIN current_slices s ON {join};"
+        )
+        statements.append(
+            f"CREATE OR REPLACE MACRO {dataset}_as_of(ts) AS TABLE SELECT r.* FROM {table} r "
+            f"SEMI JOIN slices_as_of(ts) s ON {join};"
+        )
+    return "\n".join(statements)
+
+
+def _row_tables() -> str:
+    statements = []
+    for table, cols in DATASETS.values():
+        body = ", ".join(f"{name} {kind}" for name, kind in cols)
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {table} "
+            f"(batch_id INTEGER NOT NULL, source VARCHAR NOT NULL, {body});"
+        )
+    return "\n".join(statements)
+
+
+@dataclass(frozen=True)
+class PriorLoad:
+    batch_id: int
+    path: str
+
+
+class Warehouse:
+    """A crimepulse warehouse file. Use as a context manager, or call close()."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise FileNotFoundError(
+                f"{self.path}: no warehouse here (build one with `crimepulse ingest`)"
+            )
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            self._create()
+
+    def _create(self) -> None:
+        self.con.execute("BEGIN")
+        self.con.execute(_BOOKKEEPING)
+        self.con.execute(_row_tables())
+        self.con.execute(_VIEWS)
+        self.con.execute(_dataset_views())
+        self.con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+        self.con.execute("COMMIT")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- loading ---------------------------------------------------------------------
+
+    def prior_load(self, content_hash: str) -> PriorLoad | None:
+        """The batch that already holds a file with these exact bytes, if any."""
+        row = self.con.execute(
+            "SELECT batch_id, path FROM batches WHERE content_hash = ? ORDER BY batch_id LIMIT 1",
+            [content_hash],
+        ).fetchone()
+        return PriorLoad(int(row[0]), str(row[1])) if row else None
+
+    def begin(self) -> None:
+        self.con.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.con.execute("ROLLBACK")
+
+    def load(self, f: SourceFile, batch: Batch, vintage: datetime) -> int:
+        """Store one file's batch inside the caller's open transaction; returns its batch id.
+
+        The caller commits (several files may share a commit: a commit costs an fsync) or
+        rolls back; either way no file is ever stored in part.
+        """
+        table = batch.table.select(columns(batch.dataset)).cast(arrow_schema(batch.dataset))
+        physical = DATASETS[batch.dataset][0]
+        slices = self._slices(batch, table)
+        quarantine = _quarantine_table(f.name, batch.rejects)
+        con = self.con
+        (batch_id,) = con.execute("SELECT nextval('batch_ids')").fetchone()  # type: ignore[misc]
+        con.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)",
+            [
+                batch_id,
+                f.name,
+                f.content_hash,
+                batch.format,
+                batch.dataset,
+                batch.source,
+                batch.force,
+                batch.area_type,
+                vintage,
+                batch.rows_read,
+                table.num_rows,
+                len(batch.rejects),
+                "; ".join(batch.notes) or None,
+            ],
+        )
+        try:
+            con.register("_new_rows", table)
+            con.execute(
+                f"INSERT INTO {physical} SELECT ?, ?, * FROM _new_rows", [batch_id, batch.source]
+            )
+            con.register("_new_slices", slices)
+            con.execute(
+                "INSERT INTO batch_slices SELECT ?, ?, ?, ?, ?, month, rows, total "
+                "FROM _new_slices",
+                [batch_id, batch.dataset, batch.source, batch.force, batch.area_type],
+            )
+            if quarantine.num_rows:
+                con.register("_new_quarantine", quarantine)
+                con.execute("INSERT INTO quarantine SELECT ?, * FROM _new_quarantine", [batch_id])
+            self._log(f, "loaded", batch_id, _summary(batch, table.num_rows))
+        finally:
+            for name in ("_new_rows", "_new_slices", "_new_quarantine"):
+                con.unregister(name)
+        return int(batch_id)
+
+    def log_event(self, f: SourceFile, status: str, message: str) -> None:
+        """Record a file that was not loaded (rejected, skipped) in the ingest log."""
+        self._log(f, status, None, message)
+
+    def _log(self, f: SourceFile, status: str, batch_id: int | None, message: str) -> None:
+        self.con.execute(
+            "INSERT INTO ingest_log VALUES (now(), ?, ?, ?, ?, ?)",
+            [f.name, f.content_hash, status, batch_id, message],
+        )
+
+    @staticmethod
+    def _slices(batch: Batch, table: pa.Table) -> pa.Table:
+        months = table.column("month")
+        if batch.dataset in ("counts", "victims", "accused"):
+            weights = table.column("count")
+        else:
+            weights = pa.array([1] * table.num_rows, type=pa.int64())
+        grouped = (
+            pa.table({"month": months, "w": weights})
+            .group_by("month", use_threads=False)
+            .aggregate([("w", "count"), ("w", "sum")])
+        )
+        if grouped.num_rows == 0:
+            # An empty but valid file still says "this was published": one empty slice.
+            return pa.table(
+                {
+                    "month": pa.array([None], type=pa.date32()),
+                    "rows": pa.array([0], type=pa.int64()),
+                    "total": pa.array([0], type=pa.int64()),
+                }
+            )
+        return pa.table(
+            {
+                "month": grouped.column("month"),
+                "rows": grouped.column("w_count"),
+                "total": pc.cast(grouped.column("w_sum"), pa.int64()),
+            }
+        )
+
+    # -- reading ---------------------------------------------------------------------
+
+    def query(self, sql: str, params: list[object] | None = None) -> pa.Table:
+        """Run SQL against the warehouse and return an Arrow table."""
+        return self.con.sql(sql, params=params or None).to_arrow_table()
+
+
+def _summary(batch: Batch, loaded: int) -> str:
+    return f"{batch.format}: {loaded:,} rows loaded, {len(batch.rejects):,} quarantined"
+
+
+def _quarantine_table(path: str, rejects: list[Rejection]) -> pa.Table:
+    return pa.table(
+        {
+            "path": pa.array([path] * len(rejects), type=pa.string()),
+            "line": pa.array([r.line for r in rejects], type=pa.int32()),
+            "field": pa.array([r.field for r in rejects], type=pa.string()),
+            "reason": pa.array([r.reason for r in rejects], type=pa.string()),
+            "raw": pa.array([r.raw for r in rejects], type=pa.string()),
+        }
+    )
