@@ -93,6 +93,6 @@ class Crimepulse:
         self.close()
 
 
-def open(db: str | Path | None = None, read_only: bool = False) -> Crimepulse:  # noqa: A001
-    """Open (creating if needed) the warehouse `db`, default $CRIMEPULSE_DB or ./crimepulse.duckdb."""
+def open(db: str | Path | None = None, read_only: bool = False) -> Crimepulse:
+    """Open (creating if needed) a warehouse; default $CRIMEPULSE_DB or ./crimepulse.duckdb."""
     return Crimepulse(db, read_only=read_only)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -41,7 +41,7 @@ DbOption = Annotated[
 ]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 
@@ -104,12 +104,14 @@ def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: 
     if not quiet:
         for result in report.files:
             if result.status == REJECTED:
-                errors.print(f"[red]rejected[/] {result.message}")
+                errors.print(f"[red]rejected[/] {result.message}", soft_wrap=True)
         if report.rows_quarantined:
             errors.print(f"[yellow]quarantined rows (first {len(sample)}):[/]")
             for row in sample:
                 field = f" field {row['field']}" if row["field"] else ""
-                errors.print(f"  {row['path']}:{row['line']}{field}: {row['reason']}")
+                errors.print(
+                    f"  {row['path']}:{row['line']}{field}: {row['reason']}", soft_wrap=True
+                )
     parts = [
         f"{report.count(LOADED)} loaded",
         f"{report.count(UNCHANGED)} unchanged",
@@ -119,7 +121,8 @@ def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: 
     console.print(
         f"files: {', '.join(parts)}; rows: {report.rows_loaded:,} loaded, "
         f"{report.rows_quarantined:,} quarantined; "
-        f"{report.seconds:.1f} s, {report.rows_per_second:,.0f} rows/s"
+        f"{report.seconds:.1f} s, {report.rows_per_second:,.0f} rows/s",
+        soft_wrap=True,
     )
     for result in report.files:
         if result.status == SKIPPED and not quiet:

@@ -36,8 +36,11 @@ class _Irregular(Exception):
 
 
 def _fast(f: SourceFile, names: list[str]) -> CsvTable:
+    irregular: list[object] = []
+
     def on_invalid(row: object) -> str:
-        raise _Irregular()
+        irregular.append(row)  # noted, then the whole file goes to the exact path
+        return "skip"
 
     stream = pa.input_stream(f.path, compression=f.compression) if f.path else f.open()
     with stream as fh:
@@ -54,15 +57,16 @@ def _fast(f: SourceFile, names: list[str]) -> CsvTable:
                     quoted_strings_can_be_null=False,
                 ),
             )
-        except (pa.ArrowInvalid, _Irregular, UnicodeDecodeError) as exc:
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise _Irregular() from exc
+    if irregular:
+        raise _Irregular()
     lines = pa.array(range(2, table.num_rows + 2), type=pa.int32())
     return CsvTable(table.append_column(LINE, lines), [], table.num_rows)
 
 
 def _physical_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
-        yield number, raw
+    yield from enumerate(data.splitlines(keepends=True), start=1)
 
 
 def _exact(f: SourceFile, names: list[str]) -> CsvTable:

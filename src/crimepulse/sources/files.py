@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from crimepulse.sources.base import FormatError, SourceFile, normalise
 
@@ -68,8 +68,8 @@ def _from_plain(path: Path, roots: list[Path]) -> Iterator[SourceFile]:
     gz = head.startswith(_GZIP_MAGIC)
 
     def opener() -> BinaryIO:
-        raw: BinaryIO = path.open("rb")
-        return gzip.GzipFile(fileobj=raw) if gz else raw  # type: ignore[return-value]
+        raw = path.open("rb")
+        return cast(BinaryIO, gzip.GzipFile(fileobj=raw) if gz else raw)
 
     with opener() as fh:
         inner_head = fh.read(64)

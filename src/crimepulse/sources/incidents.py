@@ -9,7 +9,7 @@ Without a ``force`` column the force is the one given with ``--force``.
 
 from __future__ import annotations
 
-from crimepulse.sources.base import CRIMES, Batch, FormatError, SourceFile, has_columns
+from crimepulse.sources.base import CRIMES, Batch, FormatError, Reader, SourceFile, has_columns
 from crimepulse.sources.csvtable import read_strings
 from crimepulse.sources.policeuk import CRIME_TYPES, _in_list
 from crimepulse.sources.validate import Check, coordinate_checks, split_valid, sql_literal
@@ -87,9 +87,9 @@ class IncidentFeedReader:
         table, rejects = split_valid(f, raw.table, checks, select)
         forces = set(table.column("force").to_pylist()) if table.num_rows else set()
         if len(forces) > 1:
+            listed = ", ".join(sorted(map(str, forces)))
             raise FormatError(
-                f"{f.name}: the incident feed mixes forces ({', '.join(sorted(map(str, forces)))}); "
-                "export one file per force"
+                f"{f.name}: the incident feed mixes forces ({listed}); export one file per force"
             )
         return Batch(
             format=self.name,
@@ -102,4 +102,4 @@ class IncidentFeedReader:
         )
 
 
-READERS = [IncidentFeedReader()]
+READERS: list[Reader] = [IncidentFeedReader()]

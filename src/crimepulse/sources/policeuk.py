@@ -19,6 +19,7 @@ from crimepulse.sources.base import (
     STOPS,
     Batch,
     FormatError,
+    Reader,
     SourceFile,
     has_columns,
 )
@@ -295,4 +296,4 @@ class StopSearchReader:
         )
 
 
-READERS = [StreetReader(), OutcomesReader(), StopSearchReader()]
+READERS: list[Reader] = [StreetReader(), OutcomesReader(), StopSearchReader()]

@@ -13,7 +13,6 @@ from datetime import date
 
 from crimepulse.store.warehouse import Warehouse
 
-
 YEARLY = {"population"}  # datasets published per year, not per month
 
 

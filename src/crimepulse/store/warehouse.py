@@ -190,11 +190,11 @@ class Warehouse:
 
     def prior_load(self, content_hash: str) -> PriorLoad | None:
         """The batch that already holds a file with these exact bytes, if any."""
-        row = self.con.execute(
+        rows = self.con.execute(
             "SELECT batch_id, path FROM batches WHERE content_hash = ? ORDER BY batch_id LIMIT 1",
             [content_hash],
-        ).fetchone()
-        return PriorLoad(int(row[0]), str(row[1])) if row else None
+        ).fetchall()
+        return PriorLoad(int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def begin(self) -> None:
         self.con.execute("BEGIN")
@@ -216,7 +216,7 @@ class Warehouse:
         slices = self._slices(batch, table)
         quarantine = _quarantine_table(f.name, batch.rejects)
         con = self.con
-        (batch_id,) = con.execute("SELECT nextval('batch_ids')").fetchone()  # type: ignore[misc]
+        batch_id = int(con.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
         con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)",
             [

@@ -1,0 +1,81 @@
+"""Kill the ingest process mid-run: every file is stored whole or not at all, and a re-run
+completes the job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import crimepulse
+from tests.factories import MET, STREET_HEADER, write
+
+FILES = 24
+ROWS = 20_000
+
+
+def _big_month(folder: Path, month: str) -> None:
+    rows = [
+        f"{month}-{i:07d},{month},{MET},{MET},{-0.3 + (i % 5000) * 1e-4:.6f},51.5,"
+        f"On or near Street {i % 97},E01000001,Camden 001A,Burglary,Under investigation,"
+        for i in range(ROWS)
+    ]
+    write(folder / f"{month}-metropolitan-street.csv", STREET_HEADER, rows)
+
+
+def _consistent(db: Path) -> tuple[int, int]:
+    """Assert no partial file is stored; return (files stored, rows stored)."""
+    with crimepulse.open(db) as cp:
+        per_batch = cp.sql(
+            "SELECT b.batch_id, b.rows_loaded, count(r.batch_id) AS stored "
+            "FROM batches b LEFT JOIN crime_rows r USING (batch_id) GROUP BY ALL"
+        ).to_pylist()
+        orphans = (
+            cp.sql(
+                "SELECT count(*) AS n FROM crime_rows WHERE batch_id NOT IN "
+                "(SELECT batch_id FROM batches)"
+            )
+            .column("n")[0]
+            .as_py()
+        )
+        slices = cp.sql("SELECT count(*) AS n FROM batch_slices").column("n")[0].as_py()
+    assert orphans == 0
+    assert all(b["rows_loaded"] == b["stored"] == ROWS for b in per_batch), per_batch
+    assert slices == len(per_batch)
+    return len(per_batch), sum(b["stored"] for b in per_batch)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_ingest_leaves_whole_files_and_rerun_completes(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for m in range(FILES):
+        _big_month(data, f"2020-{m % 12 + 1:02d}" if m < 12 else f"2021-{m % 12 + 1:02d}")
+    command = [sys.executable, "-m", "crimepulse.cli", "ingest", str(data), "-q"]
+    partial_seen = False
+    for attempt, delay in enumerate([1.0, 1.5, 2.0, 2.5, 3.0, 0.7, 4.0, 5.0]):
+        db = tmp_path / f"kill{attempt}.duckdb"
+        proc = subprocess.Popen(
+            [*command, "--db", str(db)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "COLUMNS": "120"},
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if not db.exists():
+            continue
+        stored, _ = _consistent(db)
+        if 0 < stored < FILES:
+            partial_seen = True
+            rerun = subprocess.run([*command, "--db", str(db)], capture_output=True, text=True)
+            assert rerun.returncode == 0, rerun.stderr
+            assert f"{FILES - stored} loaded, {stored} unchanged" in rerun.stdout
+            assert _consistent(db) == (FILES, FILES * ROWS)
+            break
+    assert partial_seen, "no kill landed while the ingest was part-way through"
