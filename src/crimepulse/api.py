@@ -11,6 +11,7 @@ cp.table("crimes", as_of="2024-01-01")  # what was published then
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -18,7 +19,7 @@ from types import TracebackType
 import pyarrow as pa
 
 from crimepulse.store import coverage as _coverage
-from crimepulse.store.ingest import IngestReport, Progress, ingest
+from crimepulse.store.ingest import FileResult, IngestReport, Progress, ingest
 from crimepulse.store.schema import DATASETS
 from crimepulse.store.warehouse import Warehouse
 
@@ -44,6 +45,7 @@ class Crimepulse:
         force: str | None = None,
         source: str | None = None,
         progress: Progress | None = None,
+        on_result: Callable[[FileResult], None] | None = None,
     ) -> IngestReport:
         """Load files or folders (see `crimepulse ingest --help` for formats and statuses)."""
         return ingest(
@@ -53,6 +55,7 @@ class Crimepulse:
             force=force,
             source=source,
             progress=progress,
+            on_result=on_result,
         )
 
     def sources(self) -> list[_coverage.Series]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -21,7 +22,14 @@ from rich.progress import (
 from rich.table import Table
 
 import crimepulse
-from crimepulse.store.ingest import LOADED, REJECTED, SKIPPED, UNCHANGED, IngestReport
+from crimepulse.store.ingest import (
+    LOADED,
+    REJECTED,
+    SKIPPED,
+    UNCHANGED,
+    FileResult,
+    IngestReport,
+)
 
 app = typer.Typer(
     help="Track crime in a city and publish an honest public snapshot of it.",
@@ -76,6 +84,9 @@ def ingest_command(
     ] = None,
     source: Annotated[str | None, typer.Option(help="Override the source name.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="A line per file as soon as it is stored.")
+    ] = False,
 ) -> None:
     """Load crime data into the warehouse; the format is detected from each file's header.
 
@@ -88,9 +99,20 @@ def ingest_command(
         def on_progress(event: str, done: int, total: int, name: str) -> None:
             bar.update(task, total=total, completed=done, name=Path(name).name[-48:])
 
+        def on_result(result: FileResult) -> None:
+            if verbose:
+                rows = f" ({result.rows_loaded:,} rows)" if result.status == LOADED else ""
+                bar.console.print(f"{result.status} {result.name}{rows}", soft_wrap=True)
+                sys.stderr.flush()
+
         try:
             report = cp.ingest(
-                *paths, vintage=vintage, force=force, source=source, progress=on_progress
+                *paths,
+                vintage=vintage,
+                force=force,
+                source=source,
+                progress=on_progress,
+                on_result=on_result,
             )
         except FileNotFoundError as exc:
             errors.print(f"[red]error:[/] {exc}")

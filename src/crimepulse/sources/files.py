@@ -71,8 +71,8 @@ def _from_plain(path: Path, roots: list[Path]) -> Iterator[SourceFile]:
         raw = path.open("rb")
         return cast(BinaryIO, gzip.GzipFile(fileobj=raw) if gz else raw)
 
-    with opener() as fh:
-        inner_head = fh.read(64)
+    with opener() as inner:
+        inner_head = inner.read(64)
     yield SourceFile(
         name=str(path),
         kind=_sniff_kind(inner_head),

@@ -94,13 +94,15 @@ def ingest(
     force: str | None = None,
     source: str | None = None,
     progress: Progress | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
 ) -> IngestReport:
     """Load every file under `paths`. `vintage` says when the data was published (default now).
 
     `force` names the force for formats that carry none (stop and search without a
     data.police.uk file name, a daily feed without a force column); `source` overrides
     the source name (e.g. to tag a sample). Files are read in background threads while
-    earlier ones load; results come back in file order.
+    earlier ones load. `on_result` hears of each file once its outcome is final (for a
+    loaded file: once committed).
     """
     started = time.perf_counter()
     when = vintage or datetime.now()
@@ -120,15 +122,26 @@ def ingest(
                 futures.append(pool.submit(_read, warehouse_has(warehouse, nxt), nxt))
             if progress:
                 progress("start", index, len(units), read.unit.name)
-            report.files.extend(group.add(read))
+            _record(report, group.add(read), on_result)
             index += 1
             if progress:
                 progress("done", index, len(units), read.unit.name)
-        report.files.extend(group.flush())
+        _record(report, group.flush(), on_result)
     order = {u.name: i for i, u in enumerate(units)}
     report.files.sort(key=lambda r: order.get(r.name, len(units)))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _record(
+    report: IngestReport,
+    results: list[FileResult],
+    on_result: Callable[[FileResult], None] | None,
+) -> None:
+    report.files.extend(results)
+    if on_result:
+        for result in results:
+            on_result(result)
 
 
 def _override(unit: SourceFile, force: str | None, source: str | None) -> SourceFile:

@@ -162,6 +162,13 @@ class Warehouse:
             self._create()
 
     def _create(self) -> None:
+        """Create tables and views, unless this schema version is already in place."""
+        known = self.con.execute(
+            "SELECT value FROM duckdb_tables() t JOIN meta ON t.table_name = 'meta' "
+            "WHERE key = 'schema_version'"
+        ) if self._has_meta() else None
+        if known is not None and known.fetchall() == [(str(SCHEMA_VERSION),)]:
+            return
         self.con.execute("BEGIN")
         self.con.execute(_BOOKKEEPING)
         self.con.execute(_row_tables())
@@ -171,6 +178,12 @@ class Warehouse:
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
         self.con.execute("COMMIT")
+
+    def _has_meta(self) -> bool:
+        found = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta'"
+        ).fetchall()
+        return bool(found[0][0])
 
     def close(self) -> None:
         self.con.close()
