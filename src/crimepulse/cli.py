@@ -164,14 +164,14 @@ def sources_command(
         print(json.dumps([s.as_dict(detail) for s in series], indent=2, default=str))
         return
     table = Table(title="Sources in the warehouse")
-    table.add_column("series (dataset / source / force)", no_wrap=True)
+    table.add_column("series (dataset / format / source / force)", no_wrap=True)
     table.add_column("months", no_wrap=True)
     table.add_column("rows", justify="right")
     table.add_column("quarantined", justify="right")
     table.add_column("editions", justify="right")
     table.add_column("gaps, suspect months", overflow="fold")
     for s in series:
-        name = " / ".join(p for p in (s.dataset, s.source, s.force, s.area_type) if p)
+        name = " / ".join(p for p in (s.dataset, s.format, s.source, s.force, s.area_type) if p)
         span = f"{s.first_month}..{s.last_month} ({s.months})" if s.months else "undated"
         flags = []
         if s.gaps:
@@ -219,7 +219,12 @@ def demo_data_command(
             detail_months=detail_months,
             progress=on_progress,
         )
-    console.print(f"synthetic London written to {out_dir}: {summary}")
+    kinds = ", ".join(f"{kind} {rows:,}" for kind, rows in summary.rows.items())
+    console.print(
+        f"synthetic London {summary.start}..{summary.end} written to {out_dir} "
+        f"({len(summary.files)} files; rows: {kinds})",
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

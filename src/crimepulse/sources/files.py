@@ -49,19 +49,15 @@ def _sniff_kind(head: bytes) -> str:
     return "csv"
 
 
-def _synthetic(path: Path, roots: list[Path]) -> bool:
-    for parent in path.parents:
-        if (parent / SYNTHETIC_MARKER).exists():
-            return True
-        if parent in roots:
-            break
-    return False
+def _synthetic(path: Path) -> bool:
+    """True when a folder above `path` holds the marker that `demo-data` writes."""
+    return any((parent / SYNTHETIC_MARKER).exists() for parent in path.parents)
 
 
-def _from_plain(path: Path, roots: list[Path]) -> Iterator[SourceFile]:
+def _from_plain(path: Path) -> Iterator[SourceFile]:
     with path.open("rb") as fh:
         head = fh.read(8)
-    source_hint = "synthetic" if _synthetic(path, roots) else None
+    source_hint = "synthetic" if _synthetic(path) else None
     if head.startswith(_ZIP_MAGIC):
         yield from _from_zip(path, source_hint)
         return
@@ -127,7 +123,7 @@ def discover(paths: list[Path]) -> Iterator[SourceFile]:
             name = path.name.lower()
             if not path.is_file() or name in _IGNORED_NAMES or name.startswith("."):
                 continue
-            yield from _from_plain(path, roots)
+            yield from _from_plain(path)
 
 
 def csv_header(f: SourceFile) -> list[str]:

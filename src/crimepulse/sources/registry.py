@@ -6,12 +6,16 @@ this order and takes the first whose `matches` accepts the header.
 
 from __future__ import annotations
 
-from crimepulse.sources import files, incidents, policeuk
+from crimepulse.sources import files, geo, harm, homicide, incidents, mps, policeuk
 from crimepulse.sources.base import FormatError, Reader, SourceFile
 
 READERS: list[Reader] = [
     *policeuk.READERS,
     *incidents.READERS,
+    *mps.READERS,
+    *homicide.READERS,
+    *geo.READERS,
+    *harm.READERS,
 ]
 
 # Known files that `ingest` leaves to another command (name, columns, what to do instead).

@@ -30,6 +30,7 @@ class MonthCoverage:
 class Series:
     dataset: str
     source: str
+    format: str
     force: str | None
     area_type: str | None
     first_month: str | None
@@ -93,33 +94,46 @@ def coverage(warehouse: Warehouse) -> list[Series]:
     rows = warehouse.con.execute(
         """
         WITH editions AS (
-            SELECT dataset, source, force, area_type, month, count(*) AS editions,
+            SELECT dataset, source, format, force, area_type, month, count(*) AS editions,
                    bool_or(suspect) AS any_suspect
             FROM slice_status GROUP BY ALL
         )
-        SELECT c.dataset, c.source, c.force, c.area_type, c.month, c.rows, c.total,
+        SELECT c.dataset, c.source, c.format, c.force, c.area_type, c.month, c.rows, c.total,
                e.editions, c.suspect, e.any_suspect, c.batch_id
         FROM current_slices c JOIN editions e
-          ON c.dataset = e.dataset AND c.source = e.source
+          ON c.dataset = e.dataset AND c.source = e.source AND c.format = e.format
          AND c.force IS NOT DISTINCT FROM e.force
          AND c.area_type IS NOT DISTINCT FROM e.area_type
          AND c.month IS NOT DISTINCT FROM e.month
-        ORDER BY c.dataset, c.source, c.force, c.area_type, c.month NULLS FIRST
+        ORDER BY c.dataset, c.source, c.format, c.force, c.area_type, c.month NULLS FIRST
         """
     ).fetchall()
     per_batch = warehouse.con.execute(
-        "SELECT dataset, source, force, area_type, sum(rows_quarantined), max(vintage) "
+        "SELECT dataset, source, format, force, area_type, sum(rows_quarantined), max(vintage) "
         "FROM batches GROUP BY ALL"
     ).fetchall()
-    quarantined = {tuple(r[:4]): (int(r[4]), r[5]) for r in per_batch}
+    quarantined = {tuple(r[:5]): (int(r[5]), r[6]) for r in per_batch}
     series: dict[tuple[object, ...], Series] = {}
-    for dataset, source, force, area_type, month, n, total, editions, suspect, any_s, bid in rows:
-        key = (dataset, source, force, area_type)
+    for (
+        dataset,
+        source,
+        fmt,
+        force,
+        area_type,
+        month,
+        n,
+        total,
+        editions,
+        suspect,
+        any_s,
+        bid,
+    ) in rows:
+        key = (dataset, source, fmt, force, area_type)
         s = series.get(key)
         if s is None:
             q, vintage = quarantined.get(key, (0, None))
             s = series[key] = Series(
-                dataset, source, force, area_type, None, None, 0, 0, q, 0, str(vintage)
+                dataset, source, fmt, force, area_type, None, None, 0, 0, q, 0, str(vintage)
             )
         s.rows += int(n)
         s.editions = max(s.editions, int(editions))

@@ -76,14 +76,16 @@ CREATE TABLE IF NOT EXISTS ingest_log (
 );
 """
 
-_SLICE_KEY = "dataset, source, force, area_type, month"
+# A series is one publication (format) of one dataset from one source and force: a force's
+# daily feed and data.police.uk's street files are two series, each with its own editions.
+_SLICE_KEY = "dataset, source, format, force, area_type, month"
 
 _VIEWS = f"""
 CREATE OR REPLACE VIEW slice_status AS
-SELECT s.*, b.vintage, b.path,
+SELECT s.*, b.format, b.vintage, b.path,
        s.month IS NOT NULL AND s.dataset IN {SUSPECT_DATASETS}
        AND s.total < {SUSPECT_SHARE} * median(s.total) OVER (
-           PARTITION BY s.dataset, s.source, s.force, s.area_type) AS suspect
+           PARTITION BY s.dataset, s.source, b.format, s.force, s.area_type) AS suspect
 FROM batch_slices s JOIN batches b USING (batch_id);
 
 CREATE OR REPLACE VIEW current_slices AS
@@ -119,12 +121,12 @@ def _dataset_views() -> str:
             f"AND s.dataset = '{dataset}'"
         )
         statements.append(
-            f"CREATE OR REPLACE VIEW {dataset} AS SELECT r.* FROM {table} r "
-            f"SEMI JOIN current_slices s ON {join};"
+            f"CREATE OR REPLACE VIEW {dataset} AS SELECT r.*, s.format FROM {table} r "
+            f"JOIN current_slices s ON {join};"
         )
         statements.append(
-            f"CREATE OR REPLACE MACRO {dataset}_as_of(ts) AS TABLE SELECT r.* FROM {table} r "
-            f"SEMI JOIN slices_as_of(ts) s ON {join};"
+            f"CREATE OR REPLACE MACRO {dataset}_as_of(ts) AS TABLE "
+            f"SELECT r.*, s.format FROM {table} r JOIN slices_as_of(ts) s ON {join};"
         )
     return "\n".join(statements)
 
@@ -163,10 +165,14 @@ class Warehouse:
 
     def _create(self) -> None:
         """Create tables and views, unless this schema version is already in place."""
-        known = self.con.execute(
-            "SELECT value FROM duckdb_tables() t JOIN meta ON t.table_name = 'meta' "
-            "WHERE key = 'schema_version'"
-        ) if self._has_meta() else None
+        known = (
+            self.con.execute(
+                "SELECT value FROM duckdb_tables() t JOIN meta ON t.table_name = 'meta' "
+                "WHERE key = 'schema_version'"
+            )
+            if self._has_meta()
+            else None
+        )
         if known is not None and known.fetchall() == [(str(SCHEMA_VERSION),)]:
             return
         self.con.execute("BEGIN")

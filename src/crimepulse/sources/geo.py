@@ -1,0 +1,400 @@
+"""Reference geography: borough boundaries (GeoJSON) and borough population (CSV/Parquet).
+
+Boundaries: a GeoJSON FeatureCollection whose features carry a name and a GSS code. The
+property names vary by publisher (NAME/GSS_CODE, name/code, LAD23NM/LAD23CD), so the reader
+looks for any of them, case-insensitively. GeoJSON is lon/lat (WGS84) by definition; files
+still in British National Grid (metres) or with swapped axes are refused as a whole, since
+every feature would be wrong. A feature's `line` is its 1-based position in `features`.
+
+Population: long (Code, Name, Year, Population[, Source]) or wide (Code, Name, one column
+per year). `month` is 1 January of the year, so population joins to monthly facts by year.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crimepulse.sources import london
+from crimepulse.sources.base import (
+    AREAS,
+    POPULATION,
+    Batch,
+    FormatError,
+    Reader,
+    Rejection,
+    SourceFile,
+)
+from crimepulse.sources.base import normalise as norm
+from crimepulse.sources.mps import (
+    LINE,
+    conform,
+    constant,
+    map_distinct,
+    missing_check,
+    nullable,
+    quote_ident,
+    read_rows,
+    shown,
+    split,
+    unpivot_sql,
+    with_raw,
+)
+from crimepulse.sources.validate import UK_LAT, UK_LON, Check
+
+DEFAULT_SOURCE = "london-datastore"
+_RAW_LIMIT = 500
+_NAME_KEYS = re.compile(r"^(name|areaname|(lad|lau1|ctyua|cty|rgn|ward|wd)\d{2}nm)$")
+_CODE_KEYS = re.compile(r"^(gsscode|code|areacode|(lad|lau1|ctyua|cty|rgn|ward|wd)\d{2}cd)$")
+_HECTARES_KEYS = ("hectares", "areahectares", "areaha")
+_INNER_KEYS = ("onsinner", "innerlondon", "inner")
+_TRUE = {"t", "true", "y", "yes", "1", "inner"}
+_FALSE = {"f", "false", "n", "no", "0", "outer"}
+
+
+# ---------------------------------------------------------------- boundaries
+
+
+def _key(props: dict[str, Any], pattern: re.Pattern[str]) -> str | None:
+    return next((k for k in props if pattern.match(norm(k))), None)
+
+
+def _coordinates(node: Any) -> Iterator[tuple[float, float]]:
+    """Every (x, y) position in a GeoJSON coordinates array, at any nesting depth."""
+    if isinstance(node, list) and node and isinstance(node[0], int | float):
+        yield float(node[0]), float(node[1]) if len(node) > 1 else float("nan")
+    elif isinstance(node, list):
+        for child in node:
+            yield from _coordinates(child)
+
+
+def _bbox(geometry: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    parts = geometry.get("geometries") or [geometry]
+    points = [p for g in parts if isinstance(g, dict) for p in _coordinates(g.get("coordinates"))]
+    if not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _inside(
+    box: tuple[float, float, float, float], lon: tuple[float, float], lat: tuple[float, float]
+) -> bool:
+    return lon[0] <= box[0] and box[2] <= lon[1] and lat[0] <= box[1] and box[3] <= lat[1]
+
+
+def _check_crs(
+    f: SourceFile, doc: dict[str, Any], boxes: list[tuple[float, float, float, float]]
+) -> None:
+    """Refuse projected or axis-swapped files outright: every feature would be misplaced."""
+    crs = json.dumps(doc.get("crs") or {})
+    if "27700" in crs or any(abs(b[0]) > 180 or abs(b[2]) > 180 or abs(b[1]) > 90 for b in boxes):
+        raise FormatError(
+            f"{f.name}: coordinates are in a projected CRS (e.g. British National Grid, "
+            "EPSG:27700), not lon/lat; reproject to WGS84 (EPSG:4326) first"
+        )
+    if boxes and all(_inside(b, UK_LAT, UK_LON) for b in boxes):
+        raise FormatError(
+            f"{f.name}: coordinates are in lat/lon order; GeoJSON requires lon/lat (x, y)"
+        )
+
+
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if value is not None else ""
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _load_features(f: SourceFile) -> tuple[dict[str, Any], list[Any]]:
+    with f.open() as fh:
+        try:
+            doc = json.load(fh)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise FormatError(f"{f.name}: not valid JSON ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise FormatError(f"{f.name}: not a GeoJSON FeatureCollection")
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise FormatError(f"{f.name}: FeatureCollection has no features list")
+    return doc, features
+
+
+@dataclass
+class _Feature:
+    line: int
+    code: str
+    name: str | None
+    props: dict[str, Any]
+    geometry: dict[str, Any]
+    box: tuple[float, float, float, float]
+
+
+class BoundaryReader:
+    """GeoJSON area boundaries with a name and a GSS code per feature."""
+
+    name = "geojson-boundaries"
+    description = (
+        "GeoJSON FeatureCollection of areas (properties NAME/GSS_CODE, name/code or "
+        "LADxxNM/LADxxCD; optional HECTARES, ONS_INNER), WGS84 lon/lat"
+    )
+
+    def matches(self, columns: list[str]) -> bool:
+        if not columns or columns[0] != "geojson":
+            return False
+        props = columns[1:]
+        return any(_NAME_KEYS.match(c) for c in props) and any(_CODE_KEYS.match(c) for c in props)
+
+    def read(self, f: SourceFile, columns: list[str]) -> Batch:
+        doc, features = _load_features(f)
+        kept: list[_Feature] = []
+        rejects: list[Rejection] = []
+        seen: dict[str, int] = {}
+        for line, feature in enumerate(features, start=1):
+            result = self._feature(line, feature, seen)
+            if isinstance(result, Rejection):
+                rejects.append(result)
+            else:
+                seen[result.code] = line
+                kept.append(result)
+        _check_crs(f, doc, [k.box for k in kept])
+        good: list[_Feature] = []
+        for k in kept:
+            if _inside(k.box, UK_LON, UK_LAT):
+                good.append(k)
+            else:
+                reason = "geometry outside the UK (lon {:.3f}..{:.3f}, lat {:.3f}..{:.3f})"
+                b = k.box
+                rejects.append(
+                    Rejection(
+                        k.line, reason.format(b[0], b[2], b[1], b[3]), "geometry", _raw(k.props)
+                    )
+                )
+        return Batch(
+            format=self.name,
+            dataset=AREAS,
+            source=f.source_hint or DEFAULT_SOURCE,
+            table=conform(_areas_table(good), AREAS),
+            rows_read=len(features),
+            rejects=sorted(rejects, key=lambda r: r.line),
+            area_type=_area_type(good),
+        )
+
+    def _feature(self, line: int, feature: Any, seen: dict[str, int]) -> _Feature | Rejection:
+        if not isinstance(feature, dict):
+            return Rejection(line, "feature is not a JSON object", None, _raw(feature))
+        props = feature.get("properties") or {}
+        code_key, name_key = _key(props, _CODE_KEYS), _key(props, _NAME_KEYS)
+        code = str(props.get(code_key) or "").strip() if code_key else ""
+        if not code:
+            return Rejection(line, "missing area code", code_key or "code", _raw(props))
+        if code in seen:
+            return Rejection(
+                line,
+                f"duplicate code {code} (first at feature {seen[code]})",
+                code_key,
+                _raw(props),
+            )
+        geometry = feature.get("geometry")
+        box = _bbox(geometry) if isinstance(geometry, dict) else None
+        if not isinstance(geometry, dict) or box is None:
+            return Rejection(line, "missing geometry", "geometry", _raw(props))
+        name = str(props.get(name_key) or "").strip() if name_key else ""
+        return _Feature(line, code, name or None, props, geometry, box)
+
+
+def _raw(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)[:_RAW_LIMIT]
+
+
+def _area_type(features: list[_Feature]) -> str:
+    return "borough" if features and all(k.code.startswith("E09") for k in features) else "area"
+
+
+def _areas_table(features: list[_Feature]) -> pa.Table:
+    """Canonical rows; London boroughs take the canonical name, other areas their own."""
+
+    def pick(props: dict[str, Any], keys: tuple[str, ...]) -> Any:
+        return next((v for k, v in props.items() if norm(k) in keys), None)
+
+    return pa.table(
+        {
+            LINE: pa.array([k.line for k in features], pa.int32()),
+            "month": pa.nulls(len(features), pa.date32()),
+            "area_type": ["borough" if k.code.startswith("E09") else "area" for k in features],
+            "area_code": [k.code for k in features],
+            "area_name": [london.borough_name(k.code) or k.name for k in features],
+            "hectares": pa.array(
+                [_number(pick(k.props, _HECTARES_KEYS)) for k in features], pa.float64()
+            ),
+            "inner_london": pa.array(
+                [_flag(pick(k.props, _INNER_KEYS)) for k in features], pa.bool_()
+            ),
+            "geometry": [json.dumps(k.geometry, separators=(",", ":")) for k in features],
+        }
+    )
+
+
+# ---------------------------------------------------------------- population
+
+_YEAR_COLUMN = re.compile(r"^(1[89]|2[01])\d{2}$")
+_POPULATION = r"^[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?$"
+
+
+def population_checks(column: str) -> list[Check]:
+    """Missing, non-numeric (thousands commas allowed) and negative populations."""
+    c = f"trim({quote_ident(column)})"
+    return [
+        Check(column, f"{c} = ''", "'missing population'"),
+        Check(
+            column,
+            f"NOT regexp_matches({c}, '{_POPULATION}')",
+            f"'non-numeric population ' || {shown(c)}",
+        ),
+        Check(column, f"{c} LIKE '-%'", f"'negative population ' || {c}"),
+    ]
+
+
+def population_value(column: str) -> str:
+    """SQL for the count: commas removed, decimals rounded (projections may be fractional)."""
+    return f"CAST(round(CAST(replace(trim({quote_ident(column)}), ',', '') AS DOUBLE)) AS BIGINT)"
+
+
+class PopulationLongReader:
+    """One row per area and year: Code, Name, Year, Population[, Source]."""
+
+    name = "population-long"
+    description = (
+        "Area population, long: Code, Name, Year, Population[, Source] (extra columns ignored)"
+    )
+
+    def matches(self, columns: list[str]) -> bool:
+        return {"code", "name", "year", "population"} <= set(columns)
+
+    def read(self, f: SourceFile, columns: list[str]) -> Batch:
+        rows = read_rows(f, columns)
+        checks = [
+            missing_check("code", "area code"),
+            Check(
+                "year",
+                "NOT regexp_full_match(trim(year), '(1[89]|2[01])[0-9]{2}')",
+                f"'bad year ' || {shown('trim(year)')}",
+            ),
+            *population_checks("population"),
+        ]
+        basis = nullable("source") if "source" in columns else "NULL"
+        select = (
+            "line, make_date(CAST(trim(year) AS INTEGER), 1, 1) AS month, trim(code) AS area_code, "
+            f"{nullable('name')} AS area_name, CAST(trim(year) AS INTEGER) AS year, "
+            f"{population_value('population')} AS population, {basis} AS basis"
+        )
+        good, rejects = split(f, rows, rows.table, checks, select)
+        return _population_batch(self.name, f, good, rows.rows_read, rows.rejects + rejects, [])
+
+
+class PopulationWideReader:
+    """One row per area, one column per year: Code, Name, 2019, 2020, ..."""
+
+    name = "population-wide"
+    description = "Area population, wide: Code, Name, then one column per year (YYYY)"
+
+    def matches(self, columns: list[str]) -> bool:
+        present = set(columns)
+        return (
+            {"code", "name"} <= present
+            and not {"year", "population"} & present
+            and any(_YEAR_COLUMN.match(c) for c in columns)
+        )
+
+    def read(self, f: SourceFile, columns: list[str]) -> Batch:
+        rows = read_rows(f, columns)
+        years = [c for c in rows.table.column_names if _YEAR_COLUMN.match(c)]
+        _, row_rejects = split(
+            f, rows, rows.table.select([LINE, "code"]), [missing_check("code", "area code")], LINE
+        )
+        wide = rows.table
+        if row_rejects:
+            bad = pa.array(sorted({r.line for r in row_rejects}), type=pa.int32())
+            wide = wide.filter(pc.invert(pc.is_in(wide[LINE], value_set=bad)))
+        keep = {LINE: LINE, "area_code": "trim(code)", "area_name": nullable("name")}
+        con = duckdb.connect()
+        try:
+            con.register("wide", wide)
+            cells = con.sql(unpivot_sql(keep, years, "wide")).to_arrow_table()
+        finally:
+            con.close()
+        empty = pc.equal(cells["v"], "")
+        numeric = pc.match_substring_regex(cells["v"], _POPULATION)
+        failed = pc.and_(
+            pc.invert(empty), pc.or_(pc.invert(numeric), pc.starts_with(cells["v"], "-"))
+        )
+        bad = cells.filter(failed).select([LINE, "col", "v"]).to_pylist()
+        cell_rejects = [Rejection(int(r[LINE]), _cell_reason(r["v"]), str(r["col"])) for r in bad]
+        good = _finish_wide(cells.filter(pc.invert(pc.or_(empty, failed))))
+        missing = pc.sum(empty).as_py() or 0
+        notes = [f"{missing} empty cells treated as missing"] if missing else []
+        rejects = rows.rejects + row_rejects + with_raw(f, rows, cell_rejects)
+        return _population_batch(self.name, f, good, rows.rows_read, rejects, notes)
+
+
+def _cell_reason(value: str) -> str:
+    if re.fullmatch(_POPULATION, value):
+        return f"negative population {value}"
+    return f'non-numeric population "{value}"'
+
+
+def _finish_wide(good: pa.Table) -> pa.Table:
+    """Long rows from validated (line, area, year column, value) cells."""
+    number = pc.cast(pc.replace_substring(good["v"], ",", ""), pa.float64())
+    table = pa.table(
+        {
+            LINE: good[LINE],
+            "month": map_distinct(good["col"], lambda y: datetime.date(int(y), 1, 1), pa.date32()),
+            "area_code": good["area_code"],
+            "area_name": good["area_name"],
+            "year": pc.cast(good["col"], pa.int32()),
+            "population": pc.cast(pc.round(number), pa.int64()),
+        }
+    )
+    return constant(table, "basis", None)
+
+
+def _population_batch(
+    fmt: str,
+    f: SourceFile,
+    good: pa.Table,
+    rows_read: int,
+    rejects: list[Rejection],
+    notes: list[str],
+) -> Batch:
+    return Batch(
+        format=fmt,
+        dataset=POPULATION,
+        source=f.source_hint or DEFAULT_SOURCE,
+        table=conform(good, POPULATION),
+        rows_read=rows_read,
+        rejects=sorted(rejects, key=lambda r: r.line),
+        notes=notes,
+    )
+
+
+READERS: list[Reader] = [
+    BoundaryReader(),
+    PopulationLongReader(),
+    PopulationWideReader(),
+]

@@ -1,0 +1,197 @@
+"""Borough boundaries (GeoJSON) and borough population: real files and malformed fixtures."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pytest
+
+from crimepulse.sources import files, geo
+from crimepulse.sources.base import Batch, FormatError
+from crimepulse.store import schema
+
+
+def read(path: Path) -> Batch:
+    sf = next(files.discover([path]))
+    columns = files.header(sf)
+    matching = [r for r in geo.READERS if r.matches(columns)]
+    assert len(matching) == 1, f"{path.name}: readers {[r.name for r in matching]}"
+    return matching[0].read(sf, columns)
+
+
+# ---------------------------------------------------------------- real data
+
+
+@pytest.mark.shared
+def test_real_borough_boundaries(shared_data: Path) -> None:
+    batch = read(shared_data / "london-borough-boundaries" / "London_Borough_Excluding_MHW.geojson")
+    table = batch.table
+    assert batch.dataset == "areas" and batch.area_type == "borough"
+    assert batch.rows_read == table.num_rows == 33 and batch.rejects == []
+    assert table.schema == schema.arrow_schema("areas")
+    assert sorted(table["area_code"].to_pylist()) == [f"E090000{i:02d}" for i in range(1, 34)]
+    kinds = Counter(json.loads(g)["type"] for g in table["geometry"].to_pylist())
+    assert kinds == {"Polygon": 30, "MultiPolygon": 3}
+    assert table["inner_london"].null_count == 0
+    first = table.slice(0, 1).to_pylist()[0]
+    assert first["line"] == 1 and first["area_name"] == "Kingston upon Thames"
+    assert first["hectares"] == pytest.approx(3726.117) and first["inner_london"] is False
+    assert " " not in first["geometry"]  # compact JSON
+
+
+@pytest.mark.shared
+def test_real_borough_population(shared_data: Path) -> None:
+    batch = read(shared_data / "london-borough-population" / "borough_population.csv")
+    table = batch.table
+    assert batch.dataset == "population" and batch.format == "population-long"
+    assert batch.rows_read == table.num_rows == 1872 and batch.rejects == []
+    assert table.schema == schema.arrow_schema("population")
+    assert len(set(table["area_code"].to_pylist())) == 36
+    rows = {
+        (r["area_code"], r["year"]): r
+        for r in table.to_pylist()
+        if r["area_code"] in ("E12000007", "E09000001")
+    }
+    assert rows[("E12000007", 2021)]["population"] == 9_298_024
+    assert rows[("E12000007", 2022)]["population"] == 9_390_069
+    assert rows[("E12000007", 2021)]["month"] == datetime.date(2021, 1, 1)
+    assert rows[("E12000007", 2021)]["basis"] == "GLA Population Projections"
+    assert rows[("E09000001", 1999)]["population"] == 6581
+    assert rows[("E09000001", 1999)]["basis"] == "ONS MYE"
+    assert pc.min(table["population"]).as_py() > 0
+
+
+# ---------------------------------------------------------------- boundary fixtures
+
+SQUARE = [[[-0.1, 51.5], [-0.09, 51.5], [-0.09, 51.51], [-0.1, 51.5]]]
+
+
+def feature(props: dict[str, Any], coords: Any = SQUARE, kind: str = "Polygon") -> dict[str, Any]:
+    geometry = None if coords is None else {"type": kind, "coordinates": coords}
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+def write_geojson(tmp_path: Path, features: list[dict[str, Any]], **extra: Any) -> Path:
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", **extra, "features": features}))
+    return path
+
+
+def test_geojson_rejects_features_without_code_or_geometry(tmp_path: Path) -> None:
+    path = write_geojson(
+        tmp_path,
+        [
+            feature({"NAME": "Camden", "GSS_CODE": "E09000007", "ONS_INNER": "T"}),
+            feature({"NAME": "Nowhere", "GSS_CODE": ""}),
+            feature({"NAME": "Hackney", "GSS_CODE": "E09000012"}, coords=None),
+            feature({"NAME": "Camden again", "GSS_CODE": "E09000007"}),
+            feature({"NAME": "Paris", "GSS_CODE": "E09000099"}, [[[2.3, 48.8], [2.4, 48.9]]]),
+        ],
+    )
+    batch = read(path)
+    assert batch.rows_read == 5
+    assert [(r.line, r.field, r.reason) for r in batch.rejects] == [
+        (2, "GSS_CODE", "missing area code"),
+        (3, "geometry", "missing geometry"),
+        (4, "GSS_CODE", "duplicate code E09000007 (first at feature 1)"),
+        (5, "geometry", "geometry outside the UK (lon 2.300..2.400, lat 48.800..48.900)"),
+    ]
+    assert batch.rejects[0].raw == '{"NAME":"Nowhere","GSS_CODE":""}'
+    assert batch.table.to_pylist()[0]["inner_london"] is True
+    assert batch.table["area_code"].to_pylist() == ["E09000007"]
+
+
+@pytest.mark.parametrize(
+    ("props", "area_type"),
+    [
+        ({"name": "Camden", "code": "E09000007"}, "borough"),
+        ({"LAD23NM": "Camden", "LAD23CD": "E09000007"}, "borough"),
+        ({"lad11nm": "Oxford", "lad11cd": "E07000178"}, "area"),
+    ],
+)
+def test_geojson_property_variants(tmp_path: Path, props: dict[str, Any], area_type: str) -> None:
+    batch = read(write_geojson(tmp_path, [feature(props)]))
+    row = batch.table.to_pylist()[0]
+    assert row["area_type"] == area_type == batch.area_type
+    assert row["area_name"] in ("Camden", "Oxford") and row["hectares"] is None
+
+
+def test_geojson_in_british_national_grid_is_refused(tmp_path: Path) -> None:
+    bng = [[[527000.0, 181000.0], [528000.0, 181000.0], [528000.0, 182000.0]]]
+    path = write_geojson(tmp_path, [feature({"NAME": "Camden", "GSS_CODE": "E09000007"}, bng)])
+    with pytest.raises(FormatError, match=r"areas\.geojson: coordinates are in a projected CRS"):
+        read(path)
+
+
+def test_geojson_with_swapped_axes_is_refused(tmp_path: Path) -> None:
+    swapped = [[[51.5, -0.1], [51.51, -0.09], [51.5, -0.09]]]
+    path = write_geojson(tmp_path, [feature({"NAME": "Camden", "GSS_CODE": "E09000007"}, swapped)])
+    with pytest.raises(FormatError, match="lat/lon order"):
+        read(path)
+
+
+def test_geojson_that_is_not_a_feature_collection_matches_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_text('{"type": "Feature", "properties": {}}')
+    sf = next(files.discover([path]))
+    assert [r for r in geo.READERS if r.matches(files.header(sf))] == []
+
+
+# ---------------------------------------------------------------- population fixtures
+
+
+def test_population_long_fixture(tmp_path: Path) -> None:
+    lines = [
+        "\ufeffCODE,NAME,YEAR,POPULATION,SOURCE,Extra",
+        'E09000007,Camden,2021,"210,136",ONS MYE,1',
+        "E09000012,Hackney,2021,-5,ONS MYE,1",
+        "E09000019,Islington,2021,lots,ONS MYE,1",
+        ",Unknown,2021,100,ONS MYE,1",
+        "E09000033,Westminster,20x1,100,ONS MYE,1",
+        "E09000033,Westminster,2021,204238.6,GLA,1",
+        "E09000001,City of London,2021,8600",
+    ]
+    path = tmp_path / "pop.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    batch = read(path)
+    assert batch.rows_read == 7
+    assert [(r.line, r.field, r.reason) for r in batch.rejects] == [
+        (3, "population", "negative population -5"),
+        (4, "population", 'non-numeric population "lots"'),
+        (5, "code", "missing area code"),
+        (6, "year", 'bad year "20x1"'),
+        (8, None, "wrong column count: 4 fields, header has 6"),
+    ]
+    rows = batch.table.to_pylist()
+    assert [(r["line"], r["population"], r["basis"]) for r in rows] == [
+        (2, 210136, "ONS MYE"),
+        (7, 204239, "GLA"),
+    ]
+
+
+def test_population_wide_fixture(tmp_path: Path) -> None:
+    text = "Code,Name,2019,2020\nE09000007,Camden,270000,\nE09000012,Hackney,-1,281000\n"
+    text += ",Nowhere,1,2\nE09000019,Islington,n/a,240000\n"
+    path = tmp_path / "wide.csv"
+    path.write_text(text)
+    batch = read(path)
+    assert batch.format == "population-wide" and batch.rows_read == 4
+    assert [(r.line, r.field, r.reason) for r in batch.rejects] == [
+        (3, "2019", "negative population -1"),
+        (4, "code", "missing area code"),
+        (5, "2019", 'non-numeric population "n/a"'),
+    ]
+    assert batch.rejects[0].raw == "E09000012,Hackney,-1,281000"
+    rows = batch.table.to_pylist()
+    assert [(r["line"], r["year"], r["population"]) for r in rows] == [
+        (2, 2019, 270000),
+        (3, 2020, 281000),
+        (5, 2020, 240000),
+    ]
+    assert rows[0]["month"] == datetime.date(2019, 1, 1) and rows[0]["basis"] is None
+    assert batch.notes == ["1 empty cells treated as missing"]
