@@ -19,7 +19,7 @@ from types import TracebackType
 import pyarrow as pa
 
 from crimepulse.store import coverage as _coverage
-from crimepulse.store.ingest import FileResult, IngestReport, Progress, ingest
+from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progress, ingest
 from crimepulse.store.schema import DATASETS
 from crimepulse.store.warehouse import Warehouse
 
@@ -46,6 +46,7 @@ class Crimepulse:
         source: str | None = None,
         progress: Progress | None = None,
         on_result: Callable[[FileResult], None] | None = None,
+        commit_rows: int = GROUP_ROWS,
     ) -> IngestReport:
         """Load files or folders (see `crimepulse ingest --help` for formats and statuses)."""
         return ingest(
@@ -56,6 +57,7 @@ class Crimepulse:
             source=source,
             progress=progress,
             on_result=on_result,
+            commit_rows=commit_rows,
         )
 
     def sources(self) -> list[_coverage.Series]:

@@ -23,6 +23,7 @@ from rich.table import Table
 
 import crimepulse
 from crimepulse.store.ingest import (
+    GROUP_ROWS,
     LOADED,
     REJECTED,
     SKIPPED,
@@ -84,6 +85,12 @@ def ingest_command(
     ] = None,
     source: Annotated[str | None, typer.Option(help="Override the source name.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
+    commit_rows: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Rows per commit: whole files share a commit until it holds this many."
+        ),
+    ] = GROUP_ROWS,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="A line per file as soon as it is stored.")
     ] = False,
@@ -113,6 +120,7 @@ def ingest_command(
                 source=source,
                 progress=on_progress,
                 on_result=on_result,
+                commit_rows=commit_rows,
             )
         except FileNotFoundError as exc:
             errors.print(f"[red]error:[/] {exc}")

@@ -40,7 +40,7 @@ def test_street_quarantines_each_bad_row_with_line_field_and_reason(tmp_path: Pa
     path = write(tmp_path / "street.csv", STREET_HEADER, rows)
     batch = read(path)
     assert batch.rows_read == 8
-    assert batch.table.column("crime_id").to_pylist() == ["a1", "a7", "a8"]
+    assert batch.canonical().column("crime_id").to_pylist() == ["a1", "a7", "a8"]
     by_line = {r.line: r for r in batch.rejects}
     assert sorted(by_line) == [3, 4, 5, 6, 7]
     assert by_line[3].field == "month" and "bad month" in by_line[3].reason
@@ -49,7 +49,7 @@ def test_street_quarantines_each_bad_row_with_line_field_and_reason(tmp_path: Pa
     assert by_line[6].field == "crimetype" and "Jaywalking" in by_line[6].reason
     assert "wrong column count" in by_line[7].reason
     assert by_line[3].raw == rows[1]  # the raw text, exactly as in the file
-    no_location = batch.table.column("no_location").to_pylist()
+    no_location = batch.canonical().column("no_location").to_pylist()
     assert no_location == [False, True, False]
 
 
@@ -59,7 +59,7 @@ def test_undecodable_bytes_reject_only_their_line(tmp_path: Path) -> None:
     bad = street_row("b2", location="On or near Caf\xe9").encode("latin-1")
     path.write_bytes(b"\n".join([STREET_HEADER.encode(), good, bad, good.replace(b"b1", b"b3")]))
     batch = read(path)
-    assert batch.table.column("crime_id").to_pylist() == ["b1", "b3"]
+    assert batch.canonical().column("crime_id").to_pylist() == ["b1", "b3"]
     assert [(r.line, "undecodable" in r.reason) for r in batch.rejects] == [(3, True)]
 
 
@@ -67,13 +67,13 @@ def test_identical_rows_without_id_are_distinct_crimes_with_stable_ids(tmp_path:
     twin = street_row("", month="2011-03", outcome="")
     other = street_row("", month="2011-03", lon="-0.150", outcome="")
     first = read(write(tmp_path / "a.csv", STREET_HEADER, [twin, other, twin]))
-    ids = first.table.column("crime_id").to_pylist()
+    ids = first.canonical().column("crime_id").to_pylist()
     assert len(set(ids)) == 3 and all(i.startswith("h:") for i in ids)
-    assert first.table.column("has_source_id").to_pylist() == [False] * 3
+    assert first.canonical().column("has_source_id").to_pylist() == [False] * 3
     # A later edition with an outcome filled in and rows reordered keeps the identities.
     later = [other.replace(",,", ",Under investigation,"), twin, twin]
     second = read(write(tmp_path / "b.csv", STREET_HEADER, later))
-    assert set(second.table.column("crime_id").to_pylist()) == set(ids)
+    assert set(second.canonical().column("crime_id").to_pylist()) == set(ids)
 
 
 def test_header_is_matched_case_insensitively_with_bom_and_crlf(tmp_path: Path) -> None:
@@ -81,8 +81,8 @@ def test_header_is_matched_case_insensitively_with_bom_and_crlf(tmp_path: Path) 
         tmp_path / "x.csv", STREET_HEADER.upper(), [street_row("c1")], newline="\r\n", bom=True
     )
     batch = read(path)
-    assert batch.table.column("crime_id").to_pylist() == ["c1"]
-    assert batch.table.column("last_outcome").to_pylist() == ["Under investigation"]
+    assert batch.canonical().column("crime_id").to_pylist() == ["c1"]
+    assert batch.canonical().column("last_outcome").to_pylist() == ["Under investigation"]
     assert batch.force == "metropolitan"
 
 
@@ -94,7 +94,7 @@ def test_outcomes_need_a_crime_id(tmp_path: Path) -> None:
     ]
     batch = read(write(tmp_path / "o.csv", OUTCOMES_HEADER, rows))
     assert batch.dataset == "outcomes"
-    assert batch.table.column("outcome").to_pylist() == ["Suspect charged"]
+    assert batch.canonical().column("outcome").to_pylist() == ["Suspect charged"]
     assert [(r.line, r.field) for r in batch.rejects] == [(3, "crimeid")]
 
 
@@ -110,8 +110,8 @@ def test_stop_and_search_force_from_file_name_and_month_from_dates(tmp_path: Pat
     path = write(tmp_path / "2024-04-metropolitan-stop-and-search.csv", STOP_HEADER, rows)
     batch = read(path)
     assert batch.force == "metropolitan"
-    assert {str(m) for m in batch.table.column("month").to_pylist()} == {"2024-04-01"}
-    assert batch.table.column("outcome_linked").to_pylist() == [True, None, None]
+    assert {str(m) for m in batch.canonical().column("month").to_pylist()} == {"2024-04-01"}
+    assert batch.canonical().column("outcome_linked").to_pylist() == [True, None, None]
     assert [(r.line, r.field) for r in batch.rejects] == [(5, "date")]
 
 
@@ -141,6 +141,6 @@ def test_real_city_of_london_street_month(shared_data: Path) -> None:
     path = shared_data / "police-uk-city-of-london-street" / "2021-09-city-of-london-street.csv"
     batch = read(path)
     assert batch.rows_read == 765  # PROVENANCE.md: 2021-09 = 765 rows in both sources
-    assert batch.table.num_rows == 765 and not batch.rejects
+    assert batch.canonical().num_rows == 765 and not batch.rejects
     assert batch.force == "city-of-london"
-    assert len(set(batch.table.column("category").to_pylist())) > 5
+    assert len(set(batch.canonical().column("category").to_pylist())) > 5

@@ -51,8 +51,7 @@ def _consistent(db: Path) -> tuple[int, int]:
 def _kill_after_first_commit(command: list[str]) -> None:
     """Start the ingest and SIGKILL it as soon as it reports its first committed file.
 
-    Files are committed in groups, so at that moment later files are in flight: some in
-    an open transaction, one perhaps half inserted.
+    At that moment later files are in flight: being read, or half inserted.
     """
     proc = subprocess.Popen(
         [*command, "--verbose"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -71,7 +70,19 @@ def test_sigkill_mid_ingest_leaves_whole_files_and_rerun_completes(tmp_path: Pat
     for m in range(FILES):
         _big_month(data, f"{2020 + m // 12}-{m % 12 + 1:02d}")
     db = tmp_path / "kill.duckdb"
-    command = [sys.executable, "-m", "crimepulse.cli", "ingest", str(data), "-q", "--db", str(db)]
+    # One commit a file, so that many files are in flight when the first one is stored.
+    command = [
+        sys.executable,
+        "-m",
+        "crimepulse.cli",
+        "ingest",
+        str(data),
+        "-q",
+        "--db",
+        str(db),
+        "--commit-rows",
+        "1",
+    ]
     crimepulse.open(db).close()
     _kill_after_first_commit(command)
     stored, _ = _consistent(db)

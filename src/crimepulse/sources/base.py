@@ -61,25 +61,63 @@ class Rejection:
 
 
 @dataclass
+class LazyRows:
+    """Canonical rows described, not built: a SQL projection over the raw strings.
+
+    The big formats hand this to the store, which runs `select` inside its own INSERT:
+    building the canonical table in memory first and then copying it into the warehouse
+    would convert every string twice. `rejected` lines are left out; `months` (month,
+    rows) says which months the rows cover, for the store's bookkeeping.
+    """
+
+    raw: pa.Table
+    select: str
+    rejected: pa.Array
+    num_rows: int
+    months: pa.Table
+
+    def materialise(self) -> pa.Table:
+        from crimepulse.sources.validate import project
+
+        return project(self.raw, self.select, self.rejected)
+
+
+@dataclass
 class Batch:
     """What a reader returns for one file.
 
-    `table` holds canonical columns (see store/schema.py for the dataset) plus `line`
+    The rows are canonical columns (see store/schema.py for the dataset) plus `line`
     (1-based line in the file, header = line 1; for Parquet the 1-based row number + 1)
     and `month` (first day of the month the row belongs to; null for undated data such as
-    boundaries). `rows_read` counts data rows in the file, so rows_read ==
-    table.num_rows + len(rejects) for row-per-line formats.
+    boundaries), given either as a built `table` or as `lazy` rows. `rows_read` counts
+    data rows in the file, so rows_read == row_count + len(rejects) for row-per-line
+    formats.
     """
 
     format: str
     dataset: str
     source: str
-    table: pa.Table
     rows_read: int
+    table: pa.Table | None = None
+    lazy: LazyRows | None = None
     rejects: list[Rejection] = field(default_factory=list)
     force: str | None = None
     area_type: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    def canonical(self) -> pa.Table:
+        """The rows as a table (built on first use when they were given lazily)."""
+        if self.table is None:
+            assert self.lazy is not None, "a Batch needs a table or lazy rows"
+            self.table = self.lazy.materialise()
+        return self.table
+
+    @property
+    def row_count(self) -> int:
+        if self.table is not None:
+            return int(self.table.num_rows)
+        assert self.lazy is not None, "a Batch needs a table or lazy rows"
+        return self.lazy.num_rows
 
 
 class Reader(Protocol):

@@ -129,7 +129,12 @@ def discover(paths: list[Path]) -> Iterator[SourceFile]:
 def csv_header(f: SourceFile) -> list[str]:
     """The normalised header of a CSV file (BOM, CRLF, case and punctuation ignored)."""
     with f.open() as fh:
-        head = fh.read(1 << 16)
+        head = fh.read(1 << 13)
+        while b"\n" not in head and len(head) < (1 << 20):
+            more = fh.read(1 << 16)
+            if not more:
+                break
+            head += more
     text = head.decode("utf-8-sig", errors="replace")
     first = text.splitlines()[0] if text else ""
     row = next(csv.reader([first]), [])

@@ -9,10 +9,12 @@ Without a ``force`` column the force is the one given with ``--force``.
 
 from __future__ import annotations
 
+import pyarrow.compute as pc
+
 from crimepulse.sources.base import CRIMES, Batch, FormatError, Reader, SourceFile, has_columns
 from crimepulse.sources.csvtable import read_strings
 from crimepulse.sources.policeuk import CRIME_TYPES, _in_list
-from crimepulse.sources.validate import Check, coordinate_checks, split_valid, sql_literal
+from crimepulse.sources.validate import Check, coordinate_checks, lazy_valid, sql_literal
 
 FEED_COLUMNS = [
     "crimeid",
@@ -64,13 +66,25 @@ class IncidentFeedReader:
             raise FormatError(
                 f"{f.name}: the incident feed has no force column; give the force with --force"
             )
-        force_sql = "NULLIF(trim(force), '')" if has_force else sql_literal(f.force_hint or "")
+        forces = (
+            {v.strip() for v in pc.unique(raw.table.column("force")).to_pylist() if v.strip()}
+            if has_force
+            else set()
+        )
+        if len(forces) > 1:
+            listed = ", ".join(sorted(forces))
+            raise FormatError(
+                f"{f.name}: the incident feed mixes forces ({listed}); export one file per force"
+            )
+        force = forces.pop() if forces else f.force_hint
+        force_sql = sql_literal(force or "")
+        month = f"date_trunc('month', {when})::DATE"
         select = f"""
             line,
             trim(crimeid) AS crime_id,
             TRUE AS has_source_id,
             {force_sql} AS force,
-            date_trunc('month', {when})::DATE AS month,
+            {month} AS month,
             {when}::DATE AS occurred_on,
             trim(category) AS category,
             NULLIF(trim(subcategory), '') AS subcategory,
@@ -84,21 +98,15 @@ class IncidentFeedReader:
             longitude = '' AS no_location,
             NULLIF(trim(outcome), '') AS last_outcome
         """
-        table, rejects = split_valid(f, raw.table, checks, select)
-        forces = set(table.column("force").to_pylist()) if table.num_rows else set()
-        if len(forces) > 1:
-            listed = ", ".join(sorted(map(str, forces)))
-            raise FormatError(
-                f"{f.name}: the incident feed mixes forces ({listed}); export one file per force"
-            )
+        rows, rejects = lazy_valid(f, raw.table, checks, select, month)
         return Batch(
             format=self.name,
             dataset=CRIMES,
             source=f.source_hint or "force-feed",
-            table=table,
+            lazy=rows,
             rows_read=raw.rows_read,
             rejects=raw.rejects + rejects,
-            force=forces.pop() if len(forces) == 1 else f.force_hint,
+            force=force,
         )
 
 

@@ -8,7 +8,6 @@ that do not change between editions plus the row's ordinal among identical rows.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,7 +23,13 @@ from crimepulse.sources.base import (
     has_columns,
 )
 from crimepulse.sources.csvtable import read_strings
-from crimepulse.sources.validate import Check, coordinate_checks, month_check, split_valid
+from crimepulse.sources.validate import (
+    Check,
+    coordinate_checks,
+    lazy_valid,
+    month_check,
+    sql_literal,
+)
 
 # Every crime type data.police.uk has published, including the pre-2013 ones.
 CRIME_TYPES = (
@@ -98,24 +103,28 @@ def force_id(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
-def with_force_ids(table: pa.Table) -> pa.Table:
-    """Replace the `force` column (raw names) by force ids, mapping each distinct name once."""
-    column = table.column("force")
-    names = pc.unique(column)
-    ids = pa.array([force_id(n) if n else None for n in names.to_pylist()], type=pa.string())
-    mapped = pc.take(ids, pc.index_in(column, value_set=names))
-    return table.set_column(table.column_names.index("force"), "force", mapped)
+_MONTH_SQL = "TRY_CAST(month || '-01' AS DATE)"
+
+
+def force_sql(raw: pa.Table, column: str = "fallswithin") -> tuple[str, str | None]:
+    """SQL mapping each force name in the file to its id, and the file's main force id.
+
+    Files hold one or two distinct names, so the names are mapped once, in Python.
+    """
+    counts = pc.value_counts(raw.column(column)).to_pylist()
+    counts.sort(key=lambda c: -c["counts"])
+    cases = " ".join(
+        f"WHEN {sql_literal(c['values'])} THEN {sql_literal(force_id(c['values']))}"
+        for c in counts
+        if c["values"]
+    )
+    sql = f"CASE {column} {cases} END" if cases else "CAST(NULL AS VARCHAR)"
+    main = next((force_id(c["values"]) for c in counts if c["values"]), None)
+    return sql, main
 
 
 def _in_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
-
-
-def _force(table: pa.Table, f: SourceFile) -> str | None:
-    if "force" in table.column_names and table.num_rows:
-        common = Counter(table.column("force").to_pylist()).most_common(1)
-        return str(common[0][0]) if common[0][0] else f.force_hint
-    return f.force_hint
 
 
 def _coordinates_sql() -> str:
@@ -156,11 +165,12 @@ class StreetReader:
             if pc.any(pc.equal(raw.table.column("crimeid"), "")).as_py()
             else "NULL"
         )
+        force, main_force = force_sql(raw.table)
         select = f"""
             line,
             CASE WHEN trim(crimeid) <> '' THEN trim(crimeid) ELSE {hashed} END AS crime_id,
             trim(crimeid) <> '' AS has_source_id,
-            fallswithin AS force,
+            {force} AS force,
             CAST(month || '-01' AS DATE) AS month,
             CAST(NULL AS DATE) AS occurred_on,
             trim(crimetype) AS category,
@@ -174,16 +184,15 @@ class StreetReader:
             longitude = '' AND lsoacode = '' AS no_location,
             NULLIF(lastoutcomecategory, '') AS last_outcome
         """
-        table, rejects = split_valid(f, raw.table, checks, select)
-        table = with_force_ids(table)
+        rows, rejects = lazy_valid(f, raw.table, checks, select, _MONTH_SQL)
         return Batch(
             format=self.name,
             dataset=CRIMES,
             source=f.source_hint or "police.uk",
-            table=table,
+            lazy=rows,
             rows_read=raw.rows_read,
             rejects=raw.rejects + rejects,
-            force=_force(table, f),
+            force=main_force or f.force_hint,
         )
 
 
@@ -202,10 +211,11 @@ class OutcomesReader:
             Check("outcometype", "trim(outcometype) = ''", "'missing outcome type'"),
             *coordinate_checks("longitude", "latitude"),
         ]
+        force, main_force = force_sql(raw.table)
         select = f"""
             line,
             trim(crimeid) AS crime_id,
-            fallswithin AS force,
+            {force} AS force,
             CAST(month || '-01' AS DATE) AS month,
             NULLIF(lsoacode, '') AS lsoa_code,
             NULLIF(lsoaname, '') AS lsoa_name,
@@ -214,16 +224,15 @@ class OutcomesReader:
             NULLIF(location, '') AS location_text,
             trim(outcometype) AS outcome
         """
-        table, rejects = split_valid(f, raw.table, checks, select)
-        table = with_force_ids(table)
+        rows, rejects = lazy_valid(f, raw.table, checks, select, _MONTH_SQL)
         return Batch(
             format=self.name,
             dataset=OUTCOMES,
             source=f.source_hint or "police.uk",
-            table=table,
+            lazy=rows,
             rows_read=raw.rows_read,
             rejects=raw.rejects + rejects,
-            force=_force(table, f),
+            force=main_force or f.force_hint,
         )
 
 
@@ -249,13 +258,30 @@ class StopSearchReader:
             *coordinate_checks("longitude", "latitude"),
         ]
 
+        force = f.force_hint
+        if force is None and raw.table.num_rows:
+            raise FormatError(
+                f"{f.name}: stop-and-search files carry no force column and the file name "
+                "does not follow data.police.uk's YYYY-MM-<force>-stop-and-search.csv; "
+                "give the force with --force"
+            )
+        # The file's month: the most common YYYY-MM prefix of its ISO dates.
+        prefixes = pc.value_counts(pc.utf8_slice_codeunits(raw.table.column("date"), 0, 7))
+        common = max(prefixes.to_pylist(), key=lambda c: c["counts"], default={"values": ""})
+        prefix = str(common["values"])
+        month = (
+            f"TRY_CAST({sql_literal(prefix + '-01')} AS DATE)"
+            if re.fullmatch(r"\d{4}-\d{2}", prefix)
+            else "NULL"
+        )
+
         def boolean(col: str) -> str:
             return f"TRY_CAST(NULLIF(trim({col}), '') AS BOOLEAN)"
 
         select = f"""
             line,
-            CAST(NULL AS VARCHAR) AS force,
-            mode(date_trunc('month', timezone('UTC', {ts}))::DATE) OVER () AS month,
+            {sql_literal(force or "")} AS force,
+            {month} AS month,
             {ts} AS occurred_at,
             trim(type) AS search_type,
             {boolean("partofapolicingoperation")} AS part_of_operation,
@@ -272,24 +298,12 @@ class StopSearchReader:
             {boolean("outcomelinkedtoobjectofsearch")} AS outcome_linked,
             {boolean("removalofmorethanjustouterclothing")} AS removal_of_clothing
         """
-        table, rejects = split_valid(f, raw.table, checks, select)
-        force = f.force_hint
-        if force is None and table.num_rows:
-            raise FormatError(
-                f"{f.name}: stop-and-search files carry no force column and the file name "
-                "does not follow data.police.uk's YYYY-MM-<force>-stop-and-search.csv; "
-                "give the force with --force"
-            )
-        table = table.set_column(
-            table.column_names.index("force"),
-            "force",
-            pa.array([force] * table.num_rows, type=pa.string()),
-        )
+        rows, rejects = lazy_valid(f, raw.table, checks, select, month)
         return Batch(
             format=self.name,
             dataset=STOPS,
             source=f.source_hint or "police.uk",
-            table=table,
+            lazy=rows,
             rows_read=raw.rows_read,
             rejects=raw.rejects + rejects,
             force=force,

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from crimepulse.sources.base import Rejection, SourceFile
+from crimepulse.sources.base import LazyRows, Rejection, SourceFile
 from crimepulse.sources.csvtable import raw_lines
 
 # Generous bounds around the United Kingdom (WGS84), including Northern Ireland.
@@ -86,6 +87,95 @@ def _engine() -> duckdb.DuckDBPyConnection:
     return _ENGINE
 
 
+def projection_sql(select: str, raw: str = "raw", rejected: str = "rejected") -> str:
+    """The query that builds canonical rows: `select` over the raw rows not rejected."""
+    return f"SELECT {select} FROM (SELECT * FROM {raw} ANTI JOIN {rejected} USING (line))"
+
+
+def _lines_table(lines: pa.Array) -> pa.Table:
+    return pa.table({"line": lines.cast(pa.int32())})
+
+
+def project(raw: pa.Table, select: str, rejected: pa.Array) -> pa.Table:
+    """Build canonical rows in the in-memory engine (the store does the same in its INSERT)."""
+    con = _engine().cursor()
+    con.register("raw", raw)
+    con.register("rejected", _lines_table(rejected))
+    try:
+        return con.sql(projection_sql(select)).to_arrow_table()
+    finally:
+        con.unregister("raw")
+        con.unregister("rejected")
+        con.close()
+
+
+def check_rows(
+    f: SourceFile,
+    table: pa.Table,
+    checks: list[Check],
+    raw_from_file: bool = True,
+    month_sql: str | None = None,
+) -> tuple[pa.Array, list[Rejection], pa.Table | None]:
+    """The lines failing any check, a Rejection for each (first failing check wins), and,
+    given `month_sql`, the good rows per month.
+
+    One pass over the rows evaluates every check (and the month); reasons are built for
+    the failing rows only, and their raw text is read back from the file.
+    """
+    con = _engine().cursor()
+    con.register("raw", table)
+    try:
+        failing = " OR ".join(f"({c.invalid})" for c in checks) or "FALSE"
+        grouped = con.sql(
+            f"SELECT {month_sql or 'NULL'} AS month, count(*) AS n, "
+            f"list(line) FILTER (WHERE {failing}) AS bad FROM raw GROUP BY 1 ORDER BY 1"
+        ).to_arrow_table()
+        bad_lists = grouped.column("bad")
+        rejected = pc.list_flatten(bad_lists).cast(pa.int32())
+        bad: list[tuple[int, str | None, str]] = []
+        if len(rejected):
+            con.register("rejected", _lines_table(rejected))
+            field_case = " ".join(f"WHEN {c.invalid} THEN {sql_literal(c.field)}" for c in checks)
+            reason_case = " ".join(f"WHEN {c.invalid} THEN {c.reason}" for c in checks)
+            bad = con.execute(
+                f"SELECT line, CASE {field_case} END, CASE {reason_case} END "
+                "FROM raw SEMI JOIN rejected USING (line) ORDER BY line"
+            ).fetchall()
+            con.unregister("rejected")
+    finally:
+        con.unregister("raw")
+        con.close()
+    raws = raw_lines(f, {int(line) for line, _, _ in bad}) if raw_from_file and bad else {}
+    rejects = [
+        Rejection(int(line), str(reason), field, raws.get(int(line))) for line, field, reason in bad
+    ]
+    months = None
+    if month_sql is not None:
+        good = pc.subtract(grouped.column("n"), pc.fill_null(pc.list_value_length(bad_lists), 0))
+        keep = pc.greater(good, 0)
+        months = pa.table({"month": grouped.column("month"), "rows": good}).filter(keep)
+    return pa.chunked_array([rejected]).combine_chunks(), rejects, months
+
+
+def lazy_valid(
+    f: SourceFile,
+    table: pa.Table,
+    checks: list[Check],
+    select: str,
+    month_sql: str,
+) -> tuple[LazyRows, list[Rejection]]:
+    """Like split_valid, but the canonical rows are left for the store to build.
+
+    `month_sql` is the SQL for a good row's month (over the raw columns, null-safe: use
+    TRY_CAST); the good rows per month are counted in the checks' pass, so the store
+    need not build rows to know which months a file covers.
+    """
+    rejected, rejects, months = check_rows(f, table, checks, month_sql=month_sql)
+    assert months is not None
+    rows = LazyRows(table, select, rejected, table.num_rows - len(rejected), months)
+    return rows, rejects
+
+
 def split_valid(
     f: SourceFile,
     table: pa.Table,
@@ -98,28 +188,5 @@ def split_valid(
     `table` must have a `line` column. `select` is the column list of a SELECT (it may
     use any raw column). The raw text of rejected lines is read back from the file.
     """
-    con = _engine().cursor()
-    con.register("raw", table)
-    if checks:
-        field_case = " ".join(f"WHEN {c.invalid} THEN {sql_literal(c.field)}" for c in checks)
-        reason_case = " ".join(f"WHEN {c.invalid} THEN {c.reason}" for c in checks)
-        con.execute(
-            "CREATE TEMP VIEW checked AS SELECT *, "
-            f"CASE {field_case} END AS _field, CASE {reason_case} END AS _reason FROM raw"
-        )
-    else:
-        con.execute(
-            "CREATE TEMP VIEW checked AS SELECT *, NULL AS _field, NULL AS _reason FROM raw"
-        )
-    good = con.sql(f"SELECT {select} FROM checked WHERE _reason IS NULL").to_arrow_table()
-    bad = con.execute(
-        "SELECT line, _field, _reason FROM checked WHERE _reason IS NOT NULL ORDER BY line"
-    ).fetchall()
-    con.execute("DROP VIEW checked")
-    con.unregister("raw")
-    con.close()
-    raws = raw_lines(f, {int(line) for line, _, _ in bad}) if raw_from_file and bad else {}
-    rejects = [
-        Rejection(int(line), str(reason), field, raws.get(int(line))) for line, field, reason in bad
-    ]
-    return good, rejects
+    rejected, rejects, _ = check_rows(f, table, checks, raw_from_file)
+    return project(table, select, rejected), rejects

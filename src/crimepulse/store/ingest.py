@@ -8,11 +8,10 @@ loads), or rejected (nothing of it stored). One file's failure never stops the o
 from __future__ import annotations
 
 import dataclasses
-import itertools
+import queue
+import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +24,7 @@ from crimepulse.store.warehouse import PriorLoad, Warehouse
 
 LOADED, UNCHANGED, SKIPPED, REJECTED = "loaded", "unchanged", "skipped", "rejected"
 
-# progress(event, file_index, file_count, name): event is "start" or "done".
+# progress(event, files_done, file_count, name): event is "done" when a file is read and stored.
 Progress = Callable[[str, int, int, str], None]
 
 
@@ -40,6 +39,7 @@ class FileResult:
     rows_quarantined: int = 0
     batch_id: int | None = None
     message: str = ""
+    content_hash: str | None = None
 
 
 @dataclass
@@ -72,18 +72,16 @@ class IngestReport:
 
 
 # A commit costs an fsync, so several whole files share one; each file is still all-or-nothing.
-GROUP_ROWS = 400_000
-GROUP_SECONDS = 2.0
-READ_AHEAD = 3  # files read in background threads while the current one loads
+GROUP_ROWS = 500_000
+GROUP_SECONDS = 5.0
+LOADERS = 2  # threads that each read, validate and store files, on their own connection
 
 
 @dataclass
-class _Read:
-    """A file's read outcome, produced in a worker thread."""
-
+class _Job:
+    index: int
     unit: SourceFile
-    batch: Batch | None = None
-    result: FileResult | None = None  # set when there is nothing to load
+    batch_id: int
 
 
 def ingest(
@@ -95,38 +93,69 @@ def ingest(
     source: str | None = None,
     progress: Progress | None = None,
     on_result: Callable[[FileResult], None] | None = None,
+    commit_rows: int = GROUP_ROWS,
 ) -> IngestReport:
     """Load every file under `paths`. `vintage` says when the data was published (default now).
 
     `force` names the force for formats that carry none (stop and search without a
     data.police.uk file name, a daily feed without a force column); `source` overrides
-    the source name (e.g. to tag a sample). Files are read in background threads while
-    earlier ones load. `on_result` hears of each file once its outcome is final (for a
-    loaded file: once committed).
+    the source name (e.g. to tag a sample). `on_result` hears of each file once its
+    outcome is final (for a loaded file: once committed). A loader commits once its open
+    transaction holds `commit_rows` rows (or has been open GROUP_SECONDS): fewer commits
+    are faster, smaller ones lose less to a crash (a re-run reloads what was lost).
+
+    Loader threads each read, validate and store files through their own connection and
+    transactions (DuckDB appends from concurrent transactions do not conflict), so both
+    cores work on every stage. Batch ids are handed out in file order, so when two
+    editions of a month arrive in one run the later file wins, as it would one by one.
     """
     started = time.perf_counter()
     when = vintage or datetime.now()
     units = [_override(u, force, source) for u in files.discover(paths)]
     report = IngestReport()
-    group = _Group(warehouse, when)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures: deque[Future[_Read]] = deque()
-        queued = iter(units)
-        for unit in itertools.islice(queued, READ_AHEAD):
-            futures.append(pool.submit(_read, warehouse_has(warehouse, unit), unit))
-        index = 0
-        while futures:
-            read = futures.popleft().result()
-            nxt = next(queued, None)
-            if nxt is not None:
-                futures.append(pool.submit(_read, warehouse_has(warehouse, nxt), nxt))
-            if progress:
-                progress("start", index, len(units), read.unit.name)
-            _record(report, group.add(read), on_result)
-            index += 1
-            if progress:
-                progress("done", index, len(units), read.unit.name)
-        _record(report, group.flush(), on_result)
+    known = warehouse.loaded_files()
+    warehouse.bulk_mode()
+    jobs: queue.Queue[_Job | None] = queue.Queue()
+    events: queue.Queue[tuple[str, _Job | None, list[FileResult]]] = queue.Queue()
+    seen: dict[str, int] = {}
+    pending = 0
+    for index, unit in enumerate(units):
+        prior = known.get(unit.content_hash)
+        if prior is None and unit.content_hash in seen:  # the same bytes twice in one run
+            prior = PriorLoad(seen[unit.content_hash], "this run")
+        if prior is not None:
+            _record(report, [_unchanged(unit, prior)], on_result)
+            continue
+        batch_id = warehouse.next_batch_id()
+        seen[unit.content_hash] = batch_id
+        jobs.put(_Job(index, unit, batch_id))
+        pending += 1
+    loaders = [
+        threading.Thread(
+            target=_Loader(warehouse, when, jobs, events, commit_rows).run, daemon=True
+        )
+        for _ in range(LOADERS)
+    ]
+    for _ in loaders:
+        jobs.put(None)
+    for loader in loaders:
+        loader.start()
+    done, running = len(units) - pending, len(loaders)
+    while running:
+        kind, job, results = events.get()
+        if kind == "exit":
+            running -= 1
+        elif kind == "crash":
+            raise RuntimeError(results[0].message)
+        if job is not None and progress:
+            done += 1
+            progress("done", done, len(units), job.unit.name)
+        _record(report, results, on_result)
+    for loader in loaders:
+        loader.join()
+    for result in report.files:
+        if result.status == REJECTED:
+            warehouse.log_event(result.name, result.content_hash, REJECTED, result.message)
     order = {u.name: i for i, u in enumerate(units)}
     report.files.sort(key=lambda r: order.get(r.name, len(units)))
     report.seconds = time.perf_counter() - started
@@ -152,10 +181,6 @@ def _override(unit: SourceFile, force: str | None, source: str | None) -> Source
     return unit
 
 
-def warehouse_has(warehouse: Warehouse, unit: SourceFile) -> PriorLoad | None:
-    return warehouse.prior_load(unit.content_hash)
-
-
 def _unchanged(unit: SourceFile, prior: PriorLoad) -> FileResult:
     return FileResult(
         unit.name,
@@ -165,84 +190,89 @@ def _unchanged(unit: SourceFile, prior: PriorLoad) -> FileResult:
     )
 
 
-def _read(prior: PriorLoad | None, unit: SourceFile) -> _Read:
-    """Detect and read one file (in a worker thread: no warehouse access here)."""
-    if prior:
-        return _Read(unit, result=_unchanged(unit, prior))
+def _read(unit: SourceFile) -> Batch | FileResult:
+    """Detect and read one file: its batch, or the result when there is nothing to load."""
     try:
         reader, columns, elsewhere = registry.detect(unit)
         if reader is None:
-            return _Read(unit, result=FileResult(unit.name, SKIPPED, message=elsewhere or ""))
-        return _Read(unit, batch=reader.read(unit, columns))
+            return FileResult(unit.name, SKIPPED, message=elsewhere or "")
+        return reader.read(unit, columns)
     except (FormatError, OSError, ValueError) as exc:
         message = str(exc) if unit.name in str(exc) else f"{unit.name}: {exc}"
-        return _Read(unit, result=FileResult(unit.name, REJECTED, message=message))
+        return FileResult(unit.name, REJECTED, message=message, content_hash=unit.content_hash)
 
 
-class _Group:
-    """Files loaded in one open transaction, committed together when large or old enough."""
+class _Loader:
+    """A loader thread: files in, through one connection, committed in groups."""
 
-    def __init__(self, warehouse: Warehouse, vintage: datetime) -> None:
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        vintage: datetime,
+        jobs: queue.Queue[_Job | None],
+        events: queue.Queue[tuple[str, _Job | None, list[FileResult]]],
+        commit_rows: int,
+    ) -> None:
         self.warehouse = warehouse
+        self.commit_rows = commit_rows
         self.vintage = vintage
-        self.pending: list[tuple[SourceFile, Batch]] = []
-        self.results: list[FileResult] = []
+        self.jobs = jobs
+        self.events = events
+        self.con = warehouse.cursor()
+        self.pending: list[tuple[_Job, Batch]] = []
         self.rows = 0
         self.opened = 0.0
-        self.hashes: dict[str, int] = {}
 
-    def add(self, read: _Read) -> list[FileResult]:
-        if read.result is not None:
-            if read.result.status == REJECTED:
-                self._ensure_open()
-                self.warehouse.log_event(read.unit, REJECTED, read.result.message)
-            return [read.result]
-        assert read.batch is not None
-        seen = self.hashes.get(read.unit.content_hash)
-        if seen is not None:  # the same bytes twice in one run
-            return [_unchanged(read.unit, PriorLoad(seen, "this run"))]
-        self._ensure_open()
+    def run(self) -> None:
         try:
-            batch_id = self.warehouse.load(read.unit, read.batch, self.vintage)
+            while (job := self.jobs.get()) is not None:
+                self.events.put(("file", job, self._one(job)))
+            self.events.put(("exit", None, self._commit()))
+        except BaseException as exc:  # never leave the main thread waiting
+            self.events.put(("crash", None, [FileResult("", REJECTED, message=repr(exc))]))
+        finally:
+            self.con.close()
+
+    def _one(self, job: _Job) -> list[FileResult]:
+        read = _read(job.unit)
+        if isinstance(read, FileResult):
+            return [read]
+        if not self.opened:
+            self.con.execute("BEGIN")
+            self.opened = time.perf_counter()
+        try:
+            self.warehouse.load(job.unit, read, self.vintage, job.batch_id, self.con)
         except duckdb.Error:
-            self.warehouse.rollback()
-            return self._retry_one_by_one([*self.pending, (read.unit, read.batch)])
-        self.hashes[read.unit.content_hash] = batch_id
-        self.pending.append((read.unit, read.batch))
-        self.results.append(_loaded(read.unit, read.batch, batch_id))
-        self.rows += read.batch.table.num_rows
-        if self.rows >= GROUP_ROWS or time.perf_counter() - self.opened >= GROUP_SECONDS:
-            return self.flush()
+            self.con.execute("ROLLBACK")
+            items, self.pending, self.rows, self.opened = [*self.pending, (job, read)], [], 0, 0.0
+            return self._one_by_one(items)
+        self.pending.append((job, read))
+        self.rows += read.row_count
+        if self.rows >= self.commit_rows or time.perf_counter() - self.opened >= GROUP_SECONDS:
+            return self._commit()
         return []
 
-    def flush(self) -> list[FileResult]:
-        if self.opened:
-            self.warehouse.commit()
-        done, self.results, self.pending = self.results, [], []
-        self.rows, self.opened = 0, 0.0
+    def _commit(self) -> list[FileResult]:
+        if not self.opened:
+            return []
+        self.con.execute("COMMIT")
+        done = [_loaded(job.unit, batch, job.batch_id) for job, batch in self.pending]
+        self.pending, self.rows, self.opened = [], 0, 0.0
         return done
 
-    def _ensure_open(self) -> None:
-        if not self.opened:
-            self.warehouse.begin()
-            self.opened = time.perf_counter()
-
-    def _retry_one_by_one(self, items: list[tuple[SourceFile, Batch]]) -> list[FileResult]:
+    def _one_by_one(self, items: list[tuple[_Job, Batch]]) -> list[FileResult]:
         """After a failed store, load each file of the group in its own transaction."""
-        self.results, self.pending, self.rows, self.opened = [], [], 0, 0.0
         out = []
-        for unit, batch in items:
-            self.warehouse.begin()
+        for job, batch in items:
+            self.con.execute("BEGIN")
             try:
-                batch_id = self.warehouse.load(unit, batch, self.vintage)
-                self.warehouse.commit()
-                self.hashes[unit.content_hash] = batch_id
-                out.append(_loaded(unit, batch, batch_id))
+                self.warehouse.load(job.unit, batch, self.vintage, job.batch_id, self.con)
+                self.con.execute("COMMIT")
+                out.append(_loaded(job.unit, batch, job.batch_id))
             except duckdb.Error as exc:
-                self.warehouse.rollback()
-                out.append(
-                    FileResult(unit.name, REJECTED, message=f"{unit.name}: not stored: {exc}")
-                )
+                self.con.execute("ROLLBACK")
+                message = f"{job.unit.name}: not stored: {exc}"
+                out.append(FileResult(job.unit.name, REJECTED, message=message))
         return out
 
 
@@ -253,7 +283,7 @@ def _loaded(unit: SourceFile, batch: Batch, batch_id: int) -> FileResult:
         format=batch.format,
         dataset=batch.dataset,
         rows_read=batch.rows_read,
-        rows_loaded=batch.table.num_rows,
+        rows_loaded=batch.row_count,
         rows_quarantined=len(batch.rejects),
         batch_id=batch_id,
         message="; ".join(batch.notes),

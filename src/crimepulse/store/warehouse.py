@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimepulse.sources.base import Batch, Rejection, SourceFile
+from crimepulse.sources.validate import projection_sql
 from crimepulse.store.schema import DATASETS, arrow_schema, columns
 
 SCHEMA_VERSION = 1
@@ -207,13 +208,20 @@ class Warehouse:
 
     # -- loading ---------------------------------------------------------------------
 
-    def prior_load(self, content_hash: str) -> PriorLoad | None:
-        """The batch that already holds a file with these exact bytes, if any."""
+    def loaded_files(self) -> dict[str, PriorLoad]:
+        """content hash -> the first batch that stored those bytes (one query, not one a file)."""
         rows = self.con.execute(
-            "SELECT batch_id, path FROM batches WHERE content_hash = ? ORDER BY batch_id LIMIT 1",
-            [content_hash],
+            "SELECT content_hash, min(batch_id), arg_min(path, batch_id) FROM batches GROUP BY 1"
         ).fetchall()
-        return PriorLoad(int(rows[0][0]), str(rows[0][1])) if rows else None
+        return {str(h): PriorLoad(int(b), str(p)) for h, b, p in rows}
+
+    def bulk_mode(self) -> None:
+        """For a long load: checkpoint at the end, not whenever the WAL passes 16 MB.
+
+        Every commit of a large ingest would otherwise rewrite the database file; one
+        checkpoint when the warehouse closes does the same work once.
+        """
+        self.con.execute("SET checkpoint_threshold = '4GB'")
 
     def begin(self) -> None:
         self.con.execute("BEGIN")
@@ -224,18 +232,33 @@ class Warehouse:
     def rollback(self) -> None:
         self.con.execute("ROLLBACK")
 
-    def load(self, f: SourceFile, batch: Batch, vintage: datetime) -> int:
+    def next_batch_id(self) -> int:
+        """A fresh batch id (ids follow file order, which breaks ties between editions)."""
+        return int(self.con.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """Another connection to this warehouse, for a loader thread with its own transactions."""
+        return self.con.cursor()
+
+    def load(
+        self,
+        f: SourceFile,
+        batch: Batch,
+        vintage: datetime,
+        batch_id: int | None = None,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> int:
         """Store one file's batch inside the caller's open transaction; returns its batch id.
 
         The caller commits (several files may share a commit: a commit costs an fsync) or
-        rolls back; either way no file is ever stored in part.
+        rolls back; either way no file is ever stored in part. `con` is the connection
+        whose transaction to use (default: the warehouse's own).
         """
-        table = batch.table.select(columns(batch.dataset)).cast(arrow_schema(batch.dataset))
         physical = DATASETS[batch.dataset][0]
-        slices = self._slices(batch, table)
         quarantine = _quarantine_table(f.name, batch.rejects)
-        con = self.con
-        batch_id = int(con.execute("SELECT nextval('batch_ids')").fetchall()[0][0])
+        con = con or self.con
+        if batch_id is None:
+            batch_id = self.next_batch_id()
         con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)",
             [
@@ -249,17 +272,38 @@ class Warehouse:
                 batch.area_type,
                 vintage,
                 batch.rows_read,
-                table.num_rows,
+                batch.row_count,
                 len(batch.rejects),
                 "; ".join(batch.notes) or None,
             ],
         )
+        registered = []
         try:
-            con.register("_new_rows", table)
-            con.execute(
-                f"INSERT INTO {physical} SELECT ?, ?, * FROM _new_rows", [batch_id, batch.source]
-            )
+            if batch.lazy is not None:
+                # Build the canonical rows inside the INSERT: one conversion, not two.
+                lazy = batch.lazy
+                con.register("_raw", lazy.raw)
+                con.register("_rejected", pa.table({"line": lazy.rejected}))
+                registered += ["_raw", "_rejected"]
+                projection = projection_sql(lazy.select, "_raw", "_rejected")
+                con.execute(
+                    f"INSERT INTO {physical} BY NAME SELECT ?::INTEGER AS batch_id, "
+                    f"?::VARCHAR AS source, * FROM ({projection})",
+                    [batch_id, batch.source],
+                )
+                slices = _lazy_slices(lazy.months)
+            else:
+                table = batch.canonical().select(columns(batch.dataset))
+                table = table.cast(arrow_schema(batch.dataset))
+                con.register("_new_rows", table)
+                registered.append("_new_rows")
+                con.execute(
+                    f"INSERT INTO {physical} SELECT ?, ?, * FROM _new_rows",
+                    [batch_id, batch.source],
+                )
+                slices = self._slices(batch, table)
             con.register("_new_slices", slices)
+            registered.append("_new_slices")
             con.execute(
                 "INSERT INTO batch_slices SELECT ?, ?, ?, ?, ?, month, rows, total "
                 "FROM _new_slices",
@@ -267,21 +311,29 @@ class Warehouse:
             )
             if quarantine.num_rows:
                 con.register("_new_quarantine", quarantine)
+                registered.append("_new_quarantine")
                 con.execute("INSERT INTO quarantine SELECT ?, * FROM _new_quarantine", [batch_id])
-            self._log(f, "loaded", batch_id, _summary(batch, table.num_rows))
         finally:
-            for name in ("_new_rows", "_new_slices", "_new_quarantine"):
+            for name in registered:
                 con.unregister(name)
         return int(batch_id)
 
-    def log_event(self, f: SourceFile, status: str, message: str) -> None:
-        """Record a file that was not loaded (rejected, skipped) in the ingest log."""
-        self._log(f, status, None, message)
-
-    def _log(self, f: SourceFile, status: str, batch_id: int | None, message: str) -> None:
+    def log_event(self, path: str, content_hash: str | None, status: str, message: str) -> None:
+        """Record a file that was not loaded (rejected) in the ingest log."""
         self.con.execute(
-            "INSERT INTO ingest_log VALUES (now(), ?, ?, ?, ?, ?)",
-            [f.name, f.content_hash, status, batch_id, message],
+            "INSERT INTO ingest_log VALUES (now(), ?, ?, ?, NULL, ?)",
+            [path, content_hash, status, message],
+        )
+
+    @staticmethod
+    def _empty_slice() -> pa.Table:
+        """An empty but valid file still says "this was published": one empty slice."""
+        return pa.table(
+            {
+                "month": pa.array([None], type=pa.date32()),
+                "rows": pa.array([0], type=pa.int64()),
+                "total": pa.array([0], type=pa.int64()),
+            }
         )
 
     @staticmethod
@@ -297,14 +349,7 @@ class Warehouse:
             .aggregate([("w", "count"), ("w", "sum")])
         )
         if grouped.num_rows == 0:
-            # An empty but valid file still says "this was published": one empty slice.
-            return pa.table(
-                {
-                    "month": pa.array([None], type=pa.date32()),
-                    "rows": pa.array([0], type=pa.int64()),
-                    "total": pa.array([0], type=pa.int64()),
-                }
-            )
+            return Warehouse._empty_slice()
         return pa.table(
             {
                 "month": grouped.column("month"),
@@ -320,8 +365,11 @@ class Warehouse:
         return self.con.sql(sql, params=params or None).to_arrow_table()
 
 
-def _summary(batch: Batch, loaded: int) -> str:
-    return f"{batch.format}: {loaded:,} rows loaded, {len(batch.rejects):,} quarantined"
+def _lazy_slices(months: pa.Table) -> pa.Table:
+    rows = pc.cast(months.column("rows"), pa.int64())
+    if months.num_rows == 0:
+        return Warehouse._empty_slice()
+    return pa.table({"month": months.column("month"), "rows": rows, "total": rows})
 
 
 def _quarantine_table(path: str, rejects: list[Rejection]) -> pa.Table:
