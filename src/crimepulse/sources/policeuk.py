@@ -145,7 +145,7 @@ class StreetReader:
         raw = read_strings(f, columns)
         checks = [
             month_check("month"),
-            Check("crimetype", "trim(crimetype) = ''", "'missing crime type'"),
+            Check("crimetype", "trim(crimetype) = ''", "'missing crime type'", detect=False),
             Check(
                 "crimetype",
                 f"trim(crimetype) NOT IN {_in_list(CRIME_TYPES)}",
