@@ -21,7 +21,6 @@ UK_LON = (-8.7, 1.8)
 UK_LAT = (49.8, 60.9)
 
 
-
 @dataclass(frozen=True)
 class Check:
     """`invalid` is a SQL boolean over the raw columns; `reason` a SQL string expression.
