@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 import crimepulse
+from crimepulse.sources.registry import KNOWN_FORMATS
 from crimepulse.store.ingest import (
     GROUP_ROWS,
     LOADED,
@@ -132,9 +133,14 @@ def ingest_command(
 
 def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: bool) -> None:
     if not quiet:
+        listing = ""
         for result in report.files:
             if result.status == REJECTED:
-                errors.print(f"[red]rejected[/] {result.message}", soft_wrap=True)
+                message, _, known = result.message.partition("\n" + KNOWN_FORMATS)
+                listing = listing or known
+                errors.print(f"[red]rejected[/] {message}", soft_wrap=True)
+        if listing:  # the same list for every unknown file: say it once
+            errors.print(KNOWN_FORMATS + listing, soft_wrap=True)
         if report.rows_quarantined:
             errors.print(f"[yellow]quarantined rows (first {len(sample)}):[/]")
             for row in sample:

@@ -28,6 +28,9 @@ ELSEWHERE: list[tuple[str, list[str], str]] = [
 ]
 
 
+KNOWN_FORMATS = "Known formats:"
+
+
 def known_formats() -> list[str]:
     return [f"{r.name}: {r.description}" for r in READERS]
 
@@ -48,5 +51,5 @@ def detect(f: SourceFile) -> tuple[Reader | None, list[str], str | None]:
     listing = "\n  - ".join(known_formats())
     raise FormatError(
         f"{f.name}: header matches no known format (columns: {shown or 'none'}).\n"
-        f"Known formats:\n  - {listing}"
+        f"{KNOWN_FORMATS}\n  - {listing}"
     )
