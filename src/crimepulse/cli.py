@@ -23,6 +23,7 @@ from rich.table import Table
 
 import crimepulse
 from crimepulse.sources.registry import KNOWN_FORMATS
+from crimepulse.store.coverage import YEARLY
 from crimepulse.store.ingest import (
     GROUP_ROWS,
     LOADED,
@@ -177,30 +178,36 @@ def sources_command(
     if format is OutputFormat.json:
         print(json.dumps([s.as_dict(detail) for s in series], indent=2, default=str))
         return
-    table = Table(title="Sources in the warehouse")
-    table.add_column("series (dataset / format / source / force)", no_wrap=True)
-    table.add_column("months", no_wrap=True)
-    table.add_column("rows", justify="right")
-    table.add_column("quarantined", justify="right")
-    table.add_column("editions", justify="right")
-    table.add_column("gaps, suspect months", overflow="fold")
+    table = Table(
+        title="Sources in the warehouse",
+        caption="quar.: quarantined rows; ed.: editions held",
+        show_lines=True,
+    )
+    table.add_column("series", overflow="fold")
+    table.add_column("months", no_wrap=True, min_width=16)
+    table.add_column("rows", justify="right", no_wrap=True, min_width=9)
+    table.add_column("quar.", justify="right", no_wrap=True)
+    table.add_column("ed.", justify="right", no_wrap=True)
     for s in series:
-        name = " / ".join(p for p in (s.dataset, s.format, s.source, s.force, s.area_type) if p)
-        span = f"{s.first_month}..{s.last_month} ({s.months})" if s.months else "undated"
-        flags = []
+        where = "/".join(p for p in (s.dataset, s.force, s.area_type) if p)
+        lines = [f"[bold]{where}[/]", f"[dim]{s.format}, {s.source}[/]"]
         if s.gaps:
-            flags.append("[red]gaps:[/] " + ", ".join(s.gaps))
+            lines.append("[red]gaps:[/] " + ", ".join(s.gaps))
         if s.suspect_months:
-            flags.append("[yellow]suspect:[/] " + ", ".join(s.suspect_months))
+            lines.append("[yellow]suspect:[/] " + ", ".join(s.suspect_months))
         if s.replaced_suspect_months:
-            flags.append(
+            lines.append(
                 "[dim]suspect edition not used: " + ", ".join(s.replaced_suspect_months) + "[/]"
             )
         if s.source == "synthetic":
-            flags.append("[magenta]synthetic data[/]")
-        table.add_row(
-            name, span, f"{s.rows:,}", f"{s.quarantined:,}", str(s.editions), "; ".join(flags)
-        )
+            lines.append("[magenta]synthetic data[/]")
+        if not s.months:
+            span = "undated"
+        elif s.dataset in YEARLY:
+            span = f"{(s.first_month or '')[:4]}..{(s.last_month or '')[:4]}\n{s.months} years"
+        else:
+            span = f"{s.first_month}..{s.last_month}\n{s.months} months"
+        table.add_row("\n".join(lines), span, f"{s.rows:,}", f"{s.quarantined:,}", str(s.editions))
     console.print(table)
 
 
