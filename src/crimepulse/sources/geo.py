@@ -34,18 +34,19 @@ from crimepulse.sources.base import (
     SourceFile,
 )
 from crimepulse.sources.base import normalise as norm
-from crimepulse.sources.mps import (
+from crimepulse.sources.mps import unpivot_sql
+from crimepulse.sources.tabular import (
     LINE,
     conform,
     constant,
     map_distinct,
     missing_check,
     nullable,
+    number_checks,
     quote_ident,
     read_rows,
     shown,
     split,
-    unpivot_sql,
     with_raw,
 )
 from crimepulse.sources.validate import UK_LAT, UK_LON, Check
@@ -258,16 +259,7 @@ _POPULATION = r"^[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?$"
 
 def population_checks(column: str) -> list[Check]:
     """Missing, non-numeric (thousands commas allowed) and negative populations."""
-    c = f"trim({quote_ident(column)})"
-    return [
-        Check(column, f"{c} = ''", "'missing population'"),
-        Check(
-            column,
-            f"NOT regexp_matches({c}, '{_POPULATION}')",
-            f"'non-numeric population ' || {shown(c)}",
-        ),
-        Check(column, f"{c} LIKE '-%'", f"'negative population ' || {c}"),
-    ]
+    return number_checks(column, "population", _POPULATION.strip("^$"))
 
 
 def population_value(column: str) -> str:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crimepulse.sources.base import HARM_WEIGHTS, Batch, Reader, SourceFile
-from crimepulse.sources.mps import (
+from crimepulse.sources.tabular import (
+    LayoutReader,
     conform,
     missing_check,
     nullable,
+    number_checks,
     quote_ident,
     read_rows,
-    shown,
     split,
 )
 from crimepulse.sources.validate import Check, sql_literal
@@ -76,28 +77,11 @@ GENERIC = Layout(
 
 
 def weight_checks(column: str) -> list[Check]:
-    c = f"trim({quote_ident(column)})"
-    return [
-        Check(column, f"{c} = ''", "'missing weight'"),
-        Check(
-            column,
-            f"NOT regexp_full_match({c}, '{_NUMBER}') OR NOT isfinite(TRY_CAST({c} AS DOUBLE))",
-            f"'non-numeric weight ' || {shown(c)}",
-        ),
-        Check(column, f"TRY_CAST({c} AS DOUBLE) < 0", f"'negative weight ' || {c}"),
-    ]
+    return number_checks(column, "weight", _NUMBER)
 
 
-class HarmReader:
+class HarmReader(LayoutReader[Layout]):
     """One harm-weight layout."""
-
-    def __init__(self, layout: Layout) -> None:
-        self.layout = layout
-        self.name = layout.name
-        self.description = layout.description
-
-    def matches(self, columns: list[str]) -> bool:
-        return set(self.layout.required) <= set(columns)
 
     def read(self, f: SourceFile, columns: list[str]) -> Batch:
         lay = self.layout

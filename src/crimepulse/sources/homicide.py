@@ -22,13 +22,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimepulse.sources.base import ACCUSED, VICTIMS, Batch, Reader, SourceFile
-from crimepulse.sources.mps import (
-    DEFAULT_SOURCE,
-    FORCE,
+from crimepulse.sources.mps import DEFAULT_SOURCE, FORCE
+from crimepulse.sources.tabular import (
+    LayoutReader,
     canonical_borough,
     conform,
     map_distinct,
     nullable,
+    number_checks,
     quote_ident,
     read_rows,
     shown,
@@ -136,28 +137,11 @@ ACCUSED_LAYOUT = Layout(
 
 def count_checks(column: str) -> list[Check]:
     """Missing, non-integer and negative counts (shared with the other small tables)."""
-    c = f"trim({quote_ident(column)})"
-    return [
-        Check(column, f"{c} = ''", "'missing count'"),
-        Check(
-            column,
-            f"NOT regexp_full_match({c}, '[+-]?[0-9]{{1,18}}')",
-            f"'non-integer count ' || {shown(c)}",
-        ),
-        Check(column, f"TRY_CAST({c} AS BIGINT) < 0", f"'negative count ' || {c}"),
-    ]
+    return number_checks(column, "count", "[+-]?[0-9]{1,18}", malformed="non-integer")
 
 
-class HomicideReader:
+class HomicideReader(LayoutReader[Layout]):
     """One homicide table; the header says which."""
-
-    def __init__(self, layout: Layout) -> None:
-        self.layout = layout
-        self.name = layout.name
-        self.description = layout.description
-
-    def matches(self, columns: list[str]) -> bool:
-        return set(self.layout.required) <= set(columns)
 
     def read(self, f: SourceFile, columns: list[str]) -> Batch:
         lay = self.layout
