@@ -15,9 +15,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import pyarrow as pa
 
+from crimepulse.analysis.engine import Analysis, Grid
+from crimepulse.analysis.facts import Fact
 from crimepulse.store import coverage as _coverage
 from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progress, ingest
 from crimepulse.store.schema import DATASETS
@@ -37,6 +40,7 @@ class Crimepulse:
     def __init__(self, db: str | Path | None = None, read_only: bool = False) -> None:
         self.db = Path(db) if db else default_db()
         self.warehouse = Warehouse(self.db, read_only=read_only)
+        self._analysis: Analysis | None = None
 
     def ingest(
         self,
@@ -78,6 +82,43 @@ class Crimepulse:
         if as_of is None:
             return self.warehouse.query(f"SELECT * FROM {dataset}")
         return self.warehouse.query(f"SELECT * FROM {dataset}_as_of(?)", [str(as_of)])
+
+    # -- analysis (see crimepulse.analysis.engine for every argument) -------------------
+
+    @property
+    def analysis(self) -> Analysis:
+        """The analysis engine over this warehouse (Ibis on DuckDB)."""
+        if self._analysis is None:
+            self._analysis = Analysis.from_duckdb(self.warehouse.con)
+        return self._analysis
+
+    def compare(
+        self,
+        area: str = "all",
+        category: str = "all",
+        window: str = "ytd",
+        as_of: str = "",
+        vs: str = "last-year",
+        **options: Any,
+    ) -> Fact:
+        """One count, rate or harm total against a comparison, tested: a Fact."""
+        return self.analysis.compare(area, category, window, as_of, vs, **options)
+
+    def grid(
+        self,
+        areas: str = "boroughs",
+        categories: str = "major",
+        windows: str = "28d,ytd,fy",
+        as_of: str = "",
+        vs: str = "last-year",
+        **options: Any,
+    ) -> Grid:
+        """The CompStat grid: `.facts`, and `.to_arrow()` / `.to_arrow().to_pandas()`."""
+        return self.analysis.grid(areas, categories, windows, as_of, vs, **options)
+
+    def flags(self, as_of: str = "", **options: Any) -> list[Fact]:
+        """Series outside their seasonal expectation in the month ending `as_of`."""
+        return self.analysis.flags(as_of, **options)
 
     def sql(self, query: str, params: list[object] | None = None) -> pa.Table:
         """Any SQL over the warehouse's tables and views, as Arrow."""

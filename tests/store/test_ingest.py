@@ -125,3 +125,11 @@ def test_cli_exit_codes_and_summary(tmp_path: Path) -> None:
     assert runner.invoke(app, ["ingest", str(junk), "--db", db]).exit_code == 2
     sources = runner.invoke(app, ["sources", "--db", db, "--format", "json"])
     assert sources.exit_code == 0 and '"quarantined": 2' in sources.output
+
+
+def test_the_warehouse_inside_an_ingested_folder_is_not_read_as_data(tmp_path: Path) -> None:
+    street_month(tmp_path, "2024-01", 3)
+    with crimepulse.open(tmp_path / "w.duckdb") as cp:
+        cp.ingest(tmp_path)
+        report = cp.ingest(tmp_path)
+        assert [r.status for r in report.files] == ["unchanged"]

@@ -111,7 +111,8 @@ def ingest(
     """
     started = time.perf_counter()
     when = vintage or datetime.now()
-    units = [_override(u, force, source) for u in files.discover(paths)]
+    own = {str(warehouse.path.resolve()), str(warehouse.path.resolve()) + ".wal"}
+    units = [_override(u, force, source) for u in files.discover(paths) if u.name not in own]
     report = IngestReport()
     known = warehouse.loaded_files()
     warehouse.bulk_mode()

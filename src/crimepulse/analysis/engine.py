@@ -1,0 +1,614 @@
+"""The analysis engine: compare, grid and flags, each returning Facts.
+
+It holds Ibis tables (not a connection), so the same questions run on DuckDB (the
+default) or on any Ibis backend holding the canonical tables. Counting happens in one
+engine query per question; the statistics run on the small result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from crimepulse.analysis import categories as cats
+from crimepulse.analysis import periods, series
+from crimepulse.analysis.categories import Category
+from crimepulse.analysis.facts import Fact, plain
+from crimepulse.analysis.periods import DAY, Window, WindowError
+from crimepulse.analysis.series import BOROUGH, FORCE, LSOA, SOURCES, WARD, Area, Source
+from crimepulse.analysis.stats import (
+    apply_fdr,
+    compare_counts,
+    compare_counts_many,
+    compare_to_baseline,
+    flag_series,
+    weighted_comparison,
+)
+from crimepulse.sources import london
+
+TABLES = ("counts", "crimes", "current_slices", "population", "harm_weights")
+CURRENT = "current"
+
+
+@dataclass
+class Grid:
+    """A CompStat grid: one Fact per area × category × window, FDR-controlled together."""
+
+    facts: list[Fact]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_arrow(self) -> pa.Table:
+        rows = [
+            {
+                "area": f.area["name"],
+                "area_code": f.area["code"],
+                "category": f.category["name"],
+                "window": f.window["name"],
+                "start": f.window["start"],
+                "end": f.window["end"],
+                "current": f.current,
+                "previous": f.previous,
+                "change": f.change,
+                "change_pct": f.change_pct,
+                "p_value": f.p_value,
+                "q_value": f.q_value,
+                "verdict": f.verdict,
+                "fact_id": f.id,
+            }
+            for f in self.facts
+        ]
+        return pa.Table.from_pylist(rows)
+
+
+class Analysis:
+    """Questions about one warehouse (or any backend holding the canonical tables)."""
+
+    def __init__(self, tables: dict[str, ir.Table]) -> None:
+        self.tables = tables
+
+    @classmethod
+    def from_duckdb(cls, con: Any) -> Analysis:
+        backend = ibis.duckdb.from_connection(con)
+        return cls({name: backend.table(name) for name in TABLES})
+
+    # -- choosing what to count ------------------------------------------------------
+
+    def _source(self, key: str | None, category: Category, window: Window, force: str) -> Source:
+        if key:
+            if key not in SOURCES:
+                raise ValueError(f"unknown source {key!r}: use {', '.join(SOURCES)}")
+            return SOURCES[key]
+        if not window.month_aligned:
+            crimes = self.tables["crimes"]
+            daily = crimes.filter(crimes.force == force, crimes.format == "daily incident feed")
+            if not daily.limit(1).count().to_pyarrow().as_py():
+                raise WindowError(
+                    f"{window.label} ({window.start}..{window.end}) needs day-level data, and "
+                    f"the warehouse has none for {force}: the MPS tables and data.police.uk "
+                    "are published by month. Use a month-based window (month, quarter, ytd, "
+                    "fy, year, 12m) ending on a month's last day, or ingest a daily feed"
+                )
+            return SOURCES["feed"]
+        counts = self.tables["counts"]
+        has_mps = counts.filter(counts.force == force).limit(1).count().to_pyarrow().as_py()
+        if category.in_mps and has_mps:
+            return SOURCES["mps"]
+        return SOURCES["police.uk"]
+
+    def _windows(self, window: str, as_of: str | date, vs: str) -> tuple[Window, str, list[Window]]:
+        end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
+        current = periods.window(window, end)
+        kind, years = periods.parse_comparison(vs)
+        if kind == "previous":
+            others = [periods.previous(current)]
+        elif kind == "last-year":
+            others = [periods.last_year(current)]
+        else:
+            assert years is not None
+            others = periods.baseline(current, *years)
+        return current, kind, others
+
+    # -- compare ---------------------------------------------------------------------
+
+    def compare(
+        self,
+        area: str = "all",
+        category: str = "all",
+        window: str = "ytd",
+        as_of: str | date = "",
+        vs: str = "last-year",
+        *,
+        source: str | None = None,
+        force: str = "metropolitan",
+        measure: str = "count",
+        alpha: float = 0.05,
+        source_name: str | None = None,
+    ) -> Fact:
+        """One count (or rate, or harm total) against its comparison, with the test."""
+        query = {
+            "call": "compare",
+            "area": area,
+            "category": category,
+            "window": window,
+            "as_of": str(as_of),
+            "vs": vs,
+            "source": source,
+            "force": force,
+            "measure": measure,
+            "alpha": alpha,
+        }
+        current, kind, others = self._windows(window, as_of, vs)
+        cat = cats.resolve(category)
+        where = series.resolve_area(area, force, self.tables)
+        src = self._source(source, cat, current, where.force)
+        f = self._frame(src, where, source_name)
+        f = f.filter(series.category_filter(f, src, cat))  # can this source count it at all?
+        cov = series.coverage(None, self.tables, src, where.level, where.force)
+        cov.check([current, *others])
+        if where.level != FORCE:
+            f = f.filter(f.area == where.key)
+        roles = _with_roles(current, others)
+        by = ["minor", "crime_type"] if measure == "harm" else []
+        expr = series.window_totals(f, list(roles.values()), by)
+        rows = expr.to_pyarrow().to_pylist()
+        query["sql"] = str(ibis.to_sql(expr))
+        base = {
+            "area": where.as_dict(),
+            "category": cat.as_dict(),
+            "window": current.as_dict(),
+            "source": src.key,
+            "sources": cov.vintages,
+            "query": query,
+            "notes": list(cat.notes) if src.key != "mps" else [],
+        }
+        if measure == "harm":
+            return self._harm_fact(rows, roles, kind, base, src, alpha)
+        totals: dict[str, int] = defaultdict(int)
+        for row in rows:
+            totals[row["window"]] += int(row["n"] or 0)
+        return self._count_fact(totals, roles, kind, base, where, measure, alpha)
+
+    def _frame(self, src: Source, where: Area, source_name: str | None) -> ir.Table:
+        return series.frame(self.tables, src, where.level, where.force, source_name)
+
+    def _count_fact(
+        self,
+        totals: dict[str, int],
+        roles: dict[str, Window],
+        kind: str,
+        base: dict[str, Any],
+        where: Area,
+        measure: str,
+        alpha: float,
+    ) -> Fact:
+        current = roles[CURRENT]
+        n = totals.get(CURRENT, 0)
+        comparison_windows = [w for role, w in roles.items() if role != CURRENT]
+        value: float = float(n)
+        unit = "crimes"
+        exposure = [float(w.days) for w in comparison_windows]
+        cur_exposure = float(current.days)
+        if measure == "rate":
+            people = self._population(where, current.end.year)
+            value = n / people * 1000
+            unit = "crimes per 1,000 residents"
+            cur_exposure *= people
+            exposure = [
+                e * self._population(where, w.end.year)
+                for e, w in zip(exposure, comparison_windows, strict=True)
+            ]
+            base["notes"].append(f"population {people:,.0f} ({current.end.year})")
+        elif measure != "count":
+            raise ValueError(f"unknown measure {measure!r}: use count, rate or harm")
+        if kind == "baseline":
+            counts = [totals.get(role, 0) for role in roles if role != CURRENT]
+            stats = compare_to_baseline(n, counts, alpha=alpha)
+            d = stats.as_dict()
+            comparison: dict[str, Any] = {
+                "kind": "baseline",
+                "windows": [w.as_dict() for w in comparison_windows],
+                "counts": counts,
+            }
+            return Fact(
+                measure=measure,
+                value=plain(value),
+                unit=unit,
+                comparison=comparison,
+                current=n,
+                previous=d.get("mean"),
+                change=d.get("change"),
+                change_pct=d.get("change_pct"),
+                test=d.get("test") or d.get("method"),
+                p_value=d.get("p_value"),
+                ci_low=d.get("expected_low"),
+                ci_high=d.get("expected_high"),
+                verdict=d.get("verdict"),
+                small_counts=bool(d.get("small_counts", False)),
+                stats=d,
+                **base,
+            )
+        other = comparison_windows[0]
+        prev = totals.get("compare", 0)
+        stats_c = compare_counts(n, prev, exposure_ratio=cur_exposure / exposure[0], alpha=alpha)
+        d = stats_c.as_dict()
+        comparison = {"kind": kind, "window": other.as_dict()}
+        return Fact(
+            measure=measure,
+            value=plain(value),
+            unit=unit,
+            comparison=comparison,
+            current=n,
+            previous=prev,
+            change=d["change"],
+            change_pct=d["change_pct"],
+            test=d["test"],
+            p_value=d["p_value"],
+            ci_low=d["ci_low"],
+            ci_high=d["ci_high"],
+            verdict=d["verdict"],
+            small_counts=bool(d["small_counts"]),
+            stats=d,
+            **base,
+        )
+
+    def _population(self, where: Area, year: int) -> float:
+        pop = self.tables["population"]
+        if where.level == FORCE:
+            codes = (
+                [london.CITY_OF_LONDON]
+                if where.force == "city-of-london"
+                else [c for c in london.BOROUGHS if c != london.CITY_OF_LONDON]
+            )
+        elif where.level == BOROUGH and where.code:
+            codes = [where.code]
+        else:
+            raise WindowError(f"no population for {where.level} areas: rates are by borough")
+        rows = (
+            pop.filter(pop.area_code.isin(codes), pop.year == year)
+            .group_by("area_code")
+            .aggregate(p=pop.population.max())
+            .to_pyarrow()
+            .to_pylist()
+        )
+        if len(rows) != len(codes):
+            have = {r["area_code"] for r in rows}
+            missing = [london.BOROUGHS.get(c, c) for c in codes if c not in have]
+            raise WindowError(
+                f"no population for {', '.join(missing[:5])} in {year}: "
+                "ingest a population table covering that year"
+            )
+        return float(sum(r["p"] for r in rows))
+
+    def _harm_fact(
+        self,
+        rows: list[dict[str, Any]],
+        roles: dict[str, Window],
+        kind: str,
+        base: dict[str, Any],
+        src: Source,
+        alpha: float,
+    ) -> Fact:
+        weights, index_name = self._harm_weights(src)
+        totals: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        unweighted: set[str] = set()
+        for row in rows:
+            key = row["minor"] if src.key == "mps" else row["crime_type"]
+            lookup = cats.subgroup_of(key or "") if src.key == "mps" else key
+            weight = weights.get(lookup or "")
+            if weight is None:
+                unweighted.add(str(key))
+                continue
+            totals[row["window"]].append((weight, int(row["n"] or 0)))
+        if kind == "baseline":
+            raise WindowError("harm-weighted totals compare with previous or last-year only")
+        stats = weighted_comparison(totals.get(CURRENT, []), totals.get("compare", []), alpha)
+        d = stats.as_dict()
+        notes = base.pop("notes")
+        if unweighted:
+            notes.append("no harm weight (left out): " + ", ".join(sorted(unweighted)))
+        other = next(w for role, w in roles.items() if role != CURRENT)
+        return Fact(
+            measure="harm",
+            value=d["current"],
+            unit=f"harm ({index_name})",
+            comparison={"kind": kind, "window": other.as_dict()},
+            current=d["current"],
+            previous=d["previous"],
+            change=d["change"],
+            change_pct=d["change_pct"],
+            test=d["test"],
+            p_value=d["p_value"],
+            ci_low=d.get("ci_low"),
+            ci_high=d.get("ci_high"),
+            verdict=d["verdict"],
+            stats=d,
+            notes=notes,
+            **base,
+        )
+
+    def _harm_weights(self, src: Source) -> tuple[dict[str, float], str]:
+        hw = self.tables["harm_weights"]
+        rows = hw.to_pyarrow().to_pylist()
+        if not rows:
+            raise WindowError("no harm weights in the warehouse: ingest a harm-weight table")
+        index_name = str(rows[0]["index_name"])
+        rows = [r for r in rows if r["index_name"] == index_name]
+        if src.key == "mps":
+            weights = {r["subgroup"]: float(r["weight"]) for r in rows if r["subgroup"]}
+        else:
+            weights = {r["category"]: float(r["weight"]) for r in rows if not r["subgroup"]}
+        if not weights:
+            level = "Home Office subgroup" if src.key == "mps" else "police.uk crime type"
+            raise WindowError(f"the harm index {index_name!r} has no weights per {level}")
+        return weights, index_name
+
+    # -- grid ------------------------------------------------------------------------
+
+    def grid(
+        self,
+        areas: str = "boroughs",
+        categories: str = "major",
+        windows: str = "28d,ytd,fy",
+        as_of: str | date = "",
+        vs: str = "last-year",
+        *,
+        source: str | None = None,
+        force: str = "metropolitan",
+        alpha: float = 0.05,
+        source_name: str | None = None,
+    ) -> Grid:
+        """Every area × category × window with its comparison, tested, FDR-controlled."""
+        level = {"boroughs": BOROUGH, "wards": WARD, "lsoas": LSOA, "force": FORCE, "all": FORCE}
+        if areas not in level:
+            raise ValueError(f"unknown areas {areas!r}: use {', '.join(level)}")
+        lvl = level[areas]
+        specs = [s.strip() for s in windows.split(",") if s.strip()]
+        plan = [self._windows(spec, as_of, vs) for spec in specs]
+        kind = plan[0][1]
+        if kind == "baseline":
+            raise WindowError("the grid compares with previous or last-year")
+        probe = cats.GROUPS["all"]
+        src = self._source(source, probe, plan[0][0], force)
+        cov = series.coverage(None, self.tables, src, lvl, force)
+        all_windows: list[Window] = []
+        for current, _, others in plan:
+            cov.check([current, *others])
+            all_windows += [
+                _named(current, f"{current.name}|{CURRENT}"),
+                _named(others[0], f"{current.name}|compare"),
+            ]
+        f = series.frame(self.tables, src, lvl, force, source_name)
+        expr = series.window_totals(
+            f, all_windows, ["area", "area_name", "major", "minor", "crime_type"]
+        )
+        rows = expr.to_pyarrow().to_pylist()
+        groups = _category_keys(categories, src)
+        cells: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        names: dict[str, str] = {}
+        for row in rows:
+            win, role = row["window"].split("|")
+            names[str(row["area"])] = str(row["area_name"] or row["area"])
+            for key in groups(row):
+                cells[(str(row["area"]), key, win)][0 if role == CURRENT else 1] += int(row["n"])
+        area_keys = sorted(names)
+        codes = {a: _code(lvl, a) for a in area_keys}
+        category_keys = sorted({k for (_, k, _) in cells})
+        facts: list[Fact] = []
+        currents: list[int] = []
+        previouses: list[int] = []
+        ratios: list[float] = []
+        for current, _, others in plan:
+            for a in area_keys:
+                for c in category_keys:
+                    n, prev = cells.get((a, c, current.name), [0, 0])
+                    currents.append(n)
+                    previouses.append(prev)
+                    ratios.append(current.days / others[0].days)
+                    facts.append(
+                        Fact(
+                            measure="count",
+                            value=float(n),
+                            unit="crimes",
+                            area={"level": lvl, "code": codes[a], "name": names[a], "force": force},
+                            category={"name": c},
+                            window=current.as_dict(),
+                            source=src.key,
+                            comparison={"kind": kind, "window": others[0].as_dict()},
+                            current=n,
+                            previous=prev,
+                            sources=cov.vintages,
+                            query={
+                                "call": "compare",
+                                "area": names[a],
+                                "category": c,
+                                "window": current.name,
+                                "as_of": str(as_of),
+                                "vs": vs,
+                                "source": src.key,
+                                "force": force,
+                                "alpha": alpha,
+                            },
+                        )
+                    )
+        comparisons = compare_counts_many(currents, previouses, ratios, alpha=alpha)
+        tested = apply_fdr(comparisons, alpha=alpha)
+        final = [_with_stats(fact, t.as_dict()) for fact, t in zip(facts, tested, strict=True)]
+        meta = {
+            "areas": areas,
+            "categories": categories,
+            "windows": [p[0].as_dict() for p in plan],
+            "vs": vs,
+            "source": src.key,
+            "fdr": "Benjamini-Hochberg over all cells of the grid",
+            "sql": str(ibis.to_sql(expr)),
+        }
+        return Grid(final, meta)
+
+    # -- flags -----------------------------------------------------------------------
+
+    def flags(
+        self,
+        as_of: str | date = "",
+        *,
+        areas: str = "boroughs",
+        categories: str = "major",
+        source: str = "mps",
+        force: str = "metropolitan",
+        alpha: float = 0.05,
+        years: int = 5,
+    ) -> list[Fact]:
+        """Series whose latest month is outside its seasonal expectation, most surprising
+        first, with the false discovery rate controlled over every series tested."""
+        level = {"boroughs": BOROUGH, "force": FORCE, "wards": WARD}[areas]
+        src = SOURCES[source]
+        end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
+        target = periods.window("month", end)
+        cov = series.coverage(None, self.tables, src, level, force)
+        cov.check([target])
+        start = date(target.start.year - years, target.start.month, 1)
+        span = Window("history", "history", start, target.end)
+        f = series.frame(self.tables, src, level, force)
+        expr = series.window_totals(
+            f.mutate(month=f.period.truncate("M").cast("date")),
+            [span],
+            ["area", "area_name", "major", "minor", "crime_type", "month"],
+        )
+        rows = expr.to_pyarrow().to_pylist()
+        groups = _category_keys(categories, src)
+        by_series: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+        names: dict[str, str] = {}
+        for row in rows:
+            names[str(row["area"])] = str(row["area_name"] or row["area"])
+            for key in groups(row):
+                by_series[(str(row["area"]), key)][row["month"]] += int(row["n"])
+        published = sorted(m for m in cov.months if start <= m <= target.start)
+        inputs = []
+        for (a, c), months in by_series.items():
+            history = [(m.year, m.month, months.get(m, 0)) for m in published if m < target.start]
+            inputs.append(((a, c), history, months.get(target.start, 0)))
+        report = flag_series(inputs, target.start.year, target.start.month, alpha=alpha)
+        facts = []
+        for item in report.flags:
+            a, c = item.key
+            d = item.expectation.as_dict()
+            facts.append(
+                Fact(
+                    measure="count",
+                    value=float(d["observed"]),
+                    unit="crimes",
+                    area={
+                        "level": level,
+                        "code": _code(level, a),
+                        "name": names.get(a, a),
+                        "force": force,
+                    },
+                    category={"name": c},
+                    window=target.as_dict(),
+                    source=src.key,
+                    comparison={
+                        "kind": "seasonal expectation",
+                        "model": d.get("model"),
+                        "history_months": len(published) - 1,
+                    },
+                    current=d["observed"],
+                    previous=d["expected"],
+                    change=d.get("change"),
+                    change_pct=d.get("change_pct"),
+                    test=d.get("test"),
+                    p_value=d.get("p_value"),
+                    q_value=d.get("q_value"),
+                    ci_low=d.get("low"),
+                    ci_high=d.get("high"),
+                    verdict=d.get("verdict"),
+                    stats=d,
+                    sources=cov.vintages,
+                    query={
+                        "call": "flags",
+                        "as_of": str(as_of),
+                        "areas": areas,
+                        "categories": categories,
+                        "source": source,
+                        "force": force,
+                        "series": [a, c],
+                    },
+                    notes=[f"{report.n_tested} series tested; {report.fdr}"],
+                )
+            )
+        return facts
+
+
+def _named(w: Window, name: str) -> Window:
+    return Window(name, w.label, w.start, w.end, w.by_month)
+
+
+def _with_roles(current: Window, others: list[Window]) -> dict[str, Window]:
+    roles = {CURRENT: _named(current, CURRENT)}
+    if len(others) == 1:
+        roles["compare"] = _named(others[0], "compare")
+    else:
+        for w in others:
+            roles[f"baseline {w.name}"] = _named(w, f"baseline {w.name}")
+    return roles
+
+
+def _code(level: str, key: str) -> str | None:
+    if level == BOROUGH:
+        return london.borough_code(key)
+    return None if level == FORCE else key
+
+
+def _category_keys(spec: str, src: Source) -> Any:
+    """row -> the grid's category keys it counts towards."""
+    key = spec.strip().lower()
+    if key in ("major", "types"):
+        if src.key == "mps" and key == "major":
+            return lambda row: [row["major"]] if row["major"] else []
+        if src.key == "mps":
+            return lambda row: [cats.MPS_MINORS.get(row["minor"] or "", ("Other crime",))[0]]
+        return lambda row: [row["crime_type"]] if row["crime_type"] else []
+    if key == "minor":
+        if src.key != "mps":
+            raise cats.CategoryError(f"{src.label} has no minor categories; use major")
+        return lambda row: [row["minor"]] if row["minor"] else []
+    names = list(cats.GROUPS) if key == "groups" else [s for s in spec.split(",") if s.strip()]
+    resolved = [cats.resolve(n) for n in names if n not in ("all", "asb")]
+
+    def keys(row: dict[str, Any]) -> list[str]:
+        out = []
+        for c in resolved:
+            if src.key == "mps":
+                major, minor = (row["major"] or "").upper(), (row["minor"] or "").upper()
+                if major in c.mps_majors or minor in c.mps_minors:
+                    out.append(c.name)
+            elif c.crime_types and row["crime_type"] in c.crime_types:
+                out.append(c.name)
+        return out
+
+    return keys
+
+
+def _with_stats(fact: Fact, d: dict[str, Any]) -> Fact:
+    from dataclasses import replace
+
+    return replace(
+        fact,
+        change=d["change"],
+        change_pct=d["change_pct"],
+        test=d["test"],
+        p_value=d["p_value"],
+        q_value=d.get("q_value"),
+        ci_low=d["ci_low"],
+        ci_high=d["ci_high"],
+        verdict=d["verdict"],
+        small_counts=bool(d["small_counts"]),
+        stats=d,
+    )
+
+
+__all__ = ["DAY", "Analysis", "Grid"]

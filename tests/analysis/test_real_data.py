@@ -1,0 +1,56 @@
+"""The engine on the real MPS borough tables in ../shared/data: the figures a Commissioner
+might quote, with the verdicts the tests give."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import crimepulse
+from crimepulse.api import Crimepulse
+
+
+@pytest.fixture(scope="module")
+def london(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crimepulse]:
+    db = tmp_path_factory.mktemp("real-analysis") / "london.duckdb"
+    parquet = shared_data / "mps-datastore-parquet"
+    with crimepulse.open(db) as cp:
+        cp.ingest(
+            parquet / "recorded-crime-borough-historical.parquet",
+            parquet / "recorded-crime-borough.parquet",
+            shared_data / "london-borough-population",
+            shared_data / "ons-crime-severity-weights" / "cchi_median_days_by_prc_subgroup.csv",
+        )
+        yield cp
+
+
+def test_robbery_2022_was_up_on_2021(london: Crimepulse) -> None:
+    fact = london.compare("all", "robbery", "year", as_of="2022-12-31", vs="last-year")
+    assert (fact.current, fact.previous) == (27_663, 22_803)
+    assert fact.verdict == "up" and fact.source == "mps"
+
+
+def test_homicide_fell_17_percent_but_that_is_within_noise(london: Crimepulse) -> None:
+    fact = london.compare("all", "homicide", "year", as_of="2022-12", vs="last-year")
+    assert (fact.current, fact.previous) == (112, 135)
+    assert fact.change_pct == pytest.approx(-17.04, abs=0.01)
+    assert fact.verdict == "no meaningful change"
+    assert 0.1 < fact.p_value < 0.25
+
+
+def test_borough_grid_is_complete_and_fdr_controlled(london: Crimepulse) -> None:
+    grid = london.grid("boroughs", "major", "month,ytd,fy", as_of="2025-02-28")
+    areas = {f.area["name"] for f in grid.facts}
+    assert len([a for a in areas if a not in ("Unknown",)]) >= 32
+    up = [f for f in grid.facts if f.verdict == "up"]
+    assert up and all((f.q_value or 1) < 0.05 for f in up)
+
+
+def test_rates_and_harm_on_real_tables(london: Crimepulse) -> None:
+    rate = london.compare("Westminster", "robbery", "year", as_of="2022-12", measure="rate")
+    assert 5 < rate.value < 30  # robberies per 1,000 residents in the West End
+    harm = london.compare("all", "robbery", "year", as_of="2022-12", measure="harm")
+    assert harm.current == 27_663 * 365.0  # both robbery subgroups weigh 365 days
+    assert harm.verdict == "up"
