@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from crimepulse.analysis import measures
 from crimepulse.analysis.engine import Analysis, Grid
 from crimepulse.analysis.facts import Fact
 from crimepulse.store import coverage as _coverage
@@ -119,6 +120,20 @@ class Crimepulse:
     def flags(self, as_of: str = "", **options: Any) -> list[Fact]:
         """Series outside their seasonal expectation in the month ending `as_of`."""
         return self.analysis.flags(as_of, **options)
+
+    def trend(
+        self, area: str = "all", category: str = "all", as_of: str = "", **options: Any
+    ) -> Fact:
+        """Rising, falling or no clear trend over the last months (Mann–Kendall)."""
+        return measures.trend(self.analysis, area, category, as_of, **options)
+
+    def charge_rate(self, month: str, **options: Any) -> Fact:
+        """Share of a month's crimes charged or summonsed (latest outcome), with its CI."""
+        return measures.charge_rate(self.analysis, month, **options)
+
+    def stop_search(self, window: str, as_of: str, **options: Any) -> list[Fact]:
+        """Searches, arrest rate and find rate in a window, with exact intervals."""
+        return measures.stop_search(self.analysis, window, as_of, **options)
 
     def sql(self, query: str, params: list[object] | None = None) -> pa.Table:
         """Any SQL over the warehouse's tables and views, as Arrow."""

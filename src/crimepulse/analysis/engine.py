@@ -32,7 +32,7 @@ from crimepulse.analysis.stats import (
 )
 from crimepulse.sources import london
 
-TABLES = ("counts", "crimes", "current_slices", "population", "harm_weights")
+TABLES = ("counts", "crimes", "current_slices", "population", "harm_weights", "outcomes", "stops")
 CURRENT = "current"
 
 

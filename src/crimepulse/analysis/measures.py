@@ -1,0 +1,292 @@
+"""Measures beyond counts: charge rates from outcomes, stop and search rates, and trends.
+
+Each returns a Fact. Proportions carry an exact (Clopper–Pearson) interval; a share on a
+small base says so rather than pretending precision.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import ibis
+from scipy import stats as sps
+
+from crimepulse.analysis import categories as cats
+from crimepulse.analysis import periods, series
+from crimepulse.analysis.facts import Fact
+from crimepulse.analysis.periods import WindowError
+from crimepulse.analysis.series import FORCE, SOURCES
+from crimepulse.analysis.stats import trend as mann_kendall
+
+if TYPE_CHECKING:
+    from crimepulse.analysis.engine import Analysis
+
+# data.police.uk outcomes that mean a suspect was charged or summonsed (including every
+# court outcome, which only follows a charge). Out-of-court disposals are not charges.
+CHARGED = frozenset(
+    {
+        "Suspect charged",
+        "Suspect charged as part of another case",
+        "Awaiting court outcome",
+        "Court result unavailable",
+        "Court case unable to proceed",
+        "Defendant found not guilty",
+        "Defendant sent to Crown Court",
+        "Offender sent to prison",
+        "Offender given suspended prison sentence",
+        "Offender given community sentence",
+        "Offender fined",
+        "Offender given conditional discharge",
+        "Offender given absolute discharge",
+        "Offender otherwise dealt with",
+        "Offender ordered to pay compensation",
+        "Offender deprived of property",
+    }
+)
+SMALL_BASE = 30  # below this many cases a share is shown with a caution
+
+
+def proportion(successes: int, trials: int, alpha: float = 0.05) -> dict[str, Any]:
+    """A share with its exact Clopper–Pearson interval."""
+    if trials == 0:
+        return {"share": None, "ci_low": None, "ci_high": None, "successes": 0, "trials": 0}
+    low = (
+        0.0 if successes == 0 else float(sps.beta.ppf(alpha / 2, successes, trials - successes + 1))
+    )
+    high = (
+        1.0
+        if successes == trials
+        else float(sps.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
+    )
+    return {
+        "share": successes / trials,
+        "ci_low": low,
+        "ci_high": high,
+        "successes": successes,
+        "trials": trials,
+        "method": "Clopper–Pearson exact interval",
+    }
+
+
+def _month(as_of: str | date) -> date:
+    end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
+    return end.replace(day=1)
+
+
+def charge_rate(
+    analysis: Analysis,
+    month: str | date,
+    *,
+    category: str = "all",
+    force: str = "metropolitan",
+    alpha: float = 0.05,
+) -> Fact:
+    """Share of one month's crimes (data.police.uk street records) whose latest outcome is
+    a charge or summons, from the outcomes files (else the street file's last outcome).
+
+    The share grows as later outcomes files arrive; `charge_rate_by_vintage` shows that.
+    """
+    first = _month(month)
+    t = analysis.tables
+    cat = cats.resolve(category)
+    crimes = t["crimes"]
+    src = SOURCES["police.uk"]
+    crimes = crimes.filter(
+        crimes.force == force, crimes.format == src.format_for(FORCE), crimes.month == first
+    )
+    if cat.crime_types is None:
+        raise cats.CategoryError(f"data.police.uk has no category {cat.label!r}")
+    crimes = crimes.filter(crimes.category.isin(list(cat.crime_types)))
+    outcomes = t["outcomes"]
+    latest = (
+        outcomes.filter(outcomes.force == force)
+        .group_by("crime_id")
+        .aggregate(outcome=outcomes.outcome.argmax(outcomes.month))
+    )
+    joined = crimes.left_join(latest, crimes.crime_id == latest.crime_id)
+    final = ibis.coalesce(joined.outcome, joined.last_outcome)
+    counted = (
+        joined.aggregate(
+            crimes=joined.count(),
+            charged=final.isin(sorted(CHARGED)).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    total, charged = int(counted["crimes"] or 0), int(counted["charged"] or 0)
+    if total == 0:
+        raise WindowError(f"no {cat.label} crimes in data.police.uk for {force} in {first:%Y-%m}")
+    share = proportion(charged, total, alpha)
+    notes = ["small base: treat the share with caution"] if total < SMALL_BASE else []
+    return Fact(
+        measure="charge_rate",
+        value=share["share"],
+        unit="share of crimes charged or summonsed",
+        area={
+            "level": FORCE,
+            "code": None,
+            "name": series.FORCE_NAMES.get(force, force),
+            "force": force,
+        },
+        category=cat.as_dict(),
+        window=periods.window("month", periods.month_end(first)).as_dict(),
+        source="police.uk",
+        current=charged,
+        previous=total,
+        test=share.get("method"),
+        ci_low=share["ci_low"],
+        ci_high=share["ci_high"],
+        stats=share,
+        query={"call": "charge_rate", "month": str(first), "category": category, "force": force},
+        notes=notes,
+    )
+
+
+def stop_search(
+    analysis: Analysis,
+    window: str,
+    as_of: str | date,
+    *,
+    force: str = "metropolitan",
+    alpha: float = 0.05,
+) -> list[Fact]:
+    """Searches in a window, the arrest rate, and the find rate (searches whose outcome is
+    linked to the object of the search, among those where the force records the link)."""
+    end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
+    w = periods.window(window, end)
+    stops = analysis.tables["stops"]
+    s = stops.filter(
+        stops.force == force, stops.month >= w.start.replace(day=1), stops.month <= w.end
+    )
+    row = (
+        s.aggregate(
+            searches=s.count(),
+            arrests=s.outcome.isin(["Arrest", "Suspect arrested"]).sum(),
+            linked_known=s.outcome_linked.notnull().sum(),
+            linked=s.outcome_linked.cast("int64").sum(),
+            months=s.month.nunique(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    if not row["searches"]:
+        raise WindowError(f"no stop and search records for {force} in {w.start}..{w.end}")
+    expected_months = len(w.months)
+    notes = []
+    if int(row["months"]) < expected_months:
+        notes.append(f"only {row['months']} of {expected_months} months published")
+    base = {
+        "area": {
+            "level": FORCE,
+            "code": None,
+            "name": series.FORCE_NAMES.get(force, force),
+            "force": force,
+        },
+        "category": {"name": "stop and search"},
+        "window": w.as_dict(),
+        "source": "police.uk",
+        "query": {"call": "stop_search", "window": window, "as_of": str(as_of), "force": force},
+    }
+    searches = int(row["searches"])
+    arrest = proportion(int(row["arrests"] or 0), searches, alpha)
+    find = proportion(int(row["linked"] or 0), int(row["linked_known"] or 0), alpha)
+    find_notes = list(notes)
+    if find["trials"] < searches:
+        find_notes.append(
+            f"the link to the object of search is recorded for {find['trials']:,} of "
+            f"{searches:,} searches"
+        )
+    return [
+        Fact(
+            measure="searches",
+            value=float(searches),
+            unit="searches",
+            current=searches,
+            notes=notes,
+            **base,
+        ),
+        Fact(
+            measure="arrest_rate",
+            value=arrest["share"],
+            unit="share of searches",
+            current=arrest["successes"],
+            previous=searches,
+            ci_low=arrest["ci_low"],
+            ci_high=arrest["ci_high"],
+            test=arrest.get("method"),
+            stats=arrest,
+            notes=notes,
+            **base,
+        ),
+        Fact(
+            measure="find_rate",
+            value=find["share"],
+            unit="share of searches",
+            current=find["successes"],
+            previous=find["trials"],
+            ci_low=find["ci_low"],
+            ci_high=find["ci_high"],
+            test=find.get("method"),
+            stats=find,
+            notes=find_notes,
+            **base,
+        ),
+    ]
+
+
+def trend(
+    analysis: Analysis,
+    area: str = "all",
+    category: str = "all",
+    as_of: str | date = "",
+    *,
+    months: int = 24,
+    source: str | None = None,
+    force: str = "metropolitan",
+    alpha: float = 0.05,
+) -> Fact:
+    """Is the monthly series over the last `months` months rising or falling? (Mann–Kendall,
+    with Sen's slope.)"""
+    end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
+    last = periods.window("month", periods.month_end(end.replace(day=1)))
+    first = periods.add_months(last.start, -(months - 1))
+    span = periods.Window("trend", f"the last {months} months", first, last.end)
+    cat = cats.resolve(category)
+    where = series.resolve_area(area, force, analysis.tables)
+    src = SOURCES[source] if source else (SOURCES["mps"] if cat.in_mps else SOURCES["police.uk"])
+    f = series.frame(analysis.tables, src, where.level, where.force)
+    f = f.filter(series.category_filter(f, src, cat))
+    if where.level != FORCE:
+        f = f.filter(f.area == where.key)
+    cov = series.coverage(None, analysis.tables, src, where.level, where.force)
+    cov.check([span])
+    monthly = f.mutate(month=f.period.truncate("M").cast("date"))
+    rows = series.window_totals(monthly, [span], ["month"]).to_pyarrow().to_pylist()
+    by_month = {r["month"]: int(r["n"]) for r in rows}
+    values = [float(by_month.get(m, 0)) for m in span.months]
+    result = mann_kendall(values, alpha=alpha)
+    d = result.as_dict()
+    return Fact(
+        measure="trend",
+        value=d.get("slope"),
+        unit="crimes per month (Sen's slope)",
+        area=where.as_dict(),
+        category=cat.as_dict(),
+        window=span.as_dict(),
+        source=src.key,
+        test=d.get("test"),
+        p_value=d.get("p_value"),
+        verdict=d.get("direction"),
+        stats={**d, "values": values},
+        sources=cov.vintages,
+        query={
+            "call": "trend",
+            "area": area,
+            "category": category,
+            "as_of": str(as_of),
+            "months": months,
+            "source": source,
+            "force": force,
+        },
+    )
