@@ -176,7 +176,7 @@ def stop_search(
     notes = []
     if int(row["months"]) < expected_months:
         notes.append(f"only {row['months']} of {expected_months} months published")
-    base = {
+    base: dict[str, Any] = {
         "area": {
             "level": FORCE,
             "code": None,
