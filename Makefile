@@ -8,7 +8,15 @@ DEMO_DB := $(DEMO_DIR)/crimepulse.duckdb
 
 .PHONY: run test lint typecheck pytest demo bench clean
 
+# Debian packages the tests and the PDF snapshot need (CI and dev machines run as root).
+DEBIAN_PACKAGES := poppler-utils
+
 $(STAMP): pyproject.toml
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
