@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crimepulse.sources.policeuk import CRIME_TYPES
+
 # MPS minor category -> (police.uk crime type, Home Office subgroup or None)
 MPS_MINORS: dict[str, tuple[str, str | None]] = {
     "ARSON": ("Criminal damage and arson", "Arson"),
@@ -74,21 +76,10 @@ MPS_MAJORS = (
     "VIOLENCE AGAINST THE PERSON",
 )
 
-POLICE_UK_TYPES = (
-    "Anti-social behaviour",
-    "Bicycle theft",
-    "Burglary",
-    "Criminal damage and arson",
-    "Drugs",
-    "Other crime",
-    "Other theft",
-    "Possession of weapons",
-    "Public order",
-    "Robbery",
-    "Shoplifting",
-    "Theft from the person",
-    "Vehicle crime",
-    "Violence and sexual offences",
+# The crime types data.police.uk publishes today (its readers also accept the pre-2013
+# "Violent crime" and "Public disorder and weapons").
+POLICE_UK_TYPES = tuple(
+    t for t in CRIME_TYPES if t not in ("Violent crime", "Public disorder and weapons")
 )
 _CRIME_TYPES = tuple(t for t in POLICE_UK_TYPES if t != "Anti-social behaviour")
 _ACQUISITIVE_TYPES = (
