@@ -390,55 +390,82 @@ class Analysis:
         rows = expr.to_pyarrow().to_pylist()
         groups = _category_keys(categories, src)
         cells: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-        names: dict[str, str] = {}
+        spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        unplaced = 0
         for row in rows:
+            if row["area"] is None:  # no LSOA or borough: counted in no area's cell
+                unplaced += int(row["n"]) if row["window"].endswith(CURRENT) else 0
+                continue
             win, role = row["window"].split("|")
-            names[str(row["area"])] = str(row["area_name"] or row["area"])
+            spellings[row["area"]][str(row["area_name"] or row["area"])] += int(row["n"])
             for key in groups(row):
-                cells[(str(row["area"]), key, win)][0 if role == CURRENT else 1] += int(row["n"])
+                cells[(row["area"], key, win)][0 if role == CURRENT else 1] += int(row["n"])
+        # An area's name: the spelling with the most crimes (then alphabetical), so that the
+        # same question always gives the same names and Fact ids.
+        names = {a: min(v, key=lambda name: (-v[name], name)) for a, v in spellings.items()}
         area_keys = sorted(names)
         codes = {a: _code(lvl, a) for a in area_keys}
         category_keys = sorted({k for (_, k, _) in cells})
-        facts: list[Fact] = []
-        currents: list[int] = []
-        previouses: list[int] = []
-        ratios: list[float] = []
-        for current, _, others in plan:
-            for a in area_keys:
-                for c in category_keys:
-                    n, prev = cells.get((a, c, current.name), [0, 0])
-                    currents.append(n)
-                    previouses.append(prev)
-                    ratios.append(current.days / others[0].days)
-                    facts.append(
-                        Fact(
-                            measure="count",
-                            value=float(n),
-                            unit="crimes",
-                            area={"level": lvl, "code": codes[a], "name": names[a], "force": force},
-                            category={"name": c},
-                            window=current.as_dict(),
-                            source=src.key,
-                            comparison={"kind": kind, "window": others[0].as_dict()},
-                            current=n,
-                            previous=prev,
-                            sources=cov.vintages,
-                            query={
-                                "call": "compare",
-                                "area": names[a],
-                                "category": c,
-                                "window": current.name,
-                                "as_of": str(as_of),
-                                "vs": vs,
-                                "source": src.key,
-                                "force": force,
-                                "alpha": alpha,
-                            },
-                        )
-                    )
-        comparisons = compare_counts_many(currents, previouses, ratios, alpha=alpha)
-        tested = apply_fdr(comparisons, alpha=alpha)
-        final = [_with_stats(fact, t.as_dict()) for fact, t in zip(facts, tested, strict=True)]
+        keys = [
+            (current, others[0], a, c)
+            for current, _, others in plan
+            for a in area_keys
+            for c in category_keys
+        ]
+        counts = [cells.get((a, c, current.name), [0, 0]) for current, _, a, c in keys]
+        tested = apply_fdr(
+            compare_counts_many(
+                [n for n, _ in counts],
+                [p for _, p in counts],
+                [current.days / other.days for current, other, _, _ in keys],
+                alpha=alpha,
+            ),
+            alpha=alpha,
+        )
+        window_dicts = {w.name: (w.as_dict(), o.as_dict()) for w, _, (o, *_) in plan}
+        areas_d = {
+            a: {"level": lvl, "code": codes[a], "name": names[a], "force": force} for a in area_keys
+        }
+        final = []
+        for (current, _, a, c), (n, prev), t in zip(keys, counts, tested, strict=True):
+            d = t.as_dict()
+            this, other = window_dicts[current.name]
+            final.append(
+                Fact(
+                    measure="count",
+                    value=float(n),
+                    unit="crimes",
+                    area=areas_d[a],
+                    category={"name": c},
+                    window=this,
+                    source=src.key,
+                    comparison={"kind": kind, "window": other},
+                    current=n,
+                    previous=prev,
+                    change=d["change"],
+                    change_pct=d["change_pct"],
+                    test=d["test"],
+                    p_value=d["p_value"],
+                    q_value=d.get("q_value"),
+                    ci_low=d["ci_low"],
+                    ci_high=d["ci_high"],
+                    verdict=d["verdict"],
+                    small_counts=bool(d["small_counts"]),
+                    stats=d,
+                    sources=cov.vintages,
+                    query={
+                        "call": "compare",
+                        "area": names[a],
+                        "category": c,
+                        "window": current.name,
+                        "as_of": str(as_of),
+                        "vs": vs,
+                        "source": src.key,
+                        "force": force,
+                        "alpha": alpha,
+                    },
+                )
+            )
         meta = {
             "areas": areas,
             "categories": categories,
@@ -446,6 +473,7 @@ class Analysis:
             "vs": vs,
             "source": src.key,
             "fdr": "Benjamini-Hochberg over all cells of the grid",
+            "unplaced": unplaced,  # crimes in the current windows with no area to count in
             "sql": str(ibis.to_sql(expr)),
         }
         return Grid(final, meta)
@@ -591,24 +619,6 @@ def _category_keys(spec: str, src: Source) -> Any:
         return out
 
     return keys
-
-
-def _with_stats(fact: Fact, d: dict[str, Any]) -> Fact:
-    from dataclasses import replace
-
-    return replace(
-        fact,
-        change=d["change"],
-        change_pct=d["change_pct"],
-        test=d["test"],
-        p_value=d["p_value"],
-        q_value=d.get("q_value"),
-        ci_low=d["ci_low"],
-        ci_high=d["ci_high"],
-        verdict=d["verdict"],
-        small_counts=bool(d["small_counts"]),
-        stats=d,
-    )
 
 
 __all__ = ["DAY", "Analysis", "Grid"]
