@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -67,11 +67,11 @@ class Crimepulse:
 
     def sources(self) -> list[_coverage.Series]:
         """Coverage per dataset × source × force: months, rows, gaps, suspect months."""
-        return _coverage.coverage(self.warehouse)
+        return _coverage.coverage(self.warehouse.con)
 
     def quarantine(self, limit: int = 20) -> list[dict[str, object]]:
         """The first quarantined rows: file, line, field, reason and raw text."""
-        return _coverage.quarantine_sample(self.warehouse, limit)
+        return _coverage.quarantine_sample(self.warehouse.con, limit)
 
     def table(self, dataset: str, as_of: str | datetime | None = None) -> pa.Table:
         """A canonical dataset (crimes, outcomes, stops, counts, ...) as Arrow.
@@ -98,7 +98,7 @@ class Crimepulse:
         area: str = "all",
         category: str = "all",
         window: str = "ytd",
-        as_of: str = "",
+        as_of: str | date = "",
         vs: str = "last-year",
         **options: Any,
     ) -> Fact:
@@ -110,28 +110,28 @@ class Crimepulse:
         areas: str = "boroughs",
         categories: str = "major",
         windows: str = "28d,ytd,fy",
-        as_of: str = "",
+        as_of: str | date = "",
         vs: str = "last-year",
         **options: Any,
     ) -> Grid:
         """The CompStat grid: `.facts`, and `.to_arrow()` / `.to_arrow().to_pandas()`."""
         return self.analysis.grid(areas, categories, windows, as_of, vs, **options)
 
-    def flags(self, as_of: str = "", **options: Any) -> list[Fact]:
+    def flags(self, as_of: str | date = "", **options: Any) -> list[Fact]:
         """Series outside their seasonal expectation in the month ending `as_of`."""
         return self.analysis.flags(as_of, **options)
 
     def trend(
-        self, area: str = "all", category: str = "all", as_of: str = "", **options: Any
+        self, area: str = "all", category: str = "all", as_of: str | date = "", **options: Any
     ) -> Fact:
         """Rising, falling or no clear trend over the last months (Mann–Kendall)."""
         return measures.trend(self.analysis, area, category, as_of, **options)
 
-    def charge_rate(self, month: str, **options: Any) -> Fact:
+    def charge_rate(self, month: str | date, **options: Any) -> Fact:
         """Share of a month's crimes charged or summonsed (latest outcome), with its CI."""
         return measures.charge_rate(self.analysis, month, **options)
 
-    def stop_search(self, window: str, as_of: str, **options: Any) -> list[Fact]:
+    def stop_search(self, window: str, as_of: str | date, **options: Any) -> list[Fact]:
         """Searches, arrest rate and find rate in a window, with exact intervals."""
         return measures.stop_search(self.analysis, window, as_of, **options)
 

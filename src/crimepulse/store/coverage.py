@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from crimepulse.store.warehouse import Warehouse
+import duckdb
 
 YEARLY = {"population"}  # datasets published per year, not per month
 
@@ -89,9 +89,9 @@ def _gaps(months: list[date]) -> list[date]:
     return out
 
 
-def coverage(warehouse: Warehouse) -> list[Series]:
-    """Coverage of every series in the warehouse, in a stable order."""
-    rows = warehouse.con.execute(
+def coverage(con: duckdb.DuckDBPyConnection) -> list[Series]:
+    """Coverage of every series in the warehouse (a connection to it), in a stable order."""
+    rows = con.execute(
         """
         WITH editions AS (
             SELECT dataset, source, format, force, area_type, month, count(*) AS editions,
@@ -108,7 +108,7 @@ def coverage(warehouse: Warehouse) -> list[Series]:
         ORDER BY c.dataset, c.source, c.format, c.force, c.area_type, c.month NULLS FIRST
         """
     ).fetchall()
-    per_batch = warehouse.con.execute(
+    per_batch = con.execute(
         "SELECT dataset, source, format, force, area_type, sum(rows_quarantined), max(vintage) "
         "FROM batches GROUP BY ALL"
     ).fetchall()
@@ -159,9 +159,9 @@ def coverage(warehouse: Warehouse) -> list[Series]:
     return list(series.values())
 
 
-def quarantine_sample(warehouse: Warehouse, limit: int = 20) -> list[dict[str, object]]:
+def quarantine_sample(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict[str, object]]:
     """The first quarantined rows, for showing what went wrong and where."""
-    cursor = warehouse.con.execute(
+    cursor = con.execute(
         "SELECT path, line, field, reason, raw FROM quarantine ORDER BY batch_id, line LIMIT ?",
         [limit],
     )

@@ -1,0 +1,145 @@
+"""One area × category over time: the counts, and what was expected of each recent month.
+
+For each of the last `band_months` months the seasonal model is fitted on the years
+before it (never on the month itself), so a point outside its band was a surprise at
+the time, not with hindsight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from crimepulse.analysis import categories as cats
+from crimepulse.analysis import periods, series
+from crimepulse.analysis.periods import DAY, Window
+from crimepulse.analysis.series import FORCE, SOURCES
+from crimepulse.analysis.stats import seasonal_expectation
+
+if TYPE_CHECKING:
+    from crimepulse.analysis.engine import Analysis
+
+# Known breaks in published series: (source key, first period after the break, note).
+BREAKS = [
+    (
+        "mps",
+        date(2024, 2, 1),
+        "The MPS changed its crime recording system in February 2024; "
+        "compare months either side with care.",
+    ),
+]
+HISTORY_YEARS = 5
+
+
+@dataclass
+class Series:
+    area: dict[str, Any]
+    category: dict[str, Any]
+    source: str
+    granularity: str
+    points: list[dict[str, Any]] = field(default_factory=list)
+    breaks: list[dict[str, str]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_arrow(self) -> pa.Table:
+        return pa.Table.from_pylist(self.points)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "area": self.area,
+            "category": self.category,
+            "source": self.source,
+            "granularity": self.granularity,
+            "points": self.points,
+            "breaks": self.breaks,
+            "sources": self.sources,
+        }
+
+
+def monthly_series(
+    analysis: Analysis,
+    area: str = "all",
+    category: str = "all",
+    *,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    source: str | None = None,
+    force: str = "metropolitan",
+    band_months: int = 24,
+    level: float = 0.95,
+) -> Series:
+    """Counts per period (month; day for a daily source) with expected bands and flags."""
+    cat = cats.resolve(category)
+    where = series.resolve_area(area, force, analysis.tables)
+    src = SOURCES[source] if source else (SOURCES["mps"] if cat.in_mps else SOURCES["police.uk"])
+    f = series.frame(analysis.tables, src, where.level, where.force)
+    f = f.filter(series.category_filter(f, src, cat))
+    if where.level != FORCE:
+        f = f.filter(f.area == where.key)
+    cov = series.coverage(None, analysis.tables, src, where.level, where.force)
+    published = sorted(cov.months)
+    if not published:
+        return Series(where.as_dict(), cat.as_dict(), src.key, src.granularity)
+    first = _as_date(start) or published[0]
+    last = _as_date(end) or periods.month_end(published[-1])
+    months = [m for m in published if first <= m <= last]
+    # Count from far enough back to fit the bands of the last points, not just from `first`.
+    band_start = months[-band_months] if len(months) >= band_months else (months or [first])[0]
+    history_start = max(published[0], date(band_start.year - HISTORY_YEARS, band_start.month, 1))
+    span = Window("series", "series", min(first, history_start), last)
+    rows = series.window_totals(f, [span], ["period"]).to_pyarrow().to_pylist()
+    counts = {r["period"]: int(r["n"]) for r in rows}
+    if src.granularity == DAY:
+        points = [
+            {"period": p.isoformat(), "count": n}
+            for p, n in sorted(counts.items())
+            if first <= p <= last
+        ]
+        return Series(where.as_dict(), cat.as_dict(), src.key, DAY, points, [], cov.vintages)
+    points = [{"period": m.isoformat(), "count": counts.get(m, 0)} for m in months]
+    _add_bands(points, published, counts, band_months, level)
+    breaks = [
+        {"period": b.isoformat(), "note": note}
+        for key, b, note in BREAKS
+        if key == src.key and first <= b <= last
+    ]
+    return Series(where.as_dict(), cat.as_dict(), src.key, "month", points, breaks, cov.vintages)
+
+
+def _as_date(value: str | date | None) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    return periods.parse_as_of(value) if len(value) == 7 else date.fromisoformat(value)
+
+
+def _add_bands(
+    points: list[dict[str, Any]],
+    published: list[date],
+    counts: dict[date, int],
+    band_months: int,
+    level: float,
+) -> None:
+    """Expected value and band for the last `band_months` points, each fitted on the
+    HISTORY_YEARS before it."""
+    for point in points[-band_months:]:
+        month = date.fromisoformat(point["period"])
+        earliest = date(month.year - HISTORY_YEARS, month.month, 1)
+        history = [(m.year, m.month, counts.get(m, 0)) for m in published if earliest <= m < month]
+        try:
+            e = seasonal_expectation(
+                history, month.year, month.month, observed=point["count"], level=level
+            )
+        except ValueError:
+            continue  # too little history for a band: the point is shown without one
+        point.update(
+            expected=round(e.expected, 2),
+            low=e.low,
+            high=e.high,
+            outside=e.position in ("above", "below"),
+            p_value=e.p_value,
+        )

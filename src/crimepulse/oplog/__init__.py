@@ -1,0 +1,44 @@
+"""The operational outcomes log: what the force did, recorded once, audited, counted.
+
+from crimepulse.oplog import OutcomesLog, Filters
+log = OutcomesLog.open(db="london.duckdb")   # or url="postgresql+psycopg://..."
+me = log.local_actor()                       # or log.authenticate(token)
+event = log.add(me, {"event_type": "firearm_recovered", "count": 2, ...})
+log.amend(me, event.id, {"count": 3, "reason": "one more found"})
+log.approve(reviewer, [event.id])
+log.weekly("2025-W07", by=["event_type"])    # approved figures with comparisons
+"""
+
+from crimepulse.oplog.auth import Actor, Forbidden, Role, Unauthorized
+from crimepulse.oplog.models import (
+    Approval,
+    AuditEntry,
+    Conflict,
+    Event,
+    ImportReport,
+    NotFound,
+    User,
+)
+from crimepulse.oplog.queries import Filters, week_bounds, week_of
+from crimepulse.oplog.store import OutcomesLog
+from crimepulse.oplog.validate import FieldError, ValidationFailed
+
+__all__ = [
+    "Actor",
+    "Approval",
+    "AuditEntry",
+    "Conflict",
+    "Event",
+    "FieldError",
+    "Filters",
+    "Forbidden",
+    "ImportReport",
+    "NotFound",
+    "OutcomesLog",
+    "Role",
+    "Unauthorized",
+    "User",
+    "ValidationFailed",
+    "week_bounds",
+    "week_of",
+]

@@ -1,0 +1,178 @@
+"""Bulk entry from CSV: `occurred_on,event_type,count,unit,theme,borough,crimes_solved,summary`.
+
+Rules (the house rules of the ingest, applied to the log):
+- every row is validated like an API request; a bad row is reported (line, field,
+  reason) and skipped, good rows of the same file are kept;
+- a file with missing or unknown columns, or not UTF-8, is refused whole;
+- the whole file is stored in one transaction: a killed import leaves all or nothing;
+- a row's identity is a hash of its validated content plus its ordinal among identical
+  rows of the file, so importing the same file again (or an export that overlaps an
+  earlier one) adds only rows not yet stored. Two identical rows are two events.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from crimepulse.oplog import auth, queries
+from crimepulse.oplog.auth import Actor
+from crimepulse.oplog.models import ImportReport
+from crimepulse.oplog.schema import event_versions, events, utcnow
+from crimepulse.oplog.store import OutcomesLog
+from crimepulse.oplog.validate import EventIn, FieldError, ValidationFailed
+
+REQUIRED = ("occurred_on", "event_type", "count", "unit", "theme", "summary")
+OPTIONAL = ("borough", "crimes_solved", "note", "related_crime_ids")
+CHUNK = 1000
+ImportProgress = Callable[[int, int], None]  # (rows stored so far, rows to store)
+
+
+class FileRefused(ValueError):
+    """The file cannot be read as an outcomes CSV at all; nothing was stored."""
+
+
+def parse(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, FieldError]]]:
+    """Rows as (line, raw fields); plus row-shape errors. Raise FileRefused on a bad file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileRefused(f"not UTF-8 text (byte {exc.start})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
+    except StopIteration:
+        raise FileRefused("empty file") from None
+    except csv.Error as exc:
+        raise FileRefused(f"unreadable CSV: {exc}") from None
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if missing or unknown or len(set(header)) != len(header):
+        parts = [f"missing columns: {', '.join(missing)}"] if missing else []
+        parts += [f"unknown columns: {', '.join(unknown)}"] if unknown else []
+        raise FileRefused("; ".join(parts or ["duplicate columns"]))
+    rows, errors = [], []
+    line = reader.line_num + 1
+    try:
+        for values in reader:
+            if values:
+                if len(values) != len(header):
+                    reason = f"expected {len(header)} fields, found {len(values)}"
+                    errors.append((line, FieldError("(row)", reason)))
+                else:
+                    rows.append((line, _raw(dict(zip(header, values, strict=True)))))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        errors.append((line, FieldError("(row)", f"unreadable CSV: {exc}")))
+    return rows, errors
+
+
+def _raw(row: dict[str, str]) -> dict[str, Any]:
+    raw: dict[str, Any] = {k: (v if v.strip() else None) for k, v in row.items()}
+    ids = raw.pop("related_crime_ids", None)
+    raw["related_crime_ids"] = [i.strip() for i in ids.split(";") if i.strip()] if ids else []
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+def row_keys(rows: list[EventIn]) -> list[str]:
+    """Identity per row: content hash + ordinal among identical rows in this file."""
+    seen: Counter[str] = Counter()
+    keys = []
+    for row in rows:
+        digest = hashlib.sha256(
+            json.dumps(row.model_dump(mode="json"), sort_keys=True).encode()
+        ).hexdigest()
+        keys.append(f"{digest}:{seen[digest]}")
+        seen[digest] += 1
+    return keys
+
+
+def import_csv(
+    log: OutcomesLog,
+    actor: Actor,
+    source: str | Path | bytes,
+    name: str | None = None,
+    progress: ImportProgress | None = None,
+) -> ImportReport:
+    """Validate and store a CSV of events in one transaction; see the module docstring."""
+    auth.require(actor, auth.RECORD, "importing events")
+    started = time.perf_counter()
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    label = name or ("upload" if isinstance(source, bytes) else str(source))
+    report = ImportReport(Path(label).name)
+    try:
+        parsed, report.rejected = parse(data)
+    except FileRefused as exc:
+        report.file_error = str(exc)
+        return report
+    report.rows = len(parsed) + len(report.rejected)
+    good: list[tuple[int, EventIn]] = []
+    for line, raw in parsed:
+        try:
+            good.append((line, log.validate_event(raw)))
+        except ValidationFailed as exc:
+            report.rejected.extend((line, e) for e in exc.errors)
+    report.rejected.sort(key=lambda item: item[0])
+    keys = row_keys([event for _, event in good])
+    file_hash = hashlib.sha256(data).hexdigest()
+    for attempt in range(3):  # a concurrent import of the same rows: retry sees them
+        try:
+            report.added, report.already_present = _store(
+                log, actor, report.file, file_hash, good, keys, progress
+            )
+            break
+        except sa.exc.IntegrityError:
+            if attempt == 2:
+                raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _store(
+    log: OutcomesLog,
+    actor: Actor,
+    file: str,
+    file_hash: str,
+    good: list[tuple[int, EventIn]],
+    keys: list[str],
+    progress: ImportProgress | None,
+) -> tuple[int, int]:
+    with log.writing() as conn:
+        present: set[str] = set()
+        for chunk in queries.chunks(keys):
+            query = sa.select(events.c.import_key).where(events.c.import_key.in_(chunk))
+            present.update(conn.scalars(query))
+        todo = [(k, line, e) for k, (line, e) in zip(keys, good, strict=True) if k not in present]
+        now, client = utcnow(), actor.client[:200]
+        for done, chunk in enumerate(queries.chunks(todo, CHUNK)):
+            ids = conn.scalars(
+                events.insert().returning(events.c.id, sort_by_parameter_order=True),
+                [
+                    {"created_at": now, "created_by": actor.id, "client": client,
+                     "import_key": key, "source": file[:255], "source_line": line}
+                    for key, line, _ in chunk
+                ],
+            ).all()  # fmt: skip
+            conn.execute(
+                event_versions.insert(),
+                [
+                    {"event_id": event_id, "version": 1, **event.fields(), "void": False,
+                     "author_id": actor.id, "created_at": now, "client": client}
+                    for event_id, (_, _, event) in zip(ids, chunk, strict=True)
+                ],
+            )  # fmt: skip
+            if progress:
+                progress(done * CHUNK + len(chunk), len(todo))
+        if todo:
+            detail = {"file": file, "sha256": file_hash, "added": len(todo)}
+            log._audit(conn, actor, "event.import", file[:255], detail)
+    return len(todo), len(present)

@@ -1,0 +1,116 @@
+"""Weekly aggregates on both engines: ISO weeks, the three comparisons, approval and
+coverage rules. Expected figures are computed here from the events the test writes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from crimepulse.oplog import Actor, OutcomesLog, ValidationFailed, week_of
+from tests.oplog.fixtures import event
+from tests.oplog.test_stats import direct_p
+
+SUNDAY = date(2025, 6, 15)  # end of 2025-W24, the last complete week before TODAY
+
+
+def weekly_counts() -> dict[date, int]:
+    """A year and a week of Sundays, 2024-W24 .. 2025-W24, with varying counts."""
+    return {SUNDAY - timedelta(weeks=k): 1 + (k * 7) % 5 for k in range(53)}
+
+
+@pytest.fixture
+def year(log: OutcomesLog, recorder: Actor, reviewer: Actor) -> dict[date, int]:
+    counts = weekly_counts()
+    for day, n in counts.items():
+        log.add(recorder, event(occurred_on=str(day), count=n))
+    log.add(recorder, event(occurred_on=str(SUNDAY + timedelta(days=1)), count=50))  # W25
+    log.approve(reviewer, all_pending=True)
+    return counts
+
+
+def test_default_week_and_comparisons(log: OutcomesLog, year: dict[date, int]) -> None:
+    report = log.weekly()
+    assert (report.week, report.start, report.end) == ("2025-W24", date(2025, 6, 9), SUNDAY)
+    assert report.complete and report.first_week == "2024-W24"
+    [row] = report.rows
+    assert row.group == {"event_type": "firearm_recovered"} and row.events == 1
+    this = year[SUNDAY]
+    assert row.count == this and row.crimes_solved == 1
+    baselines = {
+        "previous_4_weeks": [year[SUNDAY - timedelta(weeks=k)] for k in range(1, 5)],
+        "previous_13_weeks": [year[SUNDAY - timedelta(weeks=k)] for k in range(1, 14)],
+        "same_week_last_year": [year[SUNDAY - timedelta(weeks=52)]],
+    }
+    for name, counts in baselines.items():
+        comparison = row.comparisons[name]
+        assert comparison is not None
+        weeks, total = len(counts), sum(counts)
+        assert (comparison.weeks, comparison.baseline_count) == (weeks, total)
+        assert comparison.baseline_mean == pytest.approx(total / weeks, abs=1e-3)
+        p = direct_p(this, this + total, 1 / (1 + weeks))
+        assert comparison.p_value == pytest.approx(p, rel=1e-6)
+        mean = total / weeks
+        expected = "no significant change" if p >= 0.05 else ("up" if this > mean else "down")
+        assert comparison.direction == expected
+        assert comparison.small_counts == (max(this, total / weeks) < 5)
+
+
+def test_a_big_week_is_up(log: OutcomesLog, year: dict[date, int], recorder: Actor) -> None:
+    log.add(recorder, event(occurred_on="2025-06-10", count=40))
+    report = log.weekly("2025-W24", approved_only=False)
+    [row] = report.rows
+    assert row.count == year[SUNDAY] + 40 and row.events == 2
+    comparisons = row.comparisons.values()
+    assert all(c is not None and c.direction == "up" and c.p_value < 0.05 for c in comparisons)
+    assert log.weekly("2025-W24").rows[0].count == year[SUNDAY]  # public: approved only
+
+
+def test_public_figures_use_the_approved_version(
+    log: OutcomesLog, recorder: Actor, reviewer: Actor
+) -> None:
+    kept = log.add(recorder, event(occurred_on="2025-06-10", count=3))
+    voided = log.add(recorder, event(occurred_on="2025-06-11", count=4))
+    log.approve(reviewer, [kept.id, voided.id])
+    log.amend(recorder, kept.id, {"count": 30, "reason": "typo"})
+    log.amend(recorder, voided.id, {"void": True, "reason": "recorded twice"})
+    assert log.weekly("2025-W24").rows[0].count == 7  # approved versions still stand
+    assert log.weekly("2025-W24", approved_only=False).rows[0].count == 30
+    log.approve(reviewer, week="2025-W24")
+    assert log.weekly("2025-W24").rows[0].count == 30
+
+
+def test_baselines_before_the_log_began_are_unavailable(log: OutcomesLog, recorder: Actor) -> None:
+    for k in range(6):
+        log.add(recorder, event(occurred_on=str(SUNDAY - timedelta(weeks=k)), count=2))
+    [row] = log.weekly("2025-W24", approved_only=False).rows
+    assert row.comparisons["previous_4_weeks"] is not None
+    assert row.comparisons["previous_13_weeks"] is None
+    assert row.comparisons["same_week_last_year"] is None
+
+
+def test_grouping_and_iso_year_boundaries(log: OutcomesLog, recorder: Actor) -> None:
+    log.add(recorder, event(occurred_on="2021-01-03", borough="Brent"))  # Sunday of 2020-W53
+    log.add(recorder, event(occurred_on="2020-12-28", borough=None))  # Monday of 2020-W53
+    log.add(recorder, event(occurred_on="2021-01-04", event_type="arrest"))  # 2021-W01
+    assert week_of(date(2021, 1, 3)) == "2020-W53"
+    report = log.weekly("2020-W53", by=["event_type", "borough"], approved_only=False)
+    assert [(r.group["borough"], r.count) for r in report.rows] == [(None, 2), ("Brent", 2)]
+    assert report.rows[0].comparisons["same_week_last_year"] is None  # 2019 had no W53
+    with pytest.raises(ValidationFailed):
+        log.weekly("2021-W53")
+    with pytest.raises(ValidationFailed):
+        log.weekly("2021-W01", by=["colour"])
+
+
+def test_series_is_zero_filled_from_the_first_week(log: OutcomesLog, recorder: Actor) -> None:
+    log.add(recorder, event(occurred_on="2025-05-13", count=3))
+    log.add(recorder, event(occurred_on="2025-05-29", count=4))
+    rows = log.series("2025-W10", "2025-W23", approved_only=False)
+    assert [(r["week"], r["count"]) for r in rows] == [
+        ("2025-W20", 3),
+        ("2025-W21", 0),
+        ("2025-W22", 4),
+        ("2025-W23", 0),
+    ]
+    assert log.series("2025-W10", "2025-W23") == []  # nothing approved yet

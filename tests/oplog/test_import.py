@@ -1,0 +1,110 @@
+"""CSV import on both engines: the demo file loads whole, re-imports add nothing, bad rows
+are reported by line/field/reason while good rows are kept, bad files store nothing."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from crimepulse.oplog import Actor, Filters, OutcomesLog
+from crimepulse.sources import synthetic
+
+HEADER = "occurred_on,event_type,count,unit,theme,borough,crimes_solved,summary"
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The operational outcomes file of the synthetic London (two months of it)."""
+    out = tmp_path_factory.mktemp("demo")
+    synthetic.generate(out, start="2025-03", end="2025-04", detail_months=2)
+    return out / "oplog" / "operational-outcomes.csv"
+
+
+def write(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_demo_file_imports_whole_and_only_once(
+    log: OutcomesLog, admin: Actor, demo_csv: Path
+) -> None:
+    with demo_csv.open() as fh:
+        rows = list(csv.DictReader(fh))
+    first = log.import_csv(admin, demo_csv)
+    assert first.rejected == [] and first.file_error is None
+    assert first.rows == first.added == len(rows) == log.count_events() > 1000
+    again = log.import_csv(admin, demo_csv)
+    assert (again.added, again.already_present) == (0, len(rows))
+    assert log.count_events() == len(rows)
+    total = sum(int(r["count"]) for r in rows if r["event_type"] == "firearm_recovered")
+    listed = log.list(admin, _all("firearm_recovered"))
+    assert sum(e.count for e in listed) == total
+
+
+def _all(event_type: str) -> Filters:
+    return Filters(event_type=event_type, limit=10**6)
+
+
+def test_bad_rows_are_reported_and_good_rows_kept(
+    log: OutcomesLog, recorder: Actor, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "week.csv",
+        HEADER,
+        "2025-06-02,arrest,2,Flying Squad,robbery,Brent,0,2 arrests",
+        "2025-06-03,nuke_recovered,1,Flying Squad,robbery,Brent,0,odd",
+        "2025-06-04,arrest,0,Flying Squad,robbery,Brent,0,zero",
+        "2099-01-01,arrest,1,Flying Squad,robbery,Brent,-1,future",
+        "2025-06-05,arrest,1,Flying Squad,robbery,Brent,0",
+        '2025-06-05,arrest,1,Flying Squad,robbery,,,"x\'); DROP TABLE events;--"',
+    )
+    report = log.import_csv(recorder, path)
+    found = [(line, e.field) for line, e in report.rejected]
+    assert found == [
+        (3, "event_type"),
+        (4, "count"),
+        (5, "occurred_on"),
+        (5, "crimes_solved"),
+        (6, "(row)"),
+    ]
+    assert all(e.reason for _, e in report.rejected)
+    assert (report.rows, report.added, report.rejected_rows) == (6, 2, 4)
+    assert log.count_events() == 2
+    assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
+
+
+@pytest.mark.parametrize(
+    ("first_line", "message"),
+    [
+        ("occurred_on,event_type,count,unit,theme,borough,crimes_solved", "summary"),
+        (HEADER + ",colour", "colour"),
+    ],
+)
+def test_a_bad_header_refuses_the_file(
+    log: OutcomesLog, recorder: Actor, tmp_path: Path, first_line: str, message: str
+) -> None:
+    path = write(tmp_path / "bad.csv", first_line, "2025-06-02,arrest,2,Flying Squad,robbery")
+    report = log.import_csv(recorder, path)
+    assert report.file_error and message in report.file_error
+    assert report.exit_code() == 2 and log.count_events() == 0
+
+
+def test_not_utf8_refuses_the_file(log: OutcomesLog, recorder: Actor, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        (HEADER + "\n2025-06-02,arrest,1,Flying Squad,robbery,,,caf\xe9\n").encode("latin-1")
+    )
+    assert "UTF-8" in (log.import_csv(recorder, path).file_error or "")
+
+
+def test_identical_rows_are_two_events_and_overlaps_add_only_new_rows(
+    log: OutcomesLog, recorder: Actor, tmp_path: Path
+) -> None:
+    row = "2025-06-02,arrest,1,Flying Squad,robbery,Brent,0,1 arrest"
+    other = "2025-06-03,charge,1,Flying Squad,robbery,Brent,1,1 charged"
+    assert log.import_csv(recorder, write(tmp_path / "a.csv", HEADER, row, row)).added == 2
+    report = log.import_csv(recorder, write(tmp_path / "b.csv", HEADER, row, row, row, other))
+    assert (report.added, report.already_present) == (2, 2)
+    assert log.count_events() == 4

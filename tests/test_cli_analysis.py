@@ -1,0 +1,139 @@
+"""The analysis commands: JSON with the documented keys, CSV grids, clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crimepulse.cli import app
+from tests.factories import write
+
+MONTHS = [f"{y}{m:02d}" for y in (2021, 2022) for m in range(1, 13)]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("cli")
+    rows = [
+        ",".join(
+            [
+                "ROBBERY",
+                "ROBBERY OF PERSONAL PROPERTY",
+                b,
+                *(str(n if m.startswith("2021") else 2 * n) for m in MONTHS),
+            ]
+        )
+        for b, n in (("Camden", 20), ("Hackney", 5))
+    ]
+    write(
+        root / "data" / "mps.csv",
+        ",".join(["MajorText", "MinorText", "BoroughName", *MONTHS]),
+        rows,
+    )
+    path = str(root / "w.duckdb")
+    result = CliRunner().invoke(app, ["ingest", str(root / "data"), "--db", path])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_compare_json_is_the_fact(db: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            "--area",
+            "camden",
+            "--category",
+            "robbery",
+            "--window",
+            "year",
+            "--as-of",
+            "2022-12",
+            "--db",
+            db,
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    fact = json.loads(result.output)
+    for key in (
+        "current",
+        "previous",
+        "change",
+        "change_pct",
+        "verdict",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "test",
+    ):
+        assert key in fact
+    assert (fact["current"], fact["previous"], fact["verdict"]) == (480, 240, "up")
+
+
+def test_compare_table_says_up_only_when_meaningful(db: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            "--area",
+            "Hackney",
+            "--category",
+            "robbery",
+            "--window",
+            "month",
+            "--as-of",
+            "2022-01",
+            "--db",
+            db,
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "no meaningful change" in result.output and ": up" not in result.output  # 10 vs 5
+
+
+def test_grid_csv_has_a_row_per_cell(db: str) -> None:
+    result = CliRunner().invoke(
+        app, ["grid", "--windows", "year,quarter", "--as-of", "2022-12-31", "--db", db, "-f", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(rows) == 2 * 2  # 2 boroughs x 1 major x 2 windows
+    assert {r["verdict"] for r in rows} <= {"up", "down", "no meaningful change"}
+
+
+def test_flags_json(db: str) -> None:
+    result = CliRunner().invoke(app, ["flags", "--as-of", "2022-12", "--db", db, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert isinstance(json.loads(result.output), list)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--window", "7d", "--as-of", "2022-12-31"], "day-level data"),
+        (["--window", "month", "--as-of", "2023-06"], "not published"),
+        (["--category", "jaywalking", "--as-of", "2022-12"], "unknown category"),
+        (["--window", "year"], "give --as-of"),
+    ],
+)
+def test_unanswerable_questions_exit_2_with_the_reason(
+    db: str, args: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(app, ["compare", "--db", db, *args], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert message in result.output.replace("\n", " ")
+
+
+def test_warehouse_must_exist(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["compare", "--as-of", "2022-12", "--db", str(tmp_path / "none.duckdb")]
+    )
+    assert result.exit_code == 2 and "no warehouse here" in result.output
