@@ -17,9 +17,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crimepulse.analysis.stats import compare_counts
 from crimepulse.oplog import engine as _engine
 from crimepulse.oplog import queries
-from crimepulse.oplog.stats import poisson_rate_test
 from crimepulse.oplog.store import OutcomesLog
 from crimepulse.oplog.validate import FieldError, ValidationFailed
 
@@ -41,7 +41,7 @@ class Comparison:
     change_pct: float | None
     rate_ratio: float | None
     p_value: float
-    direction: str  # up | down | no significant change
+    direction: str  # up | down | no meaningful change (the analysis engine's verdicts)
     small_counts: bool
 
 
@@ -90,13 +90,12 @@ def _span(log: OutcomesLog, approved_only: bool) -> tuple[date | None, date | No
 
 
 def compare(this: int, baseline_counts: list[int], label: str) -> Comparison:
-    """Compare a week's count with the weekly mean of a baseline (exact Poisson test)."""
+    """Compare a week's count with the weekly mean of a baseline: the analysis engine's exact
+    test for two Poisson counts, with one week against `weeks` weeks of exposure."""
     weeks, total = len(baseline_counts), sum(baseline_counts)
-    test = poisson_rate_test(this, 1, total, weeks)
+    test = compare_counts(this, total, exposure_ratio=1 / weeks, alpha=ALPHA)
     mean = total / weeks
-    direction = "no significant change"
-    if test.p_value < ALPHA:
-        direction = "up" if this > mean else "down"
+    direction = test.verdict
     return Comparison(
         baseline=label,
         weeks=weeks,
