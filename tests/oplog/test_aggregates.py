@@ -8,7 +8,6 @@ from math import comb
 
 import pytest
 
-
 from crimepulse.oplog import Actor, OutcomesLog, ValidationFailed, week_of
 from tests.oplog.fixtures import event
 
