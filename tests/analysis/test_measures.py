@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,28 @@ def test_charge_rate_uses_the_latest_outcome(cp: Crimepulse) -> None:
     assert (fact.current, fact.previous) == (6, 40)
     assert fact.value == pytest.approx(6 / 40)
     assert fact.ci_low is not None and fact.ci_low < 0.15 < (fact.ci_high or 0)
+
+
+def test_charge_rate_grows_as_later_outcomes_arrive(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from crimepulse.analysis.measures import charge_rate_by_vintage
+
+    street = [
+        street_row(f"c{i}", month="2024-01", outcome="Under investigation") for i in range(10)
+    ]
+    write(tmp_path / "v1" / "2024-01-metropolitan-street.csv", STREET_HEADER, street)
+    charged = [
+        f"c{i},2024-02,{MET},{MET},-0.14,51.5,On or near X,E01000001,Camden 001A,Suspect charged"
+        for i in range(3)
+    ]
+    write(tmp_path / "v2" / "2024-02-metropolitan-outcomes.csv", OUTCOMES_HEADER, charged)
+    with crimepulse.open(tmp_path / "w.duckdb") as cp:
+        cp.ingest(tmp_path / "v1", vintage=datetime(2024, 2, 28))
+        cp.ingest(tmp_path / "v2", vintage=datetime(2024, 3, 31))
+        history = charge_rate_by_vintage(cp.analysis, "2024-01")
+    assert [(h["charged"], h["crimes"]) for h in history] == [(0, 10), (3, 10)]
+    assert history[0]["vintage"] < history[1]["vintage"]
 
 
 def test_stop_search_rates(cp: Crimepulse) -> None:

@@ -7,6 +7,7 @@ engine query per question; the statistics run on the small result.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -69,13 +70,33 @@ class Grid:
 class Analysis:
     """Questions about one warehouse (or any backend holding the canonical tables)."""
 
-    def __init__(self, tables: dict[str, ir.Table]) -> None:
+    def __init__(self, tables: dict[str, ir.Table], backend: Any = None) -> None:
         self.tables = tables
+        self.backend = backend  # for questions about earlier vintages (`as_of`)
 
     @classmethod
     def from_duckdb(cls, con: Any) -> Analysis:
         backend = ibis.duckdb.from_connection(con)
-        return cls({name: backend.table(name) for name in TABLES})
+        return cls({name: backend.table(name) for name in TABLES}, backend)
+
+    def as_of(self, vintage: str) -> Analysis:
+        """The same questions over what had been published at `vintage` (the warehouse's
+        `<table>_as_of` views of earlier editions)."""
+        if self.backend is None:
+            raise ValueError("earlier vintages need the warehouse's DuckDB backend")
+        literal = vintage.replace("'", "''")
+        suffix = hashlib.sha256(vintage.encode()).hexdigest()[:10]
+        tables = {}
+        for name in TABLES:
+            source = "slices_as_of" if name == "current_slices" else f"{name}_as_of"
+            view = f"{name}_at_{suffix}"
+            # A temporary view per table (not `backend.sql`, which ibis 12 cannot run on
+            # DuckDB 2.0): the same Ibis questions then run over the earlier edition.
+            self.backend.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source}('{literal}')"
+            )
+            tables[name] = self.backend.table(view)
+        return Analysis(tables, self.backend)
 
     # -- choosing what to count ------------------------------------------------------
 

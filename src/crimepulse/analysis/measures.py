@@ -85,7 +85,7 @@ def charge_rate(
     """Share of one month's crimes (data.police.uk street records) whose latest outcome is
     a charge or summons, from the outcomes files (else the street file's last outcome).
 
-    The share grows as later outcomes files arrive; `charge_rate_by_vintage` shows that.
+    The share grows as later outcomes files arrive; `charge_rate_by_vintage` shows how.
     """
     first = _month(month)
     t = analysis.tables
@@ -141,6 +141,37 @@ def charge_rate(
         query={"call": "charge_rate", "month": str(first), "category": category, "force": force},
         notes=notes,
     )
+
+
+def charge_rate_by_vintage(
+    analysis: Analysis, month: str | date, *, category: str = "all", force: str = "metropolitan"
+) -> list[dict[str, Any]]:
+    """The charge rate of one month's crimes as each edition of the data arrived: outcomes
+    come in months after the crime, so an early figure understates the final one."""
+    if analysis.backend is None:
+        raise ValueError("vintages need the warehouse's DuckDB backend")
+    rows = analysis.backend.con.execute(
+        "SELECT DISTINCT vintage FROM batches WHERE dataset IN ('crimes', 'outcomes') "
+        "ORDER BY vintage"
+    ).fetchall()
+    vintages = [r[0] for r in rows]
+    out = []
+    for vintage in vintages:
+        try:
+            fact = charge_rate(analysis.as_of(str(vintage)), month, category=category, force=force)
+        except WindowError:
+            continue  # the month's crimes were not published yet at this vintage
+        out.append(
+            {
+                "vintage": str(vintage),
+                "charged": fact.current,
+                "crimes": fact.previous,
+                "share": fact.value,
+                "ci_low": fact.ci_low,
+                "ci_high": fact.ci_high,
+            }
+        )
+    return out
 
 
 def stop_search(
