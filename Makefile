@@ -28,8 +28,18 @@ $(DEMO_DB): $(STAMP)
 
 demo: $(DEMO_DB)
 
+SNAPSHOTS := $(DEMO_DIR)/snapshots
+
 run: $(DEMO_DB)
 	$(BIN)/crimepulse sources --db $(DEMO_DB)
+	$(BIN)/crimepulse log import $(DEMO_DIR)/data/oplog/operational-outcomes.csv --db $(DEMO_DB)
+	$(BIN)/crimepulse log approve --all-pending --db $(DEMO_DB)
+	as_of=$$($(BIN)/python -c "import crimepulse; print(crimepulse.open('$(DEMO_DB)', read_only=True).sql('SELECT max(occurred_on) AS d FROM crimes').to_pylist()[0]['d'])"); \
+	for fmt in html pdf; do \
+	  $(BIN)/crimepulse snapshot --period week --as-of $$as_of --theme violence --format $$fmt \
+	    --db $(DEMO_DB) --out $(SNAPSHOTS)/week-violence.$$fmt || exit 1; \
+	done
+	@echo "latest weekly snapshot: $(SNAPSHOTS)/week-violence.html and $(SNAPSHOTS)/week-violence.pdf"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -43,8 +53,9 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(DEMO_DB)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/snapshot.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -26,6 +26,9 @@ from crimepulse.store import coverage as _coverage
 from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progress, ingest
 from crimepulse.store.schema import DATASETS
 from crimepulse.store.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from crimepulse.snapshot.model import Snapshot
 
 DEFAULT_DB = "crimepulse.duckdb"
 
@@ -134,6 +137,23 @@ class Crimepulse:
     def stop_search(self, window: str, as_of: str | date, **options: Any) -> list[Fact]:
         """Searches, arrest rate and find rate in a window, with exact intervals."""
         return measures.stop_search(self.analysis, window, as_of, **options)
+
+    def snapshot(
+        self,
+        period: str,
+        as_of: str,
+        theme: str,
+        area: str = "all",
+        *,
+        oplog: bool = True,
+        oplog_url: str | None = None,
+        charts: bool = True,
+    ) -> Snapshot:
+        """A public snapshot built only from Facts (crimepulse.snapshot): the week, month,
+        year or financial year to `as_of`; render it with `crimepulse.snapshot.render`."""
+        from crimepulse.snapshot.service import build_with_log
+
+        return build_with_log(self, period, as_of, theme, area, oplog, oplog_url, charts)
 
     def sql(self, query: str, params: list[object] | None = None) -> pa.Table:
         """Any SQL over the warehouse's tables and views, as Arrow."""

@@ -24,6 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 import crimepulse
+from crimepulse.snapshot.commands import app as snapshot_app
 from crimepulse.sources.registry import KNOWN_FORMATS
 from crimepulse.store.coverage import YEARLY
 from crimepulse.store.ingest import (
@@ -544,7 +545,7 @@ def log_weekly_command(
             if c is None:
                 cells.append("[dim]no baseline[/]")
                 continue
-            word = c["direction"] if c["direction"] != "no significant change" else "≈"
+            word = c["direction"] if c["direction"] in ("up", "down") else "≈"
             small = " [dim](small)[/]" if c["small_counts"] else ""
             cells.append(f"{word} vs {c['baseline_mean']:g}/wk, p={c['p_value']:.2g}{small}")
         table.add_row(*cells)
@@ -912,6 +913,11 @@ def serve_command(
         workers=workers,
         log_level="warning",
     )
+
+
+# -- snapshot (issue 5): `crimepulse snapshot ...` (commands in crimepulse.snapshot.commands) --
+
+app.add_typer(snapshot_app, name="snapshot")
 
 
 def main() -> None:

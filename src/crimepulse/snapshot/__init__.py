@@ -1,1 +1,47 @@
-"""crimepulse.snapshot"""
+"""The snapshot: a weekly, monthly or annual public briefing built only from Facts.
+
+    from crimepulse import snapshot
+    snap = snapshot.build(cp, "week", "2026-10-25", "violence", log=log)
+    snapshot.render(snap, "html")       # md | html | pdf | json | post
+
+`build` asks the analysis engine and the outcomes log for Facts and lays them out as
+sentences whose numbers point at those Facts; `render` only formats. The workflow store
+(draft -> approved -> published, corrections as new versions) is `snapshot.store`.
+"""
+
+from __future__ import annotations
+
+from crimepulse.snapshot.builder import PERIODS, SnapshotError, build
+from crimepulse.snapshot.model import Snapshot
+from crimepulse.snapshot.themes import Theme, ThemeError
+
+FORMATS = ("md", "html", "pdf", "json", "post")
+
+
+def render(snapshot: Snapshot, fmt: str) -> str | bytes:
+    """The snapshot as md, html, json or post text, or pdf bytes."""
+    from crimepulse.snapshot import html, text
+
+    if fmt == "md":
+        return text.markdown(snapshot)
+    if fmt == "json":
+        return text.json_text(snapshot)
+    if fmt == "post":
+        return text.post(snapshot)
+    if fmt == "html":
+        return html.html(snapshot)
+    if fmt == "pdf":
+        return html.pdf(snapshot)
+    raise SnapshotError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
+
+
+__all__ = [
+    "FORMATS",
+    "PERIODS",
+    "Snapshot",
+    "SnapshotError",
+    "Theme",
+    "ThemeError",
+    "build",
+    "render",
+]

@@ -1,0 +1,151 @@
+"""The "How to read these figures" box: only the caveats that touch the Facts used.
+
+Sources and their vintages come from the Facts; missing and suspect months from the
+warehouse's coverage report (`cp.sources()`), kept only where they fall inside a window
+a Fact counted or compared with; series breaks (the MPS change of recording system in
+February 2024) only when a Fact's windows straddle them; synthetic data whenever a Fact
+was counted from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from crimepulse.snapshot import numbers
+from crimepulse.store.coverage import Series
+
+SOURCE_LABELS = {
+    "mps": "MPS recorded crime by borough (London Datastore), published monthly",
+    "police.uk": "data.police.uk street-level crime, published monthly",
+    "feed": "the force's daily incident feed",
+    "oplog": "the force's operational outcomes log (approved entries only)",
+}
+# (source family, first month of the new series, what changed)
+SERIES_BREAKS = (
+    (
+        "mps",
+        date(2024, 2, 1),
+        "The Met moved to a new crime recording system in February 2024, and the MPS "
+        "tables changed with it; figures from before and after are not fully comparable, "
+        "so treat changes across that month with care.",
+    ),
+)
+# warehouse coverage series each source family is counted from
+_COVERAGE = {
+    "mps": ("counts", "mps-borough"),
+    "police.uk": ("crimes", "police.uk street"),
+    "feed": ("crimes", "daily incident feed"),
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    start: date
+    end: date
+
+
+def _windows(fact: dict[str, Any]) -> list[Span]:
+    out = [
+        Span(date.fromisoformat(fact["window"]["start"]), date.fromisoformat(fact["window"]["end"]))
+    ]
+    comparison = fact.get("comparison") or {}
+    others = comparison.get("windows") or (
+        [comparison["window"]] if comparison.get("window") else []
+    )
+    for w in others:
+        out.append(Span(date.fromisoformat(w["start"]), date.fromisoformat(w["end"])))
+    return out
+
+
+def _months_in(text: str) -> list[date]:
+    """ "2024-03" or "2024-03..2024-05" -> first days of those months."""
+    first, _, last = text.partition("..")
+    start = date.fromisoformat(first + "-01")
+    end = date.fromisoformat((last or first) + "-01")
+    out, m = [], start
+    while m <= end:
+        out.append(m)
+        m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+    return out
+
+
+def _touched(month: date, windows: list[Span]) -> bool:
+    return any(w.start <= month <= w.end for w in windows)
+
+
+def caveats(
+    facts: list[dict[str, Any]], coverage: list[Series], force: str, extra: list[str]
+) -> list[str]:
+    """Plain-language caveats, most important first (no numbers from Facts in them)."""
+    out: list[str] = []
+    families = list(dict.fromkeys(f["source"] for f in facts))
+    synthetic = any(s.get("source") == "synthetic" for f in facts for s in f.get("sources", []))
+    if synthetic:
+        out.append(
+            "These figures are synthetic: they were made up by crimepulse's demo generator to "
+            "look like London, and describe no real crime."
+        )
+    out.extend(extra)
+    for family in families:
+        label = SOURCE_LABELS.get(family, family)
+        vintages = sorted(
+            {
+                str(s.get("vintage", ""))[:10]
+                for f in facts
+                if f["source"] == family
+                for s in f.get("sources", [])
+            }
+        )
+        names = sorted(
+            {str(s.get("source")) for f in facts if f["source"] == family for s in f["sources"]}
+        )
+        when = ", ".join(numbers.day(v) for v in vintages if v)
+        out.append(f"Source: {label} ({', '.join(names)}; edition of {when}).")
+    spans: dict[str, list[Span]] = {}
+    for f in facts:
+        spans.setdefault(f["source"], []).extend(_windows(f))
+    for family, windows in spans.items():
+        if family not in _COVERAGE:
+            continue
+        dataset, fmt = _COVERAGE[family]
+        for s in coverage:
+            if s.dataset != dataset or s.format != fmt or s.force != force:
+                continue
+            if family == "mps" and s.area_type not in (None, "borough"):
+                continue
+            gaps = [g for g in s.gaps if any(_touched(m, windows) for m in _months_in(g))]
+            suspect = [
+                m for m in s.suspect_months if _touched(date.fromisoformat(m + "-01"), windows)
+            ]
+            if gaps:
+                shown = ", ".join(numbers.month(g[:7] + "-01") for g in gaps)
+                out.append(
+                    f"{SOURCE_LABELS[family].split(',')[0]} has no figures for {shown}; "
+                    "comparisons that would need them were not made."
+                )
+            if suspect:
+                shown = ", ".join(numbers.month(m + "-01") for m in suspect)
+                out.append(
+                    f"{shown} in {SOURCE_LABELS[family].split(',')[0]} looks incomplete (far "
+                    "below the series' usual level), as the first month of a rolling table "
+                    "often is; it was left out where a sound edition was not available."
+                )
+    for family, first, text in SERIES_BREAKS:
+        windows = spans.get(family, [])
+        if windows and min(w.start for w in windows) < first <= max(w.end for w in windows):
+            out.append(text)
+    if any(f.get("small_counts") for f in facts):
+        out.append(
+            "Some counts are small: a few more or fewer make a large percentage, and the "
+            "text says so where it matters."
+        )
+    out.append(
+        "A change is called a rise or a fall only when a statistical test says it is "
+        "unlikely to be chance (p < 0.05; for the borough map, after controlling the false "
+        "discovery rate across boroughs). Other changes are described as within normal "
+        "variation, however large the percentage looks. Each number links to the Fact it "
+        "comes from: the source, the edition, the test and the query."
+    )
+    return out

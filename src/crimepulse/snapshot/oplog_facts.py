@@ -1,0 +1,190 @@
+"""Adapter: the outcomes log's approved weekly figures as Facts.
+
+The log (crimepulse.oplog) counts and tests per event type, theme, unit or borough; a
+snapshot theme spans several of the log's themes (e.g. violence = gangs + organised crime
++ knife crime + ...). The log has no filter for a set of themes, so this adapter reads the
+log's zero-filled weekly series by (theme, event type), adds up the theme's part, and
+tests the week against the previous 13 weeks with the log's own test
+(`oplog.aggregates.compare`). Only approved entries are read: this is what the public sees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from crimepulse.oplog import OutcomesLog, week_bounds, week_of
+from crimepulse.oplog.aggregates import compare
+from crimepulse.snapshot.themes import Theme
+
+BASELINE_WEEKS = 13
+LABELS = {
+    "arrest": "arrests",
+    "charge": "people charged",
+    "conviction": "convictions",
+    "sentence": "sentences",
+    "firearm_recovered": "firearms recovered",
+    "weapon_recovered": "knives and other weapons recovered",
+    "drugs_seized": "drug seizures",
+    "county_line_closed": "county lines closed",
+    "hostage_recovered": "hostages and kidnap victims recovered",
+    "warrant_executed": "warrants executed",
+    "cash_seized": "seizures of criminal cash",
+}
+TEST = "exact Poisson rate test: this week against the previous 13 weeks (outcomes log)"
+
+
+def label(event_type: str) -> str:
+    return LABELS.get(event_type, event_type.replace("_", " "))
+
+
+def _id(query: dict[str, Any]) -> str:
+    text = json.dumps(query, sort_keys=True, default=str)
+    return "f-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _fact(
+    query: dict[str, Any],
+    event_type: str,
+    start: date,
+    end: date,
+    count: int,
+    extra: dict[str, Any],
+    area: str,
+) -> dict[str, Any]:
+    read_at = datetime.now(UTC).date().isoformat()  # the day the log was read
+    return {
+        "id": _id(query),
+        "measure": "count",
+        "value": float(count),
+        "unit": label(event_type),
+        "area": {
+            "level": "force" if area == "all" else "borough",
+            "name": "Metropolitan Police" if area == "all" else area,
+            "code": None,
+        },
+        "category": {"name": event_type, "label": label(event_type)},
+        "window": {
+            "name": "week" if (end - start).days == 6 else "period",
+            "label": "the week",
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        },
+        "source": "oplog",
+        "comparison": None,
+        "current": count,
+        "previous": None,
+        "change": None,
+        "change_pct": None,
+        "test": None,
+        "p_value": None,
+        "q_value": None,
+        "ci_low": None,
+        "ci_high": None,
+        "verdict": None,
+        "small_counts": False,
+        "stats": {},
+        "sources": [{"source": "approved entries", "vintage": read_at}],
+        "query": query,
+        "notes": [],
+        **extra,
+    }
+
+
+def week_facts(
+    log: OutcomesLog, week: str, theme: Theme, area: str = "all"
+) -> list[dict[str, Any]]:
+    """One Fact per event type of the theme with any activity: the week's count against
+    the mean of the previous 13 weeks (untested when the log does not reach back so far)."""
+    monday, sunday = week_bounds(week)
+    since = week_of(monday - timedelta(weeks=BASELINE_WEEKS))
+    weeks = _weekly(log, since, week, theme, area)
+    baseline = [week_of(monday - timedelta(weeks=i)) for i in range(BASELINE_WEEKS, 0, -1)]
+    out = []
+    for event_type in theme.event_types:
+        series = weeks.get(event_type, {})
+        this = series.get(week, 0)
+        query = {
+            "call": "oplog.weekly",
+            "week": week,
+            "themes": list(theme.oplog_themes),
+            "event_type": event_type,
+            "area": area,
+            "approved_only": True,
+        }
+        covered = all(w in series for w in baseline)
+        if not covered:
+            if this:
+                out.append(_fact(query, event_type, monday, sunday, this, {}, area))
+            continue
+        counts = [series[w] for w in baseline]
+        if not this and not any(counts):
+            continue
+        c = compare(this, counts, "previous_13_weeks")
+        verdict = c.direction if c.direction in ("up", "down") else "no meaningful change"
+        extra = {
+            "comparison": {"kind": "previous 13 weeks", "weeks": baseline, "counts": counts},
+            "previous": c.baseline_mean,
+            "change": this - c.baseline_mean,
+            "change_pct": c.change_pct,
+            "test": TEST,
+            "p_value": c.p_value,
+            "verdict": verdict,
+            "small_counts": c.small_counts,
+            "stats": {"rate_ratio": c.rate_ratio, "baseline_count": c.baseline_count},
+        }
+        out.append(_fact(query, event_type, monday, sunday, this, extra, area))
+    return out
+
+
+def period_facts(
+    log: OutcomesLog, start: date, end: date, theme: Theme, area: str = "all"
+) -> list[dict[str, Any]]:
+    """Totals over the ISO weeks that end inside [start, end] (a month or a year), not
+    tested: the log is summed, not compared, over long periods."""
+    first_sunday = start + timedelta(days=(6 - start.weekday()) % 7)
+    last_sunday = end - timedelta(days=(end.weekday() + 1) % 7)
+    if last_sunday < first_sunday:
+        return []
+    first_week, last_week = week_of(first_sunday), week_of(last_sunday)
+    weeks = _weekly(log, first_week, last_week, theme, area)
+    out = []
+    for event_type in theme.event_types:
+        series = weeks.get(event_type, {})
+        total = sum(series.values())
+        if not total:
+            continue
+        query = {
+            "call": "oplog.series",
+            "since_week": first_week,
+            "until_week": last_week,
+            "themes": list(theme.oplog_themes),
+            "event_type": event_type,
+            "area": area,
+            "approved_only": True,
+        }
+        monday = first_sunday - timedelta(days=6)
+        fact = _fact(query, event_type, monday, last_sunday, total, {}, area)
+        fact["notes"] = [f"{len(series)} weeks of the log ({first_week} to {last_week})"]
+        out.append(fact)
+    return out
+
+
+def _weekly(
+    log: OutcomesLog, since: str, until: str, theme: Theme, area: str
+) -> dict[str, dict[str, int]]:
+    """{event type: {ISO week: count}} summed over the theme's log themes."""
+    by = ("theme", "event_type") if area == "all" else ("theme", "event_type", "borough")
+    rows = log.series(since, until, by=by)
+    themes = {t.lower() for t in theme.oplog_themes}
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        if (row.get("theme") or "").lower() not in themes:
+            continue
+        if area != "all" and (row.get("borough") or "").lower() != area.lower():
+            continue
+        out[str(row["event_type"])][str(row["week"])] += int(row["count"])
+    return out

@@ -1,0 +1,132 @@
+"""The monthly series behind the trend chart, as Facts.
+
+Two kinds: each month's count against the same month a year before (one engine grid, so
+one query for the whole series), and, for the months shown, the seasonal expectation
+fitted on the previous three years (the analysis layer's `seasonal_expectation`: month
+effects, a trend, overdispersion). The engine's `flags` only returns the series outside
+their band; the chart needs the band for every month, hence this small adapter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import crimepulse
+from crimepulse.analysis import series as aseries
+from crimepulse.analysis.periods import add_months, month_end
+from crimepulse.analysis.stats import seasonal_expectation
+from crimepulse.analysis.stats.seasonal import MIN_HISTORY_MONTHS
+
+SHOWN = 24  # months on the chart
+HISTORY = 36  # months the expectation is fitted on (at least MIN_HISTORY_MONTHS)
+
+
+@dataclass
+class TrendFacts:
+    counts: list[dict[str, Any]]  # one per month shown, oldest first
+    expected: list[dict[str, Any]]  # one per month shown that has enough history
+
+
+def published_months(cp: crimepulse.Crimepulse, source: str, force: str) -> list[date]:
+    """The months a source has published for the force, oldest first."""
+    cov = aseries.coverage(None, cp.analysis.tables, aseries.SOURCES[source], "force", force)
+    return sorted(cov.months)
+
+
+def _consecutive_before(months: list[date], last: date, limit: int) -> list[date]:
+    have = set(months)
+    out: list[date] = []
+    m = last
+    while m in have and len(out) < limit:
+        out.append(m)
+        m = add_months(m, -1)
+    return out[::-1]
+
+
+def trend_facts(
+    cp: crimepulse.Crimepulse,
+    area: str,
+    category: str,
+    last_month: date,
+    source: str,
+    force: str = "metropolitan",
+) -> TrendFacts:
+    """Monthly counts (vs the same month last year) and seasonal expectations."""
+    months = _consecutive_before(
+        published_months(cp, source, force), last_month, 12 + SHOWN + HISTORY
+    )
+    months = months[12:]  # each month needs its month a year before
+    months = months[-(SHOWN + HISTORY) :]
+    if not months:
+        return TrendFacts([], [])
+    specs = ",".join(f"{m.isoformat()}..{month_end(m).isoformat()}" for m in months)
+    level = "force" if area == "all" else "boroughs"
+    grid = cp.grid(level, category, specs, last_month.isoformat(), source=source, force=force)
+    by_month: dict[str, dict[str, Any]] = {}
+    for f in grid.facts:
+        if level == "boroughs" and aseries.london.borough_code(area) != f.area.get("code"):
+            continue
+        d = f.as_dict()
+        by_month[d["window"]["start"]] = d
+    ordered = [by_month[m.isoformat()] for m in months if m.isoformat() in by_month]
+    shown = ordered[-SHOWN:]
+    expected = []
+    for i, fact in enumerate(ordered):
+        if fact not in shown:
+            continue
+        history = ordered[max(0, i - HISTORY) : i]
+        if len(history) < MIN_HISTORY_MONTHS:
+            continue
+        expected.append(_expectation(fact, history, area, category))
+    return TrendFacts(shown, expected)
+
+
+def _expectation(
+    fact: dict[str, Any], history: list[dict[str, Any]], area: str, category: str
+) -> dict[str, Any]:
+    target = date.fromisoformat(fact["window"]["start"])
+    rows = []
+    for h in history:
+        start = date.fromisoformat(h["window"]["start"])
+        rows.append((start.year, start.month, int(h["current"])))
+    e = seasonal_expectation(rows, target.year, target.month, observed=int(fact["current"]))
+    d = e.as_dict()
+    query = {
+        "call": "seasonal_expectation",
+        "area": area,
+        "category": category,
+        "month": target.isoformat(),
+        "history": [history[0]["window"]["start"], history[-1]["window"]["end"]],
+        "history_facts": [h["id"] for h in history],
+    }
+    text = json.dumps(query, sort_keys=True)
+    return {
+        "id": "f-" + hashlib.sha256(text.encode()).hexdigest()[:12],
+        "measure": "expected count",
+        "value": d["expected"],
+        "unit": fact["unit"],
+        "area": fact["area"],
+        "category": fact["category"],
+        "window": fact["window"],
+        "source": fact["source"],
+        "comparison": {"kind": "seasonal expectation", "model": d["model"]},
+        "current": d["observed"],
+        "previous": d["expected"],
+        "change": d["change"],
+        "change_pct": d["change_pct"],
+        "test": d["test"],
+        "p_value": d["p_value"],
+        "q_value": None,
+        "ci_low": d["low"],
+        "ci_high": d["high"],
+        "verdict": d["verdict"],
+        "small_counts": False,
+        "stats": d,
+        "sources": fact["sources"],
+        "query": query,
+        "notes": [f"95% band from {len(history)} months of history"],
+    }

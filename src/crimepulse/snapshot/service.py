@@ -1,0 +1,35 @@
+"""Glue shared by the Python API, the CLI and the HTTP routes: open the outcomes log
+beside a warehouse, pick the acting user, build with the log's operational results."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crimepulse.oplog import Actor, OutcomesLog
+from crimepulse.snapshot.builder import build
+from crimepulse.snapshot.model import Snapshot
+
+if TYPE_CHECKING:
+    import crimepulse
+
+
+def build_with_log(
+    cp: crimepulse.Crimepulse,
+    period: str,
+    as_of: str,
+    theme: str,
+    area: str = "all",
+    oplog: bool = True,
+    oplog_url: str | None = None,
+    charts: bool = True,
+) -> Snapshot:
+    """Build with the outcomes log beside the warehouse (or at `oplog_url`), if wanted."""
+    if not oplog:
+        return build(cp, period, as_of, theme, area, charts=charts)
+    with OutcomesLog.open(oplog_url, cp.db) as log:
+        return build(cp, period, as_of, theme, area, log=log, charts=charts)
+
+
+def actor(log: OutcomesLog, token: str | None) -> Actor:
+    """The user holding `token`, else the local CLI user (an admin)."""
+    return log.authenticate(token, client="cli") if token else log.local_actor()

@@ -1,0 +1,206 @@
+"""Text renderers: Markdown, JSON and the social-media post. They format Facts; they
+never compute. Every number in Markdown carries a footnote to its Fact (id, source,
+edition, test); JSON lists every Fact with its id and the sentences that cite it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crimepulse.analysis.series import FORCE_NAMES
+from crimepulse.snapshot import numbers
+from crimepulse.snapshot.model import Block, Sentence, Snapshot
+
+POST_LIMIT = 3000
+SOURCE_NAMES = {
+    "mps": "MPS recorded crime (London Datastore)",
+    "police.uk": "data.police.uk street-level crime",
+    "feed": "daily incident feed",
+    "oplog": "operational outcomes log",
+}
+
+
+def fact_label(fact: dict[str, Any]) -> str:
+    category = fact["category"].get("label") or fact["category"]["name"]
+    window = numbers.span(fact["window"]["start"], fact["window"]["end"])
+    area = fact["area"]
+    name = (
+        FORCE_NAMES.get(area["name"], area["name"])
+        if area.get("level") == "force"
+        else area["name"]
+    )
+    return f"{category}, {name}, {window}"
+
+
+def fact_note(fact: dict[str, Any]) -> str:
+    """One line that lets a reader trust and re-run a Fact."""
+    f = fact
+    parts = [fact_label(f)]
+    comparison = f.get("comparison") or {}
+    if f["measure"] == "expected count":
+        parts.append(
+            f"observed {numbers.fmt(f['current'], 'count')}, expected "
+            f"{numbers.fmt(f['value'], 'mean')} (95% range {numbers.fmt(f['ci_low'], 'count')}"
+            f"–{numbers.fmt(f['ci_high'], 'count')}; {comparison.get('model', '')})"
+        )
+    elif comparison:
+        if comparison.get("window"):
+            w = comparison["window"]
+            against = numbers.span(w["start"], w["end"])
+        else:
+            against = str(comparison.get("kind", "the comparison"))
+        parts.append(
+            f"{numbers.fmt(f['current'], 'count')} against "
+            f"{numbers.fmt(f['previous'], 'mean')} ({against}), "
+            f"{numbers.fmt(f['change_pct'], 'pct')}"
+        )
+    else:
+        parts.append(f"{numbers.fmt(f['current'], 'count')} {f['unit']}")
+    editions = "; ".join(
+        f"{s.get('source')}, edition {str(s.get('vintage', ''))[:10]}" for s in f.get("sources", [])
+    )
+    parts.append(f"source: {SOURCE_NAMES.get(f['source'], f['source'])} ({editions})")
+    if f.get("test"):
+        q = f"; q = {f['q_value']:.2g}" if f.get("q_value") is not None else ""
+        parts.append(f"test: {f['test']}, {numbers.fmt(f['p_value'], 'p')}{q}: {f['verdict']}")
+    else:
+        parts.append("not tested (a total, not a comparison)")
+    if f.get("small_counts"):
+        parts.append("small counts")
+    return "; ".join(parts) + "."
+
+
+def sentence_text(snapshot: Snapshot, spans: Sentence) -> str:
+    return snapshot.text(spans)
+
+
+def block_spans(snapshot: Snapshot, block: Block) -> Sentence:
+    if block.kind == "chart" and block.chart:
+        return snapshot.chart(block.chart).alt
+    return block.spans
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+
+def _md_sentence(snapshot: Snapshot, spans: Sentence, index: dict[str, int]) -> str:
+    """Numbers with a footnote marker after the last number of each Fact in the sentence."""
+    last: dict[str, int] = {}
+    for n, s in enumerate(spans):
+        if s.fact:
+            last[s.fact] = n
+    out = []
+    for n, s in enumerate(spans):
+        out.append(s.render(snapshot.facts))
+        if s.fact and last[s.fact] == n:
+            out.append(f"[^{index[s.fact]}]")
+    return "".join(out)
+
+
+def markdown(snapshot: Snapshot) -> str:
+    index = {fact_id: n for n, fact_id in enumerate(snapshot.cited(), 1)}
+    meta = snapshot.meta
+    lines = [f"# {meta['title']}", "", f"*{subtitle(meta)}*", ""]
+    if meta.get("correction"):
+        lines += [f"> **Correction.** {meta['correction']['note']}", ""]
+    for section in snapshot.sections:
+        lines += [f"## {section.title}", ""]
+        for block in section.blocks:
+            text = _md_sentence(snapshot, block_spans(snapshot, block), index)
+            if block.kind == "li" or block.kind == "note":
+                lines.append(f"- {text}")
+            elif block.kind == "chart":
+                chart = snapshot.chart(block.chart or "")
+                lines += [f"**Chart: {chart.title}.** {text}", ""]
+            else:
+                lines += [text, ""]
+        lines.append("")
+    lines += ["## The Facts behind the numbers", ""]
+    for fact_id, n in index.items():
+        lines.append(f"[^{n}]: `{fact_id}` {fact_note(snapshot.facts[fact_id])}")
+    return "\n".join(lines).replace("\n\n\n", "\n\n").rstrip() + "\n"
+
+
+def subtitle(meta: dict[str, Any]) -> str:
+    kind = {"week": "Weekly", "month": "Monthly", "year": "Annual", "financial-year": "Annual"}
+    bits = [f"{kind.get(meta['period'], '')} snapshot to {numbers.day(meta['as_of'])}"]
+    if meta.get("version"):
+        bits.append(f"version {meta['version']}")
+    if meta.get("status"):
+        bits.append(str(meta["status"]))
+    if meta.get("synthetic"):
+        bits.append("synthetic demo data")
+    return " · ".join(bits)
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def as_json(snapshot: Snapshot) -> dict[str, Any]:
+    """{"meta", "facts", "sections"}: each Fact with its id and the sentences citing it."""
+    cited_by: dict[str, list[str]] = {i: [] for i in snapshot.cited()}
+    sections = []
+    for section in snapshot.sections:
+        items = []
+        for block in section.blocks:
+            spans = block_spans(snapshot, block)
+            text = snapshot.text(spans)
+            ids = list(dict.fromkeys(s.fact for s in spans if s.fact))
+            if block.kind == "chart" and block.chart:
+                ids = list(dict.fromkeys([*ids, *snapshot.chart(block.chart).facts]))
+            for i in ids:
+                cited_by[i].append(text)
+            numbers_ = [
+                {"text": s.render(snapshot.facts), "fact": s.fact, "field": s.field}
+                for s in spans
+                if s.fact
+            ]
+            item: dict[str, Any] = {"kind": block.kind, "text": text, "facts": ids}
+            item["numbers"] = numbers_
+            if block.chart:
+                item["chart"] = block.chart
+            items.append(item)
+        sections.append({"key": section.key, "title": section.title, "items": items})
+    facts = [{**snapshot.facts[i], "cited_by": cited_by[i]} for i in cited_by]
+    return {"meta": snapshot.meta, "facts": facts, "sections": sections}
+
+
+def json_text(snapshot: Snapshot) -> str:
+    return json.dumps(as_json(snapshot), indent=2, default=str, ensure_ascii=False) + "\n"
+
+
+# -- the social-media post -------------------------------------------------------------------
+
+
+def post(snapshot: Snapshot, link: str | None = None) -> str:
+    """A plain-text version of at most 3,000 characters with the same Facts: the headline
+    sentences, the operational results, and the Fact ids to look them up."""
+    meta = snapshot.meta
+    head = [meta["title"], ""]
+    body: list[tuple[str, list[str]]] = []
+    for section in snapshot.sections:
+        if section.key not in ("headline", "operations"):
+            continue
+        for block in section.blocks:
+            if block.kind == "p" and section.key == "headline":
+                continue
+            text = snapshot.text(block.spans)
+            body.append((("• " if block.kind == "li" else "") + text, block.facts()))
+    tail = []
+    if meta.get("synthetic"):
+        tail.append("Demo: synthetic data, not real crime.")
+    more = (
+        f"Sources, tests and caveats: {link}"
+        if link
+        else "Sources, tests and caveats: see the full snapshot."
+    )
+    tail.append("A change is called a rise or fall only when tested as meaningful. " + more)
+    while True:
+        ids = dict.fromkeys(i for _, found in body for i in found)
+        facts = "Facts: " + " ".join(ids)
+        lines = [*head, *(text for text, _ in body), "", *tail, facts]
+        text = "\n".join(lines).strip() + "\n"
+        if len(text) <= POST_LIMIT or not body:
+            return text[:POST_LIMIT]
+        body.pop()
