@@ -9,7 +9,7 @@ DEMO_DB := $(DEMO_DIR)/crimepulse.duckdb
 .PHONY: run test lint typecheck pytest demo bench clean
 
 # Debian packages the tests and the PDF snapshot need (CI and dev machines run as root).
-DEBIAN_PACKAGES := poppler-utils
+DEBIAN_PACKAGES := poppler-utils chromium
 
 $(STAMP): pyproject.toml
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -40,6 +40,9 @@ run: $(DEMO_DB)
 	    --db $(DEMO_DB) --out $(SNAPSHOTS)/week-violence.$$fmt || exit 1; \
 	done
 	@echo "latest weekly snapshot: $(SNAPSHOTS)/week-violence.html and $(SNAPSHOTS)/week-violence.pdf"
+	$(BIN)/python -m crimepulse.web.demo $(DEMO_DB) $$($(BIN)/python -c "import crimepulse; print(crimepulse.open('$(DEMO_DB)', read_only=True).sql('SELECT max(occurred_on) AS d FROM crimes').to_pylist()[0]['d'])")
+	@echo "crimepulse dashboard: open http://127.0.0.1:8000/ (Ctrl-C stops it)"
+	$(BIN)/crimepulse serve --db $(DEMO_DB) --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

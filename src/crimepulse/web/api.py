@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -74,6 +74,7 @@ def readers(request: Request) -> Readers:
 
 Dep = Annotated[Readers, Depends(readers)]
 AsOf = Annotated[str, Query(description="Windows end on this date (YYYY-MM-DD or YYYY-MM).")]
+SourceKey = Literal["mps", "police.uk", "feed"]
 Fmt = Annotated[str | None, Query(alias="format", description="json (default) or csv")]
 
 
@@ -233,7 +234,7 @@ def series_(
     category: str = "all",
     start: str | None = None,
     end: str | None = None,
-    source: str | None = None,
+    source: SourceKey | None = None,
     force: str = "metropolitan",
     fmt: Fmt = None,
 ) -> Response:
@@ -250,9 +251,9 @@ def flags(
     request: Request,
     r: Dep,
     as_of: AsOf,
-    areas: str = "boroughs",
+    areas: Literal["boroughs", "force", "wards"] = "boroughs",
     categories: str = "major",
-    source: str = "mps",
+    source: SourceKey = "mps",
     force: str = "metropolitan",
     fmt: Fmt = None,
 ) -> Response:

@@ -1,4 +1,5 @@
-"""The web app: the public JSON API, the operational outcomes log API and (later) pages.
+"""The web app: the public dashboard pages, the public JSON API, the snapshot archive and
+workflow, and the operational outcomes log API.
 
 One deployment is one warehouse file (opened read-only, so any number of worker
 processes can serve it) plus one log database. `crimepulse serve` runs it with uvicorn;
@@ -18,7 +19,7 @@ from fastapi import FastAPI
 
 import crimepulse
 from crimepulse.oplog import OutcomesLog
-from crimepulse.web import api, oplog
+from crimepulse.web import api, openapi, oplog, pages, snapshots
 
 
 def create_app(db: str | Path, oplog_url: str | None = None) -> FastAPI:
@@ -27,11 +28,13 @@ def create_app(db: str | Path, oplog_url: str | None = None) -> FastAPI:
     db = Path(db)
     readers = api.Readers(db)
     log = OutcomesLog.open(oplog_url, db)
+    cp = crimepulse.open(db, read_only=True)  # the snapshot workflow drafts from it
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         readers.close()
+        cp.close()
         log.close()
 
     app = FastAPI(
@@ -44,6 +47,9 @@ def create_app(db: str | Path, oplog_url: str | None = None) -> FastAPI:
     api.install_handlers(app)
     app.include_router(api.router)
     oplog.mount(app, log, prefix="/api/v1")
+    snapshots.mount(app, cp, log, prefix="/api/v1")
+    pages.mount(app)
+    openapi.install(app)
     return app
 
 
