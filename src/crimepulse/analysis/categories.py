@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crimepulse.analysis.periods import QuestionError
 from crimepulse.sources.policeuk import CRIME_TYPES
 
 # MPS minor category -> (police.uk crime type, Home Office subgroup or None)
@@ -201,7 +202,7 @@ GROUPS: dict[str, Category] = {
 }
 
 
-class CategoryError(ValueError):
+class CategoryError(QuestionError):
     """A category name that matches nothing, or a category a source cannot count."""
 
 

@@ -21,7 +21,7 @@ from crimepulse.analysis import categories as cats
 from crimepulse.analysis import periods, series
 from crimepulse.analysis.categories import Category
 from crimepulse.analysis.facts import Fact, plain
-from crimepulse.analysis.periods import DAY, Window, WindowError
+from crimepulse.analysis.periods import DAY, QuestionError, Window, WindowError
 from crimepulse.analysis.series import BOROUGH, FORCE, LSOA, SOURCES, WARD, Area, Source
 from crimepulse.analysis.stats import (
     apply_fdr,
@@ -103,7 +103,7 @@ class Analysis:
     def _source(self, key: str | None, category: Category, window: Window, force: str) -> Source:
         if key:
             if key not in SOURCES:
-                raise ValueError(f"unknown source {key!r}: use {', '.join(SOURCES)}")
+                raise QuestionError(f"unknown source {key!r}: use {', '.join(SOURCES)}")
             return SOURCES[key]
         if not window.month_aligned:
             crimes = self.tables["crimes"]
@@ -226,7 +226,7 @@ class Analysis:
             ]
             base["notes"].append(f"population {people:,.0f} ({current.end.year})")
         elif measure != "count":
-            raise ValueError(f"unknown measure {measure!r}: use count, rate or harm")
+            raise QuestionError(f"unknown measure {measure!r}: use count, rate or harm")
         if kind == "baseline":
             counts = [totals.get(role, 0) for role in roles if role != CURRENT]
             stats = compare_to_baseline(n, counts, alpha=alpha)
@@ -387,7 +387,7 @@ class Analysis:
         """Every area × category × window with its comparison, tested, FDR-controlled."""
         level = {"boroughs": BOROUGH, "wards": WARD, "lsoas": LSOA, "force": FORCE, "all": FORCE}
         if areas not in level:
-            raise ValueError(f"unknown areas {areas!r}: use {', '.join(level)}")
+            raise QuestionError(f"unknown areas {areas!r}: use {', '.join(level)}")
         lvl = level[areas]
         specs = [s.strip() for s in windows.split(",") if s.strip()]
         plan = [self._windows(spec, as_of, vs) for spec in specs]

@@ -43,7 +43,12 @@ _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 _BASELINE = re.compile(r"^baseline:(\d{4})-(\d{4})$")
 
 
-class WindowError(ValueError):
+class QuestionError(ValueError):
+    """A question the data or the engine cannot answer, said plainly: the user's to fix, not
+    a bug (the web app turns exactly these into 422 problem details)."""
+
+
+class WindowError(QuestionError):
     """A window that cannot be counted: unknown name, or finer than the data."""
 
 

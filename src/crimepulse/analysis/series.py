@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from crimepulse.analysis.categories import Category, CategoryError
-from crimepulse.analysis.periods import DAY, MONTH, Window, WindowError
+from crimepulse.analysis.periods import DAY, MONTH, QuestionError, Window, WindowError
 from crimepulse.sources import london
 
 FORCE, BOROUGH, WARD, LSOA = "force", "borough", "ward", "lsoa"
@@ -69,7 +69,7 @@ class Area:
         return {"level": self.level, "code": self.code, "name": self.name, "force": self.force}
 
 
-class AreaError(ValueError):
+class AreaError(QuestionError):
     """An area name or code that matches nothing in the data."""
 
 

@@ -114,7 +114,10 @@ def _as_date(value: str | date | None) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    return periods.parse_as_of(value) if len(value) == 7 else date.fromisoformat(value)
+    try:
+        return periods.parse_as_of(value) if len(value) == 7 else date.fromisoformat(value)
+    except ValueError as exc:
+        raise periods.QuestionError(f"bad date {value!r}: use YYYY-MM-DD or YYYY-MM") from exc
 
 
 def _add_bands(

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
+from crimepulse.analysis.periods import QuestionError
 from crimepulse.web.api import PROBLEM, problem
 
 PROBLEM_SCHEMA = {
@@ -70,4 +71,4 @@ def install(app: FastAPI) -> None:
     async def malformed(request: Request, exc: Exception) -> JSONResponse:
         return problem(422, "Cannot answer", str(exc))
 
-    app.add_exception_handler(ValueError, malformed)
+    app.add_exception_handler(QuestionError, malformed)

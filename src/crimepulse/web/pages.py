@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from crimepulse.analysis.categories import CategoryError
-from crimepulse.analysis.periods import WindowError
+from crimepulse.analysis.periods import QuestionError, WindowError
 from crimepulse.analysis.series import AreaError
 from crimepulse.oplog import NotFound
 from crimepulse.snapshot import numbers
@@ -29,7 +29,7 @@ from crimepulse.web.api import Dep
 from crimepulse.web.oplog import Log
 
 router = APIRouter(include_in_schema=False)
-UNANSWERABLE = (WindowError, CategoryError, AreaError, ValueError)
+UNANSWERABLE = (WindowError, CategoryError, AreaError, QuestionError)
 NAV = [
     ("/", "Home"),
     ("/grid", "Grid"),

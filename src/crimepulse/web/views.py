@@ -273,12 +273,12 @@ def flags(r: Readers, as_of: str, borough: str | None = None) -> dict[str, Any]:
     over every borough and category), most surprising first; `note` says why there are
     none when the data cannot answer."""
     from crimepulse.analysis.categories import CategoryError
-    from crimepulse.analysis.periods import WindowError
+    from crimepulse.analysis.periods import QuestionError, WindowError
 
     def compute() -> dict[str, Any]:
         try:
             found = r.analysis().flags(as_of)
-        except (WindowError, CategoryError, ValueError) as exc:
+        except (WindowError, CategoryError, QuestionError) as exc:
             return {"items": [], "note": str(exc)}
         items = []
         for f in found:
