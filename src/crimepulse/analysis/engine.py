@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,10 +20,11 @@ import pyarrow as pa
 from crimepulse.analysis import categories as cats
 from crimepulse.analysis import periods, series
 from crimepulse.analysis.categories import Category
-from crimepulse.analysis.facts import Fact, plain
+from crimepulse.analysis.facts import Fact, fact_id, plain
 from crimepulse.analysis.periods import DAY, QuestionError, Window, WindowError
 from crimepulse.analysis.series import BOROUGH, FORCE, LSOA, SOURCES, WARD, Area, Source
 from crimepulse.analysis.stats import (
+    Comparison,
     apply_fdr,
     compare_counts,
     compare_counts_many,
@@ -37,34 +38,102 @@ TABLES = ("counts", "crimes", "current_slices", "population", "harm_weights", "o
 CURRENT = "current"
 
 
-@dataclass
-class Grid:
-    """A CompStat grid: one Fact per area × category × window, FDR-controlled together."""
+@dataclass(frozen=True)
+class _Cell:
+    window: Window
+    other: Window
+    area: str  # the area's key
+    category: str
+    current: int
+    previous: int
+    test: Comparison
 
-    facts: list[Fact]
-    meta: dict[str, Any] = field(default_factory=dict)
+
+class Grid:
+    """A CompStat grid: one tested cell per area × category × window, FDR-controlled
+    together. `to_arrow()` reads the cells directly; `facts` (one Fact per cell, with its
+    full provenance) is built on first use, as most callers need only the table."""
+
+    def __init__(self, cells: list[_Cell], context: dict[str, Any], meta: dict[str, Any]) -> None:
+        self.cells = cells
+        self.context = context
+        self.meta = meta
+        self._facts: list[Fact] | None = None
+
+    def _query(self, cell: _Cell) -> dict[str, Any]:
+        c = self.context
+        return {
+            "call": "compare",
+            "area": c["names"][cell.area],
+            "category": cell.category,
+            "window": cell.window.name,
+            "as_of": c["as_of"],
+            "vs": c["vs"],
+            "source": c["source"],
+            "force": c["force"],
+            "alpha": c["alpha"],
+        }
+
+    @property
+    def facts(self) -> list[Fact]:
+        if self._facts is None:
+            self._facts = [self._fact(cell) for cell in self.cells]
+        return self._facts
+
+    def _fact(self, cell: _Cell) -> Fact:
+        c = self.context
+        d = cell.test.as_dict()
+        return Fact(
+            measure="count",
+            value=float(cell.current),
+            unit="crimes",
+            area={
+                "level": c["level"],
+                "code": c["codes"][cell.area],
+                "name": c["names"][cell.area],
+                "force": c["force"],
+            },
+            category={"name": cell.category},
+            window=cell.window.as_dict(),
+            source=c["source"],
+            comparison={"kind": c["kind"], "window": cell.other.as_dict()},
+            current=cell.current,
+            previous=cell.previous,
+            change=d["change"],
+            change_pct=d["change_pct"],
+            test=d["test"],
+            p_value=d["p_value"],
+            q_value=d.get("q_value"),
+            ci_low=d["ci_low"],
+            ci_high=d["ci_high"],
+            verdict=d["verdict"],
+            small_counts=bool(d["small_counts"]),
+            stats=d,
+            sources=c["sources"],
+            query=self._query(cell),
+        )
 
     def to_arrow(self) -> pa.Table:
-        rows = [
+        c = self.context
+        cells = self.cells
+        return pa.table(
             {
-                "area": f.area["name"],
-                "area_code": f.area["code"],
-                "category": f.category["name"],
-                "window": f.window["name"],
-                "start": f.window["start"],
-                "end": f.window["end"],
-                "current": f.current,
-                "previous": f.previous,
-                "change": f.change,
-                "change_pct": f.change_pct,
-                "p_value": f.p_value,
-                "q_value": f.q_value,
-                "verdict": f.verdict,
-                "fact_id": f.id,
+                "area": [c["names"][x.area] for x in cells],
+                "area_code": pa.array([c["codes"][x.area] for x in cells], pa.string()),
+                "category": [x.category for x in cells],
+                "window": [x.window.name for x in cells],
+                "start": [x.window.start.isoformat() for x in cells],
+                "end": [x.window.end.isoformat() for x in cells],
+                "current": pa.array([x.current for x in cells], pa.int64()),
+                "previous": pa.array([x.previous for x in cells], pa.int64()),
+                "change": pa.array([x.test.change for x in cells], pa.int64()),
+                "change_pct": pa.array([x.test.change_pct for x in cells], pa.float64()),
+                "p_value": pa.array([x.test.p_value for x in cells], pa.float64()),
+                "q_value": pa.array([x.test.q_value for x in cells], pa.float64()),
+                "verdict": [str(x.test.verdict) for x in cells],
+                "fact_id": [fact_id(self._query(x)) for x in cells],
             }
-            for f in self.facts
-        ]
-        return pa.Table.from_pylist(rows)
+        )
 
 
 class Analysis:
@@ -443,50 +512,22 @@ class Analysis:
             ),
             alpha=alpha,
         )
-        window_dicts = {w.name: (w.as_dict(), o.as_dict()) for w, _, (o, *_) in plan}
-        areas_d = {
-            a: {"level": lvl, "code": codes[a], "name": names[a], "force": force} for a in area_keys
+        cells_out = [
+            _Cell(current, other, a, c, n, prev, t)
+            for (current, other, a, c), (n, prev), t in zip(keys, counts, tested, strict=True)
+        ]
+        context = {
+            "level": lvl,
+            "force": force,
+            "kind": kind,
+            "source": src.key,
+            "sources": cov.vintages,
+            "as_of": str(as_of),
+            "vs": vs,
+            "alpha": alpha,
+            "names": names,
+            "codes": codes,
         }
-        final = []
-        for (current, _, a, c), (n, prev), t in zip(keys, counts, tested, strict=True):
-            d = t.as_dict()
-            this, other = window_dicts[current.name]
-            final.append(
-                Fact(
-                    measure="count",
-                    value=float(n),
-                    unit="crimes",
-                    area=areas_d[a],
-                    category={"name": c},
-                    window=this,
-                    source=src.key,
-                    comparison={"kind": kind, "window": other},
-                    current=n,
-                    previous=prev,
-                    change=d["change"],
-                    change_pct=d["change_pct"],
-                    test=d["test"],
-                    p_value=d["p_value"],
-                    q_value=d.get("q_value"),
-                    ci_low=d["ci_low"],
-                    ci_high=d["ci_high"],
-                    verdict=d["verdict"],
-                    small_counts=bool(d["small_counts"]),
-                    stats=d,
-                    sources=cov.vintages,
-                    query={
-                        "call": "compare",
-                        "area": names[a],
-                        "category": c,
-                        "window": current.name,
-                        "as_of": str(as_of),
-                        "vs": vs,
-                        "source": src.key,
-                        "force": force,
-                        "alpha": alpha,
-                    },
-                )
-            )
         meta = {
             "areas": areas,
             "categories": categories,
@@ -497,7 +538,7 @@ class Analysis:
             "unplaced": unplaced,  # crimes in the current windows with no area to count in
             "sql": str(ibis.to_sql(expr)),
         }
-        return Grid(final, meta)
+        return Grid(cells_out, context, meta)
 
     # -- flags -----------------------------------------------------------------------
 

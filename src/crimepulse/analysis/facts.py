@@ -42,8 +42,7 @@ class Fact:
     @property
     def id(self) -> str:
         """Stable for the same question: a hash of the query that produced it."""
-        text = json.dumps(self.query, sort_keys=True, default=str)
-        return "f-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+        return fact_id(self.query)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -51,6 +50,12 @@ class Fact:
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), default=str, indent=2)
+
+
+def fact_id(query: dict[str, Any]) -> str:
+    """A Fact's id from its query (so a table of cells can carry ids without building Facts)."""
+    text = json.dumps(query, sort_keys=True, default=str)
+    return "f-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def plain(value: Any) -> Any:
