@@ -58,7 +58,9 @@ test: lint typecheck pytest
 
 bench: $(STAMP) $(DEMO_DB)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/analysis.py
 	$(BIN)/python bench/snapshot.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
