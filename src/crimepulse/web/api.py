@@ -101,13 +101,35 @@ def install_handlers(app: FastAPI) -> None:
 
 class ResponseCache:
     """Rendered responses by (data version, request): answers are pure functions of the data,
-    so a repeated question costs a dictionary lookup until the next ingest. Bounded (LRU)."""
+    so a repeated question costs a dictionary lookup until the next ingest. Bounded (LRU).
+
+    Single flight: when many clients ask the same new question at once, one thread computes
+    it and the others wait for that answer instead of all computing it (a cache stampede).
+    """
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
         self.items: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self.lock = threading.Lock()
+        self.flights: dict[str, threading.Lock] = {}
         self.hits = self.misses = 0
+
+    def get_or_compute(
+        self, key: str, compute: Callable[[], tuple[bytes, str]]
+    ) -> tuple[bytes, str]:
+        found = self.get(key)
+        if found is not None:
+            return found
+        with self.lock:
+            flight = self.flights.setdefault(key, threading.Lock())
+        with flight:
+            found = self.get(key)  # computed by the thread we waited for
+            if found is None:
+                found = compute()
+                self.put(key, found)
+        with self.lock:
+            self.flights.pop(key, None)
+        return found
 
     def get(self, key: str) -> tuple[bytes, str] | None:
         with self.lock:
@@ -142,18 +164,18 @@ def _respond(
     headers = {"ETag": etag, "Cache-Control": "public, max-age=60", "Vary": "Accept"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    cached = r.cache.get(key)
-    if cached is None:
+
+    def render() -> tuple[bytes, str]:
         result = payload()
         if wants_csv:
             out = io.BytesIO()
             pacsv.write_csv(table(result), out)
-            cached = (out.getvalue(), "text/csv; charset=utf-8")
-        else:
-            data = result.as_dict() if hasattr(result, "as_dict") else result
-            cached = (json.dumps(data, default=str).encode(), "application/json")
-        r.cache.put(key, cached)
-    return Response(cached[0], media_type=cached[1], headers=headers)
+            return out.getvalue(), "text/csv; charset=utf-8"
+        data = result.as_dict() if hasattr(result, "as_dict") else result
+        return json.dumps(data, default=str).encode(), "application/json"
+
+    body, media_type = r.cache.get_or_compute(key, render)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def _rows(items: list[dict[str, Any]]) -> pa.Table:
@@ -208,7 +230,7 @@ def grid(
     source: str | None = None,
     force: str = "metropolitan",
     page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=5000)] = 500,
+    per_page: Annotated[int, Query(ge=1, le=5000)] = 100,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> dict[str, Any]:
