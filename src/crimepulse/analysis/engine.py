@@ -239,7 +239,7 @@ class Analysis:
         src = self._source(source, cat, current, where.force)
         f = self._frame(src, where, source_name)
         f = f.filter(series.category_filter(f, src, cat))  # can this source count it at all?
-        cov = series.coverage(None, self.tables, src, where.level, where.force)
+        cov = series.coverage(self.tables, src, where.level, where.force)
         cov.check([current, *others])
         if where.level != FORCE:
             f = f.filter(f.area == where.key)
@@ -465,7 +465,7 @@ class Analysis:
             raise WindowError("the grid compares with previous or last-year")
         probe = cats.GROUPS["all"]
         src = self._source(source, probe, plan[0][0], force)
-        cov = series.coverage(None, self.tables, src, lvl, force)
+        cov = series.coverage(self.tables, src, lvl, force)
         all_windows: list[Window] = []
         for current, _, others in plan:
             cov.check([current, *others])
@@ -559,7 +559,7 @@ class Analysis:
         src = SOURCES[source]
         end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
         target = periods.window("month", end)
-        cov = series.coverage(None, self.tables, src, level, force)
+        cov = series.coverage(self.tables, src, level, force)
         cov.check([target])
         start = date(target.start.year - years, target.start.month, 1)
         span = Window("history", "history", start, target.end)

@@ -290,7 +290,7 @@ def trend(
     f = f.filter(series.category_filter(f, src, cat))
     if where.level != FORCE:
         f = f.filter(f.area == where.key)
-    cov = series.coverage(None, analysis.tables, src, where.level, where.force)
+    cov = series.coverage(analysis.tables, src, where.level, where.force)
     cov.check([span])
     monthly = f.mutate(month=f.period.truncate("M").cast("date"))
     rows = series.window_totals(monthly, [span], ["month"]).to_pyarrow().to_pylist()

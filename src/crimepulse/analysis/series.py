@@ -261,9 +261,7 @@ class Coverage:
                 )
 
 
-def coverage(
-    con: Any, tables: dict[str, ir.Table], source: Source, level: str, force: str
-) -> Coverage:
+def coverage(tables: dict[str, ir.Table], source: Source, level: str, force: str) -> Coverage:
     """The published months of the series a question will count (from the warehouse's
     current slices), with the vintages of those editions."""
     slices = tables["current_slices"]

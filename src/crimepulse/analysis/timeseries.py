@@ -79,7 +79,7 @@ def monthly_series(
     f = f.filter(series.category_filter(f, src, cat))
     if where.level != FORCE:
         f = f.filter(f.area == where.key)
-    cov = series.coverage(None, analysis.tables, src, where.level, where.force)
+    cov = series.coverage(analysis.tables, src, where.level, where.force)
     published = sorted(cov.months)
     if not published:
         return Series(where.as_dict(), cat.as_dict(), src.key, src.granularity)

@@ -33,7 +33,7 @@ class TrendFacts:
 
 def published_months(cp: crimepulse.Crimepulse, source: str, force: str) -> list[date]:
     """The months a source has published for the force, oldest first."""
-    cov = aseries.coverage(None, cp.analysis.tables, aseries.SOURCES[source], "force", force)
+    cov = aseries.coverage(cp.analysis.tables, aseries.SOURCES[source], "force", force)
     return sorted(cov.months)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
 import pyarrow as pa
 
@@ -150,8 +150,3 @@ def has_columns(columns: list[str], required: list[str]) -> bool:
     """All `required` (already normalised) are present in `columns`."""
     present = set(columns)
     return all(c in present for c in required)
-
-
-def arrow_strings(columns: dict[str, list[Any]]) -> pa.Table:
-    """A small helper for readers that build tables from Python lists."""
-    return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})

@@ -223,15 +223,6 @@ class Warehouse:
         """
         self.con.execute("SET checkpoint_threshold = '4GB'")
 
-    def begin(self) -> None:
-        self.con.execute("BEGIN")
-
-    def commit(self) -> None:
-        self.con.execute("COMMIT")
-
-    def rollback(self) -> None:
-        self.con.execute("ROLLBACK")
-
     def next_batch_id(self) -> int:
         """A fresh batch id (ids follow file order, which breaks ties between editions)."""
         return int(self.con.execute("SELECT nextval('batch_ids')").fetchall()[0][0])

@@ -13,7 +13,7 @@ import io
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,15 +24,13 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from crimepulse.analysis import measures
-from crimepulse.analysis.categories import CategoryError
 from crimepulse.analysis.engine import Analysis
-from crimepulse.analysis.periods import WindowError
-from crimepulse.analysis.series import AreaError
+from crimepulse.analysis.periods import QuestionError
 from crimepulse.analysis.timeseries import monthly_series
 from crimepulse.store.coverage import coverage
 from crimepulse.store.warehouse import Warehouse
+from crimepulse.web.problems import problem
 
-PROBLEM = "application/problem+json"
 router = APIRouter(prefix="/api/v1", tags=["public data"])
 
 
@@ -78,25 +76,14 @@ SourceKey = Literal["mps", "police.uk", "feed"]
 Fmt = Annotated[str | None, Query(alias="format", description="json (default) or csv")]
 
 
-def problem(status: int, title: str, detail: str) -> JSONResponse:
-    slug = title.lower().replace(" ", "-")
-    body = {
-        "type": f"urn:crimepulse:problem:{slug}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
-
-
 def install_handlers(app: FastAPI) -> None:
-    """Questions the data cannot answer are 422 problem details that say why."""
+    """Questions the data cannot answer are 422 problem details that say why; anything else
+    (a bug) stays a 500."""
 
     async def unanswerable(request: Request, exc: Exception) -> JSONResponse:
         return problem(422, "Cannot answer", str(exc))
 
-    for kind in (WindowError, CategoryError, AreaError):
-        app.add_exception_handler(kind, unanswerable)
+    app.add_exception_handler(QuestionError, unanswerable)
 
 
 class ResponseCache:
@@ -349,11 +336,3 @@ def stop_search(
         return [f.as_dict() for f in measures.stop_search(r.analysis(), window, as_of, force=force)]
 
     return _respond(request, r, payload, _rows, fmt)
-
-
-def lifespan_readers(db: Path) -> Iterator[Readers]:
-    r = Readers(db)
-    try:
-        yield r
-    finally:
-        r.close()

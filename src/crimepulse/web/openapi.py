@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
 
-from crimepulse.analysis.periods import QuestionError
-from crimepulse.web.api import PROBLEM, problem
+from crimepulse.web.problems import PROBLEM
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -67,8 +65,3 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = spec  # type: ignore[method-assign]
-
-    async def malformed(request: Request, exc: Exception) -> JSONResponse:
-        return problem(422, "Cannot answer", str(exc))
-
-    app.add_exception_handler(QuestionError, malformed)

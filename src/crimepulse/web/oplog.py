@@ -27,33 +27,14 @@ from fastapi.responses import JSONResponse
 from crimepulse.oplog import Actor, Filters, OutcomesLog, auth
 from crimepulse.oplog.models import Conflict, NotFound
 from crimepulse.oplog.validate import AmendmentIn, EventIn, FieldError, ValidationFailed
+from crimepulse.web.problems import problem
 
-PROBLEM = "application/problem+json"
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 router = APIRouter(prefix="/oplog", tags=["operational outcomes log"])
 
 
 # --- plumbing -------------------------------------------------------------------------
-
-
-def problem(
-    status: int,
-    title: str,
-    detail: str,
-    errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    slug = title.lower().replace(" ", "-")
-    body: dict[str, Any] = {
-        "type": f"urn:crimepulse:problem:{slug}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = [e.as_dict() for e in errors]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _request_errors(exc: RequestValidationError) -> list[FieldError]:

@@ -309,7 +309,7 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
         if request.url.path.startswith("/api/"):
-            from crimepulse.web.oplog import problem
+            from crimepulse.web.problems import problem
 
             return problem(404, "Not found", str(exc))
         return page(request, "problem.html.j2", 404, title="Not found", detail=str(exc))

@@ -25,7 +25,8 @@ from crimepulse.analysis.series import AreaError
 from crimepulse.oplog import NotFound, OutcomesLog, auth
 from crimepulse.snapshot import FORMATS, SnapshotError, ThemeError
 from crimepulse.snapshot import store as st
-from crimepulse.web.oplog import User, install_handlers, problem
+from crimepulse.web.oplog import User, install_handlers
+from crimepulse.web.problems import problem
 
 router = APIRouter(prefix="/snapshots", tags=["snapshots"])
 MEDIA = {
