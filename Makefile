@@ -40,7 +40,7 @@ run: $(DEMO_DB)
 	    --db $(DEMO_DB) --out $(SNAPSHOTS)/week-violence.$$fmt || exit 1; \
 	done
 	@echo "latest weekly snapshot: $(SNAPSHOTS)/week-violence.html and $(SNAPSHOTS)/week-violence.pdf"
-	$(BIN)/python -m crimepulse.web.demo $(DEMO_DB) $$($(BIN)/python -c "import crimepulse; print(crimepulse.open('$(DEMO_DB)', read_only=True).sql('SELECT max(occurred_on) AS d FROM crimes').to_pylist()[0]['d'])")
+	$(BIN)/python -m crimepulse.demo.publish $(DEMO_DB) $$($(BIN)/python -c "import crimepulse; print(crimepulse.open('$(DEMO_DB)', read_only=True).sql('SELECT max(occurred_on) AS d FROM crimes').to_pylist()[0]['d'])")
 	@echo "crimepulse dashboard: open http://127.0.0.1:8000/ (Ctrl-C stops it)"
 	$(BIN)/crimepulse serve --db $(DEMO_DB) --host 127.0.0.1 --port 8000
 

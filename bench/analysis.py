@@ -13,7 +13,7 @@ machine hits both sides alike):
 
 each against ONE hand-written SQL query over the same view (`counts`, `crimes`) on the same
 connection that produces the same counts (area x category x window, current and last year),
-and the engine's counting expression alone (`series.window_totals` to Arrow, as `grid()`
+and the engine's counting expression alone (`selection.window_totals` to Arrow, as `grid()`
 builds it), so that the rest of the grid's time reads as tests + Facts. Every cell of each
 grid is checked against the hand-written query (the run fails if one differs).
 Goals: each grid <= 3x its hand-written query; the borough grid under 1 s.
@@ -43,7 +43,7 @@ import pyarrow as pa
 # `mypy bench/analysis.py` on its own sees crimepulse as an installed package without a
 # py.typed marker; `mypy` with the project's configuration (src and bench) checks it fully.
 import crimepulse
-from crimepulse.analysis import periods, series
+from crimepulse.analysis import periods, selection
 from crimepulse.analysis.engine import Grid
 from crimepulse.api import Crimepulse
 
@@ -71,7 +71,7 @@ class Case:
     name: str
     areas: str  # grid(areas=...)
     categories: str  # grid(categories=...)
-    source: str  # series.SOURCES key
+    source: str  # selection.SOURCES key
     level: str  # series level of `areas`
     sql: str  # the hand-written query; {windows} is the VALUES list of windows
     fact_area: str  # which key of Fact.area names the area in the hand query: code or name
@@ -178,8 +178,8 @@ def engine_counting(cp: Crimepulse, case: Case, as_of: date) -> pa.Table:
             replace(current, name=f"{current.name}|current"),
             replace(other, name=f"{current.name}|compare"),
         ]
-    f = series.frame(cp.analysis.tables, series.SOURCES[case.source], case.level, FORCE)
-    expr = series.window_totals(f, named, ["area", "area_name", "major", "minor", "crime_type"])
+    f = selection.frame(cp.analysis.tables, selection.SOURCES[case.source], case.level, FORCE)
+    expr = selection.window_totals(f, named, ["area", "area_name", "major", "minor", "crime_type"])
     return expr.to_pyarrow()
 
 

@@ -21,10 +21,10 @@ import pyarrow as pa
 
 from crimepulse.analysis import measures
 from crimepulse.analysis.engine import Analysis, Grid
-from crimepulse.analysis.facts import Fact
+from crimepulse.core.facts import Fact
+from crimepulse.core.schema import DATASETS
 from crimepulse.store import coverage as _coverage
 from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progress, ingest
-from crimepulse.store.schema import DATASETS
 from crimepulse.store.warehouse import Warehouse
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import pytest
 import crimepulse
 from crimepulse.analysis.categories import CategoryError
 from crimepulse.analysis.periods import WindowError
-from crimepulse.analysis.series import AreaError
+from crimepulse.analysis.selection import AreaError
 from crimepulse.api import Crimepulse
 from tests.factories import FEED_HEADER, write
 

@@ -25,8 +25,8 @@ import pytest
 
 import crimepulse
 from crimepulse.analysis.engine import TABLES, Analysis
-from crimepulse.analysis.facts import Fact
 from crimepulse.api import Crimepulse
+from crimepulse.core.facts import Fact
 from tests.factories import FEED_HEADER, STREET_HEADER, street_row, write
 
 pytestmark = [

@@ -78,7 +78,7 @@ def serve(url: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "CRIMEPULSE_OPLOG_URL": url}
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "crimepulse.web.oplog:create_app",
+        sys.executable, "-m", "uvicorn", "--factory", "crimepulse.web.routes.oplog:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
         "--no-access-log",
     ]  # fmt: skip

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from crimepulse.demo import london as synthetic
 from crimepulse.oplog import Actor, Filters, OutcomesLog
-from crimepulse.sources import synthetic
 
 HEADER = "occurred_on,event_type,count,unit,theme,borough,crimes_solved,summary"
 

@@ -1,7 +1,7 @@
 """20 writers × 500 events through HTTP on SQLite: exactly 10,000 stored, no error.
 
 SQLite's limits are handled, not avoided: WAL, BEGIN IMMEDIATE, a busy timeout, and an
-in-process writer lock (crimepulse.oplog.engine)."""
+in-process writer lock (crimepulse.state.db)."""
 
 from __future__ import annotations
 

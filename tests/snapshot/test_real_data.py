@@ -12,7 +12,7 @@ import pytest
 import crimepulse
 from crimepulse import snapshot
 from crimepulse.api import Crimepulse
-from crimepulse.snapshot import numbers
+from crimepulse.present import numbers
 
 pytestmark = pytest.mark.shared
 

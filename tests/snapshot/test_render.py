@@ -13,7 +13,7 @@ import pytest
 from crimepulse import snapshot
 from crimepulse.api import Crimepulse
 from crimepulse.oplog import OutcomesLog
-from crimepulse.snapshot import numbers
+from crimepulse.present import numbers
 from crimepulse.snapshot.narrative import CHANGE_WORDS
 from crimepulse.snapshot.text import POST_LIMIT
 from tests.snapshot.conftest import WEEK_END

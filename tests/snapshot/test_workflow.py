@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 import crimepulse
 from crimepulse.oplog import Forbidden, OutcomesLog, Role
 from crimepulse.oplog.models import Conflict
-from crimepulse.snapshot import store as st
-from crimepulse.web.snapshots import create_app
+from crimepulse.snapshot import archive as st
+from crimepulse.web.routes.snapshots import create_app
 from tests.snapshot.conftest import build_warehouse, write_mps
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pyarrow.compute as pc
 import pytest
 
+from crimepulse.core import schema
 from crimepulse.sources import files, geo
 from crimepulse.sources.base import Batch, FormatError
-from crimepulse.store import schema
 
 
 def read(path: Path) -> Batch:

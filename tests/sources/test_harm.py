@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from crimepulse.core import schema
 from crimepulse.sources import files, harm
 from crimepulse.sources.base import Batch
-from crimepulse.store import schema
 
 
 def read(path: Path) -> Batch:

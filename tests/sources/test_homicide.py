@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from crimepulse.core import schema
 from crimepulse.sources import files, geo, harm, homicide, mps, registry
 from crimepulse.sources.base import Batch, FormatError
-from crimepulse.store import schema
 
 ALL_MINE = [*mps.READERS, *homicide.READERS, *geo.READERS, *harm.READERS]
 

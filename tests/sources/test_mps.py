@@ -12,9 +12,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from crimepulse.core import schema
 from crimepulse.sources import files, mps
 from crimepulse.sources.base import Batch, FormatError
-from crimepulse.store import schema
 
 
 def read(path: Path) -> Batch:

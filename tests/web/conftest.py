@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 import crimepulse
 from crimepulse.oplog import OutcomesLog, Role
-from crimepulse.snapshot import store as st
+from crimepulse.snapshot import archive
 from crimepulse.web.app import create_app
 from tests.snapshot.conftest import build_warehouse
 
@@ -38,8 +38,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         me = log.local_actor()
         _, reviewer = log.add_user(me, "duty-inspector", Role.reviewer)
         _, recorder = log.add_user(me, "flying-squad", Role.recorder)
-        store = st.SnapshotStore(log)
-        record = st.draft(cp, store, me, "week", "2024-01-07", "violence", pdf=False)
+        store = archive.SnapshotStore(log)
+        record = archive.draft(cp, store, me, "week", "2024-01-07", "violence", pdf=False)
         store.approve(me, record.id)
         store.publish(me, record.id)
     return Site(db, reviewer, recorder, record.id)

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crimepulse.oplog import OutcomesLog, Role
-from crimepulse.web.oplog import create_app
+from crimepulse.web.routes.oplog import create_app
 from tests.oplog.fixtures import ENGINES, event, fresh_url
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -166,7 +166,7 @@ def test_home_shows_the_published_snapshot(client: TestClient, site: Site) -> No
 
 def test_reviewer_signs_in_and_publishes(client: TestClient, site: Site) -> None:
     from crimepulse.oplog import OutcomesLog
-    from crimepulse.snapshot import store as st
+    from crimepulse.snapshot import archive as st
 
     wrong = client.post("/review/sign-in", data={"token": site.recorder_token})
     assert wrong.status_code == 403 and "needs a reviewer" in wrong.text

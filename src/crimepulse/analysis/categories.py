@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crimepulse.analysis.periods import QuestionError
-from crimepulse.sources.policeuk import CRIME_TYPES
+from crimepulse.core.reference.crime_types import CRIME_TYPES
 
 # MPS minor category -> (police.uk crime type, Home Office subgroup or None)
 MPS_MINORS: dict[str, tuple[str, str | None]] = {

@@ -18,12 +18,13 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from crimepulse.analysis import categories as cats
-from crimepulse.analysis import periods, series
+from crimepulse.analysis import periods, selection
 from crimepulse.analysis.categories import Category
-from crimepulse.analysis.facts import Fact, fact_id, plain
 from crimepulse.analysis.periods import DAY, QuestionError, Window, WindowError
-from crimepulse.analysis.series import BOROUGH, FORCE, LSOA, SOURCES, WARD, Area, Source
-from crimepulse.analysis.stats import (
+from crimepulse.analysis.selection import BOROUGH, FORCE, LSOA, SOURCES, WARD, Area, Source
+from crimepulse.core.facts import Fact, fact_id, plain
+from crimepulse.core.reference import london
+from crimepulse.stats import (
     Comparison,
     apply_fdr,
     compare_counts,
@@ -32,7 +33,6 @@ from crimepulse.analysis.stats import (
     flag_series,
     weighted_comparison,
 )
-from crimepulse.sources import london
 
 TABLES = ("counts", "crimes", "current_slices", "population", "harm_weights", "outcomes", "stops")
 CURRENT = "current"
@@ -235,17 +235,17 @@ class Analysis:
         }
         current, kind, others = self._windows(window, as_of, vs)
         cat = cats.resolve(category)
-        where = series.resolve_area(area, force, self.tables)
+        where = selection.resolve_area(area, force, self.tables)
         src = self._source(source, cat, current, where.force)
         f = self._frame(src, where, source_name)
-        f = f.filter(series.category_filter(f, src, cat))  # can this source count it at all?
-        cov = series.coverage(self.tables, src, where.level, where.force)
+        f = f.filter(selection.category_filter(f, src, cat))  # can this source count it at all?
+        cov = selection.coverage(self.tables, src, where.level, where.force)
         cov.check([current, *others])
         if where.level != FORCE:
             f = f.filter(f.area == where.key)
         roles = _with_roles(current, others)
         by = ["minor", "crime_type"] if measure == "harm" else []
-        expr = series.window_totals(f, list(roles.values()), by)
+        expr = selection.window_totals(f, list(roles.values()), by)
         rows = expr.to_pyarrow().to_pylist()
         query["sql"] = str(ibis.to_sql(expr))
         base = {
@@ -265,7 +265,7 @@ class Analysis:
         return self._count_fact(totals, roles, kind, base, where, measure, alpha)
 
     def _frame(self, src: Source, where: Area, source_name: str | None) -> ir.Table:
-        return series.frame(self.tables, src, where.level, where.force, source_name)
+        return selection.frame(self.tables, src, where.level, where.force, source_name)
 
     def _count_fact(
         self,
@@ -465,7 +465,7 @@ class Analysis:
             raise WindowError("the grid compares with previous or last-year")
         probe = cats.GROUPS["all"]
         src = self._source(source, probe, plan[0][0], force)
-        cov = series.coverage(self.tables, src, lvl, force)
+        cov = selection.coverage(self.tables, src, lvl, force)
         all_windows: list[Window] = []
         for current, _, others in plan:
             cov.check([current, *others])
@@ -473,8 +473,8 @@ class Analysis:
                 _named(current, f"{current.name}|{CURRENT}"),
                 _named(others[0], f"{current.name}|compare"),
             ]
-        f = series.frame(self.tables, src, lvl, force, source_name)
-        expr = series.window_totals(
+        f = selection.frame(self.tables, src, lvl, force, source_name)
+        expr = selection.window_totals(
             f, all_windows, ["area", "area_name", "major", "minor", "crime_type"]
         )
         rows = expr.to_pyarrow().to_pylist()
@@ -559,12 +559,12 @@ class Analysis:
         src = SOURCES[source]
         end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
         target = periods.window("month", end)
-        cov = series.coverage(self.tables, src, level, force)
+        cov = selection.coverage(self.tables, src, level, force)
         cov.check([target])
         start = date(target.start.year - years, target.start.month, 1)
         span = Window("history", "history", start, target.end)
-        f = series.frame(self.tables, src, level, force)
-        expr = series.window_totals(
+        f = selection.frame(self.tables, src, level, force)
+        expr = selection.window_totals(
             f.mutate(month=f.period.truncate("M").cast("date")),
             [span],
             ["area", "area_name", "major", "minor", "crime_type", "month"],

@@ -13,11 +13,12 @@ import ibis
 from scipy import stats as sps
 
 from crimepulse.analysis import categories as cats
-from crimepulse.analysis import periods, series
-from crimepulse.analysis.facts import Fact
+from crimepulse.analysis import periods, selection
 from crimepulse.analysis.periods import WindowError
-from crimepulse.analysis.series import FORCE, SOURCES
-from crimepulse.analysis.stats import trend as mann_kendall
+from crimepulse.analysis.selection import FORCE, SOURCES
+from crimepulse.core.facts import Fact
+from crimepulse.core.reference.forces import FORCE_NAMES
+from crimepulse.stats import trend as mann_kendall
 
 if TYPE_CHECKING:
     from crimepulse.analysis.engine import Analysis
@@ -126,7 +127,7 @@ def charge_rate(
         area={
             "level": FORCE,
             "code": None,
-            "name": series.FORCE_NAMES.get(force, force),
+            "name": FORCE_NAMES.get(force, force),
             "force": force,
         },
         category=cat.as_dict(),
@@ -211,7 +212,7 @@ def stop_search(
         "area": {
             "level": FORCE,
             "code": None,
-            "name": series.FORCE_NAMES.get(force, force),
+            "name": FORCE_NAMES.get(force, force),
             "force": force,
         },
         "category": {"name": "stop and search"},
@@ -284,16 +285,16 @@ def trend(
     first = periods.add_months(last.start, -(months - 1))
     span = periods.Window("trend", f"the last {months} months", first, last.end)
     cat = cats.resolve(category)
-    where = series.resolve_area(area, force, analysis.tables)
+    where = selection.resolve_area(area, force, analysis.tables)
     src = SOURCES[source] if source else (SOURCES["mps"] if cat.in_mps else SOURCES["police.uk"])
-    f = series.frame(analysis.tables, src, where.level, where.force)
-    f = f.filter(series.category_filter(f, src, cat))
+    f = selection.frame(analysis.tables, src, where.level, where.force)
+    f = f.filter(selection.category_filter(f, src, cat))
     if where.level != FORCE:
         f = f.filter(f.area == where.key)
-    cov = series.coverage(analysis.tables, src, where.level, where.force)
+    cov = selection.coverage(analysis.tables, src, where.level, where.force)
     cov.check([span])
     monthly = f.mutate(month=f.period.truncate("M").cast("date"))
-    rows = series.window_totals(monthly, [span], ["month"]).to_pyarrow().to_pylist()
+    rows = selection.window_totals(monthly, [span], ["month"]).to_pyarrow().to_pylist()
     by_month = {r["month"]: int(r["n"]) for r in rows}
     values = [float(by_month.get(m, 0)) for m in span.months]
     result = mann_kendall(values, alpha=alpha)

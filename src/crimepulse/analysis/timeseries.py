@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from crimepulse.analysis import categories as cats
-from crimepulse.analysis import periods, series
+from crimepulse.analysis import periods, selection
 from crimepulse.analysis.periods import DAY, Window
-from crimepulse.analysis.series import FORCE, SOURCES
-from crimepulse.analysis.stats import seasonal_expectation
+from crimepulse.analysis.selection import FORCE, SOURCES
+from crimepulse.stats import seasonal_expectation
 
 if TYPE_CHECKING:
     from crimepulse.analysis.engine import Analysis
@@ -73,13 +73,13 @@ def monthly_series(
 ) -> Series:
     """Counts per period (month; day for a daily source) with expected bands and flags."""
     cat = cats.resolve(category)
-    where = series.resolve_area(area, force, analysis.tables)
+    where = selection.resolve_area(area, force, analysis.tables)
     src = SOURCES[source] if source else (SOURCES["mps"] if cat.in_mps else SOURCES["police.uk"])
-    f = series.frame(analysis.tables, src, where.level, where.force)
-    f = f.filter(series.category_filter(f, src, cat))
+    f = selection.frame(analysis.tables, src, where.level, where.force)
+    f = f.filter(selection.category_filter(f, src, cat))
     if where.level != FORCE:
         f = f.filter(f.area == where.key)
-    cov = series.coverage(analysis.tables, src, where.level, where.force)
+    cov = selection.coverage(analysis.tables, src, where.level, where.force)
     published = sorted(cov.months)
     if not published:
         return Series(where.as_dict(), cat.as_dict(), src.key, src.granularity)
@@ -90,7 +90,7 @@ def monthly_series(
     band_start = months[-band_months] if len(months) >= band_months else (months or [first])[0]
     history_start = max(published[0], date(band_start.year - HISTORY_YEARS, band_start.month, 1))
     span = Window("series", "series", min(first, history_start), last)
-    rows = series.window_totals(f, [span], ["period"]).to_pyarrow().to_pylist()
+    rows = selection.window_totals(f, [span], ["period"]).to_pyarrow().to_pylist()
     counts = {r["period"]: int(r["n"]) for r in rows}
     if src.granularity == DAY:
         points = [

@@ -9,7 +9,7 @@ log.approve(reviewer, [event.id])
 log.weekly("2025-W07", by=["event_type"])    # approved figures with comparisons
 """
 
-from crimepulse.oplog.auth import Actor, Forbidden, Role, Unauthorized
+from crimepulse.oplog.log import OutcomesLog
 from crimepulse.oplog.models import (
     Approval,
     AuditEntry,
@@ -20,8 +20,8 @@ from crimepulse.oplog.models import (
     User,
 )
 from crimepulse.oplog.queries import Filters, week_bounds, week_of
-from crimepulse.oplog.store import OutcomesLog
 from crimepulse.oplog.validate import FieldError, ValidationFailed
+from crimepulse.state.auth import Actor, Forbidden, Role, Unauthorized
 
 __all__ = [
     "Actor",

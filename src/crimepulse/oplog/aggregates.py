@@ -17,11 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crimepulse.analysis.stats import compare_counts
-from crimepulse.oplog import engine as _engine
 from crimepulse.oplog import queries
-from crimepulse.oplog.store import OutcomesLog
+from crimepulse.oplog.log import OutcomesLog
 from crimepulse.oplog.validate import FieldError, ValidationFailed
+from crimepulse.state import db as _engine
+from crimepulse.stats import compare_counts
 
 DIMENSIONS = ("event_type", "theme", "unit", "borough")
 ALPHA = 0.05

@@ -13,12 +13,12 @@ from typing import Any, NoReturn, Protocol
 import httpx
 
 import crimepulse
-from crimepulse.oplog import auth
 from crimepulse.oplog.importer import ImportProgress
+from crimepulse.oplog.log import OutcomesLog
 from crimepulse.oplog.models import Conflict, NotFound
 from crimepulse.oplog.queries import Filters
-from crimepulse.oplog.store import OutcomesLog
 from crimepulse.oplog.validate import FieldError, ValidationFailed
+from crimepulse.state import auth
 
 USER_AGENT = f"crimepulse-cli/{crimepulse.__version__}"
 

@@ -24,12 +24,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crimepulse.oplog import auth, queries
-from crimepulse.oplog.auth import Actor
+from crimepulse.oplog import queries
+from crimepulse.oplog.log import OutcomesLog
 from crimepulse.oplog.models import ImportReport
-from crimepulse.oplog.schema import event_versions, events, utcnow
-from crimepulse.oplog.store import OutcomesLog
 from crimepulse.oplog.validate import EventIn, FieldError, ValidationFailed
+from crimepulse.state import auth
+from crimepulse.state.auth import Actor
+from crimepulse.state.schema import event_versions, events, utcnow
 
 REQUIRED = ("occurred_on", "event_type", "count", "unit", "theme", "summary")
 OPTIONAL = ("borough", "crimes_solved", "note", "related_crime_ids")

@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from crimepulse.oplog.models import Event
-from crimepulse.oplog.schema import approvals, event_versions, events, users
 from crimepulse.oplog.validate import FieldError, ValidationFailed
+from crimepulse.state.schema import approvals, event_versions, events, users
 
 
 def week_bounds(week: str) -> tuple[date, date]:

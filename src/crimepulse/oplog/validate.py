@@ -27,7 +27,7 @@ from pydantic import (
     field_validator,
 )
 
-from crimepulse.oplog import schema
+from crimepulse.state import schema
 
 MAX_COUNT = 100_000  # no unit records a hundred thousand arrests in one entry
 MAX_CRIME_IDS = 100

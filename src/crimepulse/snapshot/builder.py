@@ -16,12 +16,13 @@ from typing import Any
 import crimepulse
 from crimepulse.analysis import periods
 from crimepulse.analysis.categories import CategoryError
-from crimepulse.analysis.facts import Fact
 from crimepulse.analysis.periods import WindowError, month_end
-from crimepulse.analysis.series import AreaError
+from crimepulse.analysis.selection import AreaError
+from crimepulse.core.facts import Fact
 from crimepulse.oplog import OutcomesLog, week_of
+from crimepulse.present import numbers
 from crimepulse.snapshot import caveats as _caveats
-from crimepulse.snapshot import figures, maps, narrative, numbers, oplog_facts, series_facts
+from crimepulse.snapshot import figures, maps, narrative, oplog_facts, series_facts
 from crimepulse.snapshot.model import Block, Chart, Section, Snapshot, Span
 from crimepulse.snapshot.themes import Theme, get
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crimepulse.snapshot import numbers
+from crimepulse.present import numbers
 from crimepulse.store.coverage import Series
 
 SOURCE_LABELS = {

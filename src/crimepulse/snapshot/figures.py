@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from crimepulse.snapshot import numbers
+from crimepulse.present import numbers
 from crimepulse.snapshot.model import Chart, Sentence, Span
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import crimepulse
-from crimepulse.sources import london
+from crimepulse.core.reference import london
 
 # code -> (column, row, three-letter label)
 TILES: dict[str, tuple[int, int, str]] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crimepulse.snapshot import numbers
+from crimepulse.present import numbers
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crimepulse.snapshot import numbers
+from crimepulse.present import numbers
 from crimepulse.snapshot.model import Sentence, Span
 
 UP, DOWN, SAME = "up", "down", "no meaningful change"

@@ -16,10 +16,10 @@ from datetime import date
 from typing import Any
 
 import crimepulse
-from crimepulse.analysis import series as aseries
+from crimepulse.analysis import selection
 from crimepulse.analysis.periods import add_months, month_end
-from crimepulse.analysis.stats import seasonal_expectation
-from crimepulse.analysis.stats.seasonal import MIN_HISTORY_MONTHS
+from crimepulse.stats import seasonal_expectation
+from crimepulse.stats.seasonal import MIN_HISTORY_MONTHS
 
 SHOWN = 24  # months on the chart
 HISTORY = 36  # months the expectation is fitted on (at least MIN_HISTORY_MONTHS)
@@ -33,7 +33,7 @@ class TrendFacts:
 
 def published_months(cp: crimepulse.Crimepulse, source: str, force: str) -> list[date]:
     """The months a source has published for the force, oldest first."""
-    cov = aseries.coverage(cp.analysis.tables, aseries.SOURCES[source], "force", force)
+    cov = selection.coverage(cp.analysis.tables, selection.SOURCES[source], "force", force)
     return sorted(cov.months)
 
 
@@ -68,7 +68,7 @@ def trend_facts(
     grid = cp.grid(level, category, specs, last_month.isoformat(), source=source, force=force)
     by_month: dict[str, dict[str, Any]] = {}
     for f in grid.facts:
-        if level == "boroughs" and aseries.london.borough_code(area) != f.area.get("code"):
+        if level == "boroughs" and selection.london.borough_code(area) != f.area.get("code"):
             continue
         d = f.as_dict()
         by_month[d["window"]["start"]] = d

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crimepulse.analysis.series import FORCE_NAMES
-from crimepulse.snapshot import numbers
+from crimepulse.core.reference.forces import FORCE_NAMES
+from crimepulse.present import numbers
 from crimepulse.snapshot.model import Block, Sentence, Snapshot
 
 POST_LIMIT = 3000

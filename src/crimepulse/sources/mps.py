@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crimepulse.sources import london
+from crimepulse.core.reference import london
 from crimepulse.sources.base import (
     COUNTS,
     Batch,

@@ -12,6 +12,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crimepulse.core.reference.crime_types import CRIME_TYPES
 from crimepulse.sources.base import (
     CRIMES,
     OUTCOMES,
@@ -29,26 +30,6 @@ from crimepulse.sources.validate import (
     lazy_valid,
     month_check,
     sql_literal,
-)
-
-# Every crime type data.police.uk has published, including the pre-2013 ones.
-CRIME_TYPES = (
-    "Anti-social behaviour",
-    "Bicycle theft",
-    "Burglary",
-    "Criminal damage and arson",
-    "Drugs",
-    "Other crime",
-    "Other theft",
-    "Possession of weapons",
-    "Public disorder and weapons",
-    "Public order",
-    "Robbery",
-    "Shoplifting",
-    "Theft from the person",
-    "Vehicle crime",
-    "Violence and sexual offences",
-    "Violent crime",
 )
 
 STREET_COLUMNS = [

@@ -16,10 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from crimepulse.sources import csvtable, london
+from crimepulse.core import schema
+from crimepulse.core.reference import london
+from crimepulse.sources import csvtable
 from crimepulse.sources.base import Batch, FormatError, Rejection, SourceFile, normalise
 from crimepulse.sources.validate import Check, split_valid
-from crimepulse.store import schema
 
 LINE = "line"
 _RAW_LIMIT = 2000  # characters of a Parquet row kept as a rejection's raw text

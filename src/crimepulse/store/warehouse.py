@@ -19,9 +19,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crimepulse.core.schema import DATASETS, arrow_schema, columns
 from crimepulse.sources.base import Batch, Rejection, SourceFile
 from crimepulse.sources.validate import projection_sql
-from crimepulse.store.schema import DATASETS, arrow_schema, columns
 
 SCHEMA_VERSION = 1
 # A slice whose total is below this share of its series' median is suspect.

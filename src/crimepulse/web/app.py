@@ -19,7 +19,8 @@ from fastapi import FastAPI
 
 import crimepulse
 from crimepulse.oplog import OutcomesLog
-from crimepulse.web import api, openapi, oplog, pages, snapshots
+from crimepulse.web.routes import openapi, oplog, pages, snapshots
+from crimepulse.web.routes import public_api as api
 
 
 def create_app(db: str | Path, oplog_url: str | None = None) -> FastAPI:

@@ -14,11 +14,10 @@ from typing import Any
 
 from crimepulse.analysis.timeseries import BREAKS
 from crimepulse.oplog import OutcomesLog
-from crimepulse.snapshot import numbers
-from crimepulse.snapshot.store import SnapshotStore
+from crimepulse.present import numbers, words
+from crimepulse.snapshot.archive import SnapshotStore
 from crimepulse.store.coverage import coverage
-from crimepulse.web import words
-from crimepulse.web.api import Readers
+from crimepulse.web.routes.public_api import Readers
 
 BY = {"event_type": "Event type", "theme": "Theme", "unit": "Unit", "borough": "Borough"}
 BASELINES = {

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crimepulse.snapshot import figures, numbers
+from crimepulse.present import numbers
+from crimepulse.snapshot import figures
 from crimepulse.snapshot.model import Chart
 
 SERIES_WIDTH = 640
@@ -198,7 +199,7 @@ def _focusable(svg: str, here: str | None) -> str:
 
 def borough_label(name: str, row: dict[str, Any], measure: str) -> str:
     """What a reader hears or sees for one borough: its figure, both counts and the verdict."""
-    from crimepulse.web import words
+    from crimepulse.present import words
 
     c = words.change(row)
     parts = [f"{name}: {c.current} crimes against {c.previous} ({c.pct}), {c.words}"]

@@ -1,0 +1,295 @@
+"""Where counts come from: a source family, an area, and the Ibis expressions that count.
+
+Three families of source, each with its own granularity:
+- `mps`: the London Datastore MPS tables (monthly counts by MPS major/minor category; the
+  borough table for force- and borough-level questions, the ward and LSOA tables below);
+- `police.uk`: data.police.uk street records (monthly; police.uk crime types);
+- `feed`: a force's daily incident feed (days; police.uk crime types).
+
+Every expression here is Ibis over the canonical tables, so it runs on DuckDB by default
+and on any other Ibis backend holding the same tables (see tests/analysis/test_parity.py).
+Nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from crimepulse.analysis.categories import Category, CategoryError
+from crimepulse.analysis.periods import DAY, MONTH, QuestionError, Window, WindowError
+from crimepulse.core.reference import london
+from crimepulse.core.reference.forces import FORCE_NAMES
+
+FORCE, BOROUGH, WARD, LSOA = "force", "borough", "ward", "lsoa"
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    label: str
+    dataset: str
+    granularity: str
+
+    def format_for(self, level: str) -> str:
+        if self.key == "mps":
+            return {FORCE: "mps-borough", BOROUGH: "mps-borough"}.get(level, f"mps-{level}")
+        return "police.uk street" if self.key == "police.uk" else "daily incident feed"
+
+    def area_type(self, level: str) -> str | None:
+        if self.key != "mps":
+            return None
+        return BOROUGH if level in (FORCE, BOROUGH) else level
+
+
+SOURCES = {
+    "mps": Source("mps", "MPS recorded crime (London Datastore)", "counts", MONTH),
+    "police.uk": Source("police.uk", "data.police.uk street-level crime", "crimes", MONTH),
+    "feed": Source("feed", "the force's daily incident feed", "crimes", DAY),
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    """A place to count: the force, a borough, a ward or an LSOA."""
+
+    level: str
+    key: str  # what the frame's `area` column holds for it
+    name: str
+    code: str | None
+    force: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"level": self.level, "code": self.code, "name": self.name, "force": self.force}
+
+
+class AreaError(QuestionError):
+    """An area name or code that matches nothing in the data."""
+
+
+def resolve_area(spec: str, force: str, tables: dict[str, ir.Table]) -> Area:
+    """`all`, a borough (name or E09 code), a ward (name or E05 code) or an LSOA (name or
+    E01 code), case-insensitively. The City of London is its own force."""
+    text = spec.strip()
+    if text.lower() in ("all", "force", force):
+        return Area(FORCE, force, FORCE_NAMES.get(force, force), None, force)
+    code = london.borough_code(text)
+    if code == london.CITY_OF_LONDON:
+        return Area(FORCE, "city-of-london", FORCE_NAMES["city-of-london"], None, "city-of-london")
+    if code:
+        name = london.BOROUGHS[code]
+        return Area(BOROUGH, name, name, code, force)
+    upper = text.upper()
+    counts = tables["counts"]
+    if re.fullmatch(r"E05\d{6}", upper) or not re.fullmatch(r"E0\d{7}", upper):
+        wards = counts.filter(counts.area_type == WARD)
+        match = (
+            wards.filter((wards.area_code.upper() == upper) | (wards.area_name.upper() == upper))
+            .select("area_code", "area_name")
+            .distinct()
+            .limit(2)
+            .to_pyarrow()
+            .to_pylist()
+        )
+        if match:
+            return Area(
+                WARD, match[0]["area_code"], match[0]["area_name"], match[0]["area_code"], force
+            )
+    crimes = tables["crimes"]
+    found = (
+        crimes.filter((crimes.lsoa_code.upper() == upper) | (crimes.lsoa_name.upper() == upper))
+        .select("lsoa_code", "lsoa_name")
+        .distinct()
+        .limit(1)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    if not found:
+        lsoas = counts.filter(counts.area_type == LSOA)
+        found = [
+            {"lsoa_code": r["area_code"], "lsoa_name": r["area_name"]}
+            for r in lsoas.filter(
+                (lsoas.area_code.upper() == upper) | (lsoas.area_name.upper() == upper)
+            )
+            .select("area_code", "area_name")
+            .distinct()
+            .limit(1)
+            .to_pyarrow()
+            .to_pylist()
+        ]
+    if found:
+        row = found[0]
+        return Area(
+            LSOA, row["lsoa_code"], row["lsoa_name"] or row["lsoa_code"], row["lsoa_code"], force
+        )
+    raise AreaError(
+        f"unknown area {spec!r}: use all, a London borough (name or E09 code), "
+        "or a ward or LSOA name or code present in the data"
+    )
+
+
+def frame(
+    tables: dict[str, ir.Table],
+    source: Source,
+    level: str,
+    force: str,
+    source_name: str | None = None,
+) -> ir.Table:
+    """Rows to count, one shape for every source: period, area, area_name, major, minor,
+    crime_type, n. `area` is the key of `level` (the force id, the borough name, the ward
+    or LSOA code)."""
+    if source.key == "mps":
+        t = tables["counts"]
+        t = t.filter(t.force == force, t.area_type == source.area_type(level))
+        if source_name:
+            t = t.filter(t.source == source_name)
+        area = {FORCE: ibis.literal(force), BOROUGH: t.borough}.get(level, t.area_code)
+        return t.select(
+            period=t.month,
+            area=area,
+            area_name=t.area_name if level != FORCE else ibis.literal(force),
+            major=t.major,
+            minor=t.minor,
+            crime_type=ibis.null(str),
+            n=t["count"].cast("int64"),
+        )
+    t = tables["crimes"]
+    t = t.filter(t.force == force, t.format == source.format_for(level))
+    if source_name:
+        t = t.filter(t.source == source_name)
+    if level == WARD:
+        raise AreaError(f"{source.label} has no wards; use --source mps for ward counts")
+    area = {FORCE: ibis.literal(force), BOROUGH: t.borough, LSOA: t.lsoa_code}[level]
+    name = {FORCE: ibis.literal(force), BOROUGH: t.borough, LSOA: t.lsoa_name}[level]
+    return t.select(
+        period=t.occurred_on if source.granularity == DAY else t.month,
+        area=area,
+        area_name=name,
+        major=ibis.null(str),
+        minor=ibis.null(str),
+        crime_type=t.category,
+        n=ibis.literal(1, "int64"),
+    )
+
+
+def category_filter(f: ir.Table, source: Source, category: Category) -> ir.BooleanValue:
+    """Which frame rows a category counts, or CategoryError when the source cannot count it."""
+    if source.key == "mps":
+        if not category.in_mps:
+            raise CategoryError(
+                f"{source.label} has no category {category.label!r} (police.uk-only)"
+            )
+        cond = ibis.literal(False)
+        if category.mps_majors:
+            cond = cond | f.major.upper().isin(list(category.mps_majors))
+        if category.mps_minors:
+            cond = cond | f.minor.upper().isin(list(category.mps_minors))
+        return cond
+    if category.crime_types is None:
+        notes = "; ".join(category.notes)
+        raise CategoryError(
+            f"{source.label} has no category {category.label!r}"
+            + (f" ({notes})" if notes else "")
+            + "; use --source mps"
+        )
+    return f.crime_type.isin(list(category.crime_types))
+
+
+def windows_table(windows: list[Window]) -> ir.Table:
+    return ibis.memtable(
+        pa.table(
+            {
+                "window": [w.name for w in windows],
+                "start": pa.array([w.start for w in windows], pa.date32()),
+                "end": pa.array([w.end for w in windows], pa.date32()),
+            }
+        )
+    )
+
+
+def window_totals(f: ir.Table, windows: list[Window], by: list[str]) -> ir.Table:
+    """One expression: the sum of `n` per window and per `by` columns (a range join)."""
+    w = windows_table(windows)
+    joined = f.join(w, [f.period >= w.start, f.period <= w.end])
+    return joined.group_by(["window", *by]).aggregate(n=joined.n.sum())
+
+
+# -- what has been published ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which months (and, for daily data, up to which day) a series has published."""
+
+    source: Source
+    level: str
+    force: str
+    months: frozenset[date]
+    last_day: date | None
+    vintages: list[dict[str, Any]]
+
+    def check(self, windows: list[Window]) -> None:
+        """Raise WindowError when a window is finer than the data or not yet published."""
+        for w in windows:
+            if self.source.granularity == MONTH and not w.month_aligned:
+                raise WindowError(
+                    f"{w.label} ({w.start}..{w.end}) is not whole months, but "
+                    f"{self.source.label} is published monthly: use a month-based window "
+                    "(month, quarter, ytd, fy, year, 12m) ending on a month's last day, "
+                    "or a daily source (--source feed)"
+                )
+            missing = [m for m in w.months if m not in self.months]
+            if missing:
+                latest = max(self.months).strftime("%Y-%m") if self.months else "none"
+                shown = ", ".join(m.strftime("%Y-%m") for m in missing[:6])
+                more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+                raise WindowError(
+                    f"{w.label} ({w.start}..{w.end}) needs months that {self.source.label} "
+                    f"has not published for {self.force}: {shown}{more} "
+                    f"(latest published month: {latest}); counting them as zero would be wrong"
+                )
+            if self.last_day is not None and w.end > self.last_day:
+                raise WindowError(
+                    f"{w.label} ends {w.end}, after the last day in {self.source.label} "
+                    f"({self.last_day})"
+                )
+
+
+def coverage(tables: dict[str, ir.Table], source: Source, level: str, force: str) -> Coverage:
+    """The published months of the series a question will count (from the warehouse's
+    current slices), with the vintages of those editions."""
+    slices = tables["current_slices"]
+    s = slices.filter(
+        slices.dataset == source.dataset,
+        slices.format == source.format_for(level),
+        slices.force == force,
+    )
+    area_type = source.area_type(level)
+    if area_type:
+        s = s.filter(s.area_type == area_type)
+    rows = s.select("month", "source", "vintage", "path", "suspect").to_pyarrow().to_pylist()
+    months = frozenset(r["month"] for r in rows if r["month"] is not None and not r["suspect"])
+    last_day = None
+    if source.granularity == DAY and months:
+        crimes = tables["crimes"]
+        last = (
+            crimes.filter(crimes.force == force, crimes.format == source.format_for(level))
+            .occurred_on.max()
+            .to_pyarrow()
+            .as_py()
+        )
+        last_day = last
+    vintages: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (r["source"], str(r["vintage"]))
+        entry = vintages.setdefault(
+            key, {"source": r["source"], "vintage": str(r["vintage"]), "months": 0}
+        )
+        entry["months"] += 1
+    return Coverage(source, level, force, months, last_day, list(vintages.values()))

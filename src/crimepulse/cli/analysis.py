@@ -1,0 +1,255 @@
+"""`crimepulse compare`, `grid` and `flags`: questions to the analysis engine, as Facts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from crimepulse.cli.options import (
+    AlphaOption,
+    AsOfOption,
+    DbOption,
+    ForceOption,
+    OutputFormat,
+    SourceOption,
+    VsOption,
+    _open_existing,
+    console,
+    errors,
+)
+
+_MARKS = {"up": "▲", "down": "▼"}
+
+
+def _analysis_call(action: Callable[[], Any]) -> Any:
+    """Run an analysis; a question that cannot be answered is a clear error, exit 2."""
+    from crimepulse.analysis.categories import CategoryError
+    from crimepulse.analysis.periods import WindowError
+    from crimepulse.analysis.selection import AreaError
+
+    try:
+        return action()
+    except (WindowError, CategoryError, AreaError, ValueError) as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f}%"
+
+
+def _fact_sentence(f: Any) -> str:
+    label = f.category.get("label") or f.category["name"]
+    where = f.area["name"]
+    win = f"{f.window['start']}..{f.window['end']}"
+    comparison = f.comparison or {}
+    if comparison.get("kind") == "baseline":
+        other = f"the {len(comparison.get('counts', []))}-year baseline average"
+    else:
+        w = comparison.get("window", {})
+        other = f"{w.get('start')}..{w.get('end')}"
+    numbers = (
+        f"{f.current:,.0f} against {f.previous:,.1f}"
+        if isinstance(f.previous, float) and not float(f.previous).is_integer()
+        else (f"{f.current:,.0f} against {f.previous:,.0f}")
+    )
+    if f.verdict in ("up", "down"):
+        return (
+            f"{label.capitalize()} in {where}, {win}: {f.verdict} "
+            f"({numbers} for {other}, {_pct(f.change_pct)}; {f.test}, p = {f.p_value:.2g})."
+        )
+    return (
+        f"{label.capitalize()} in {where}, {win}: {numbers} for {other} "
+        f"({_pct(f.change_pct)}), no meaningful change ({f.test}, p = {f.p_value:.2g})."
+    )
+
+
+def compare_command(
+    area: Annotated[str, typer.Option(help="all, a borough, ward or LSOA (name or code).")] = "all",
+    category: Annotated[
+        str, typer.Option(help="A grouping, police.uk type or MPS category.")
+    ] = "all",
+    window: Annotated[
+        str,
+        typer.Option(
+            help="day, 7d, 28d, month, quarter, ytd, fy, year, 12m or YYYY-MM-DD..YYYY-MM-DD."
+        ),
+    ] = "ytd",
+    as_of: AsOfOption = "",
+    vs: VsOption = "last-year",
+    measure: Annotated[
+        str, typer.Option(help="count, rate (per 1,000 residents) or harm.")
+    ] = "count",
+    source: SourceOption = None,
+    force: ForceOption = "metropolitan",
+    alpha: AlphaOption = 0.05,
+    db: DbOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Compare one count with the previous period, last year or a multi-year baseline.
+
+    Says "up" or "down" only when the change is statistically meaningful.
+    """
+    if not as_of:
+        errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
+        raise typer.Exit(2)
+    with _open_existing(db) as cp:
+        fact = _analysis_call(
+            lambda: cp.compare(
+                area,
+                category,
+                window,
+                as_of,
+                vs,
+                source=source,
+                force=force,
+                measure=measure,
+                alpha=alpha,
+            )
+        )
+    if format is OutputFormat.json:
+        print(fact.to_json())
+        return
+    console.print(_fact_sentence(fact), soft_wrap=True)
+    table = Table(show_header=False, box=None)
+    for key in (
+        "value",
+        "unit",
+        "current",
+        "previous",
+        "change",
+        "change_pct",
+        "verdict",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "test",
+        "source",
+    ):
+        table.add_row(key, escape(str(getattr(fact, key))))
+    table.add_row("fact id", fact.id)
+    console.print(table)
+    for note in fact.notes:
+        console.print(f"[dim]note: {escape(note)}[/]", soft_wrap=True)
+
+
+class GridFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def grid_command(
+    areas: Annotated[str, typer.Option(help="boroughs, wards, lsoas or force.")] = "boroughs",
+    categories: Annotated[
+        str, typer.Option(help="major, minor, types, groups, or a comma list of categories.")
+    ] = "major",
+    windows: Annotated[str, typer.Option(help="Comma list of windows.")] = "28d,ytd,fy",
+    as_of: AsOfOption = "",
+    vs: VsOption = "last-year",
+    source: SourceOption = None,
+    force: ForceOption = "metropolitan",
+    alpha: AlphaOption = 0.05,
+    db: DbOption = None,
+    format: Annotated[GridFormat, typer.Option("--format", "-f")] = GridFormat.table,
+) -> None:
+    """The CompStat grid: areas × categories × windows, with significance marks.
+
+    Marks: ▲ up, ▼ down (meaningful after Benjamini–Hochberg control of the false
+    discovery rate over the whole grid); no mark: no meaningful change.
+    """
+    if not as_of:
+        errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
+        raise typer.Exit(2)
+    with _open_existing(db) as cp:
+        grid = _analysis_call(
+            lambda: cp.grid(
+                areas, categories, windows, as_of, vs, source=source, force=force, alpha=alpha
+            )
+        )
+    if format is GridFormat.json:
+        print(
+            json.dumps(
+                {"meta": grid.meta, "facts": [f.as_dict() for f in grid.facts]},
+                default=str,
+                indent=2,
+            )
+        )
+        return
+    if format is GridFormat.csv:
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(grid.to_arrow(), sys.stdout.buffer)
+        return
+    names = [w["name"] for w in grid.meta["windows"]]
+    table = Table(title=f"{categories} by {areas}, {vs}", caption=grid.meta["fdr"])
+    table.add_column("area")
+    table.add_column("category")
+    for name in names:
+        table.add_column(name, justify="right")
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    for f in grid.facts:
+        mark = _MARKS.get(f.verdict or "", " ")
+        cells.setdefault((f.area["name"], f.category["name"]), {})[f.window["name"]] = (
+            f"{f.current:,.0f} {_pct(f.change_pct)} {mark}"
+        )
+    for (area, cat), by_window in cells.items():
+        table.add_row(area, cat, *(by_window.get(n, "") for n in names))
+    console.print(table)
+
+
+def flags_command(
+    as_of: AsOfOption = "",
+    areas: Annotated[str, typer.Option(help="boroughs, wards or force.")] = "boroughs",
+    categories: Annotated[str, typer.Option(help="major, minor, types or groups.")] = "major",
+    source: Annotated[str, typer.Option(help="mps, police.uk or feed.")] = "mps",
+    force: ForceOption = "metropolitan",
+    alpha: AlphaOption = 0.05,
+    db: DbOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Series whose month ending --as-of is outside its seasonal expectation.
+
+    Each area × category series is modelled on its previous years (month-of-year effects
+    and a trend; negative binomial when the data are overdispersed); the list is ranked
+    by surprise, with the false discovery rate controlled over every series tested.
+    """
+    if not as_of:
+        errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
+        raise typer.Exit(2)
+    with _open_existing(db) as cp:
+        flags = _analysis_call(
+            lambda: cp.flags(
+                as_of, areas=areas, categories=categories, source=source, force=force, alpha=alpha
+            )
+        )
+    if format is OutputFormat.json:
+        print(json.dumps([f.as_dict() for f in flags], default=str, indent=2))
+        return
+    if not flags:
+        console.print(
+            "No series is outside its expected band after controlling the false discovery rate."
+        )
+        return
+    table = Table(title=f"Series outside their seasonal expectation, {flags[0].window['start']}")
+    for name in ("area", "category", "observed", "expected", "band", "q", "verdict"):
+        table.add_column(name, justify="right" if name in ("observed", "expected", "q") else "left")
+    for f in flags:
+        table.add_row(
+            f.area["name"],
+            f.category["name"],
+            f"{f.current:,.0f}",
+            f"{f.previous:,.1f}",
+            f"{f.ci_low:,.0f}..{f.ci_high:,.0f}",
+            f"{f.q_value:.2g}" if f.q_value is not None else "",
+            str(f.verdict),
+        )
+    console.print(table)
+    console.print(f"[dim]{escape(flags[0].notes[0])}[/]" if flags[0].notes else "")

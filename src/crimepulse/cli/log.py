@@ -1,0 +1,356 @@
+"""`crimepulse log ...` and `crimepulse users ...`: the operational outcomes log."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from crimepulse.oplog.backends import Backend
+from crimepulse.cli.options import (
+    DbOption,
+    ListFormat,
+    OplogUrlOption,
+    OutputFormat,
+    ServerOption,
+    TokenOption,
+    WeekOption,
+    console,
+    errors,
+)
+
+log_app = typer.Typer(
+    help="The operational outcomes log: record, amend, approve, import and count events.",
+    no_args_is_help=True,
+)
+log_types_app = typer.Typer(help="Event types (data an admin extends).", no_args_is_help=True)
+log_units_app = typer.Typer(help="Units (data an admin extends).", no_args_is_help=True)
+users_app = typer.Typer(help="Users of the outcomes log and their tokens.", no_args_is_help=True)
+
+
+def _oplog(db: Path | None, url: str | None, server: str | None, token: str | None) -> Backend:
+    from crimepulse.oplog import OutcomesLog, backends
+
+    if server:
+        return backends.Remote(server, token)
+    return backends.Local(OutcomesLog.open(url, db))
+
+
+def _oplog_call(action: Callable[[], Any]) -> Any:
+    """Run `action`, turning the log's errors into a message and exit status 1."""
+    from crimepulse import oplog
+
+    try:
+        return action()
+    except oplog.ValidationFailed as exc:
+        errors.print("[red]invalid input, nothing stored:[/]")
+        for err in exc.errors:
+            errors.print(f"  {err.field}: {err.reason}", soft_wrap=True, markup=False)
+    except (oplog.NotFound, oplog.Conflict, oplog.Unauthorized, oplog.Forbidden) as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _event_fields(**given: Any) -> dict[str, Any]:
+    return {k: v for k, v in given.items() if v is not None}
+
+
+@log_app.command("add")
+def log_add_command(
+    event_type: Annotated[str, typer.Option("--type", help="e.g. firearm_recovered.")],
+    count: Annotated[int, typer.Option(help="How many (arrests, firearms, lines...).")],
+    on: Annotated[str, typer.Option(help="Date it happened, YYYY-MM-DD.")],
+    unit: Annotated[str, typer.Option(help="Registered unit, e.g. Flying Squad.")],
+    theme: Annotated[str, typer.Option(help="e.g. firearms, county lines, robbery.")],
+    summary: Annotated[str, typer.Option(help="Short public summary.")],
+    borough: Annotated[str | None, typer.Option()] = None,
+    solved: Annotated[int | None, typer.Option(help="Crimes solved.")] = None,
+    crime_id: Annotated[list[str] | None, typer.Option(help="Related crime id (repeat).")] = None,
+    note: Annotated[str | None, typer.Option(help="Internal note (never published).")] = None,
+    key: Annotated[str | None, typer.Option(help="Idempotency key: retries add once.")] = None,
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Record an event; prints it as JSON (with its id)."""
+    raw = _event_fields(
+        event_type=event_type, count=count, occurred_on=on, unit=unit, theme=theme,
+        summary=summary, borough=borough, crimes_solved=solved,
+        related_crime_ids=crime_id or None, note=note,
+    )  # fmt: skip
+    backend = _oplog(db, oplog_url, server, token)
+    try:
+        print(json.dumps(_oplog_call(lambda: backend.add(raw, key)), indent=2))
+    finally:
+        backend.close()
+
+
+@log_app.command("amend")
+def log_amend_command(
+    event_id: Annotated[int, typer.Argument(help="The event's id.")],
+    reason: Annotated[str, typer.Option(help="Why it is corrected (kept in the history).")],
+    event_type: Annotated[str | None, typer.Option("--type")] = None,
+    count: Annotated[int | None, typer.Option()] = None,
+    on: Annotated[str | None, typer.Option()] = None,
+    unit: Annotated[str | None, typer.Option()] = None,
+    theme: Annotated[str | None, typer.Option()] = None,
+    summary: Annotated[str | None, typer.Option()] = None,
+    borough: Annotated[str | None, typer.Option()] = None,
+    solved: Annotated[int | None, typer.Option()] = None,
+    note: Annotated[str | None, typer.Option()] = None,
+    void: Annotated[bool, typer.Option(help="Withdraw the event (counted as nothing).")] = False,
+    key: Annotated[str | None, typer.Option(help="Idempotency key.")] = None,
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Append a corrected version of an event; fields not given carry over."""
+    raw = _event_fields(
+        event_type=event_type, count=count, occurred_on=on, unit=unit, theme=theme,
+        summary=summary, borough=borough, crimes_solved=solved, note=note, reason=reason,
+    )  # fmt: skip
+    if void:
+        raw["void"] = True
+    backend = _oplog(db, oplog_url, server, token)
+    try:
+        print(json.dumps(_oplog_call(lambda: backend.amend(event_id, raw, key)), indent=2))
+    finally:
+        backend.close()
+
+
+LIST_COLUMNS = ["id", "version", "occurred_on", "event_type", "count", "unit", "theme",
+                "borough", "crimes_solved", "status", "summary"]  # fmt: skip
+
+
+@log_app.command("list")
+def log_list_command(
+    week: WeekOption = None,
+    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    event_type: Annotated[str | None, typer.Option("--type")] = None,
+    theme: Annotated[str | None, typer.Option()] = None,
+    unit: Annotated[str | None, typer.Option()] = None,
+    borough: Annotated[str | None, typer.Option()] = None,
+    status: Annotated[str, typer.Option(help="all, pending or approved.")] = "all",
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
+    format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Events as they stand now (latest amendment), by date."""
+    import csv
+
+    from crimepulse.oplog import Filters
+
+    def query() -> list[dict[str, Any]]:
+        start, end = (d.date() if d else None for d in (since, until))
+        filters = Filters(
+            week=week, since=start, until=end, event_type=event_type, theme=theme,
+            unit=unit, borough=borough, status=status, limit=limit,
+        )  # fmt: skip
+        items: list[dict[str, Any]] = backend.events(filters)
+        return items
+
+    backend = _oplog(db, oplog_url, server, token)
+    try:
+        items = _oplog_call(query)
+    finally:
+        backend.close()
+    if format is ListFormat.json:
+        print(json.dumps(items, indent=2))
+    elif format is ListFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(items[0]) if items else LIST_COLUMNS)
+        writer.writeheader()
+        writer.writerows(
+            {k: ";".join(v) if isinstance(v, list) else v for k, v in item.items()}
+            for item in items
+        )
+    else:
+        table = Table(title=f"Outcome events{f' {week}' if week else ''} ({len(items)})")
+        for column in LIST_COLUMNS:
+            table.add_column(column.replace("_", " "), overflow="fold")
+        for item in items:
+            table.add_row(*("" if item[c] is None else str(item[c]) for c in LIST_COLUMNS))
+        console.print(table)
+
+
+@log_app.command("import")
+def log_import_command(
+    file: Annotated[Path, typer.Argument(help="CSV: occurred_on,event_type,count,unit,...")],
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any row was rejected.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Progress lines.")] = False,
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Import events from CSV in one transaction; rejects are listed (line, field, reason).
+
+    Re-importing a file adds nothing. Exit status: 0 imported (rejected rows are counted),
+    1 with --strict when a row was rejected, 2 when the file was refused whole.
+    """
+
+    def progress(done: int, total: int) -> None:
+        if verbose:
+            errors.print(f"stored {done}/{total} rows (not yet committed)", highlight=False)
+            sys.stderr.flush()
+
+    backend = _oplog(db, oplog_url, server, token)
+    try:
+        report = _oplog_call(lambda: backend.import_csv(file, progress))
+    finally:
+        backend.close()
+    if report["file_error"]:
+        errors.print(f"[red]refused[/] {file}: {report['file_error']}", soft_wrap=True)
+        raise typer.Exit(2)
+    for err in report["errors"][:50]:
+        errors.print(f"  {file}:{err['line']} {err['field']}: {err['reason']}", markup=False)
+    if len(report["errors"]) > 50:
+        errors.print(f"  ... and {len(report['errors']) - 50} more")
+    console.print(
+        f"{report['file']}: {report['rows']:,} rows; {report['added']:,} added, "
+        f"{report['already_present']:,} already present, {report['rejected_rows']:,} rejected; "
+        f"{report['seconds']:.1f} s",
+        soft_wrap=True,
+    )
+    raise typer.Exit(1 if strict and report["errors"] else 0)
+
+
+@log_app.command("approve")
+def log_approve_command(
+    event_ids: Annotated[list[int] | None, typer.Argument(help="Event ids.")] = None,
+    week: WeekOption = None,
+    all_pending: Annotated[bool, typer.Option(help="Every pending event.")] = False,
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Approve events as they stand for publication (reviewer or admin)."""
+    backend = _oplog(db, oplog_url, server, token)
+    try:
+        done = _oplog_call(lambda: backend.approve(event_ids or [], week, all_pending))
+    finally:
+        backend.close()
+    console.print(
+        f"approved {len(done['approved']):,} event(s); {done['already_approved']:,} were "
+        "approved already"
+    )
+
+
+@log_app.command("weekly")
+def log_weekly_command(
+    week: WeekOption = None,
+    by: Annotated[list[str] | None, typer.Option(help="event_type, theme, unit, borough.")] = None,
+    all_events: Annotated[
+        bool, typer.Option("--all", help="Include pending events (reviewer).")
+    ] = False,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """A week's figures with 4-week, 13-week and same-week-last-year comparisons."""
+    backend = _oplog(db, oplog_url, server, token)
+    try:
+        report = _oplog_call(lambda: backend.weekly(week, by or ["event_type"], all_events))
+    finally:
+        backend.close()
+    if format is OutputFormat.json:
+        print(json.dumps(report, indent=2))
+        return
+    scope = "all events" if all_events else "approved events"
+    table = Table(title=f"{report['week']} ({report['start']}..{report['end']}, {scope})")
+    for column in [*report["by"], "count", "solved", "vs 4 wk", "vs 13 wk", "vs last year"]:
+        table.add_column(column, overflow="fold")
+    for row in report["rows"]:
+        cells = [str(row["group"][d] or "-") for d in report["by"]]
+        cells += [str(row["count"]), str(row["crimes_solved"])]
+        for name in ("previous_4_weeks", "previous_13_weeks", "same_week_last_year"):
+            c = row["comparisons"][name]
+            if c is None:
+                cells.append("[dim]no baseline[/]")
+                continue
+            word = c["direction"] if c["direction"] in ("up", "down") else "≈"
+            small = " [dim](small)[/]" if c["small_counts"] else ""
+            cells.append(f"{word} vs {c['baseline_mean']:g}/wk, p={c['p_value']:.2g}{small}")
+        table.add_row(*cells)
+    console.print(table)
+
+
+@log_types_app.command("add")
+def log_types_add_command(
+    name: str,
+    description: Annotated[str, typer.Option()] = "",
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Register an event type (admin)."""
+    backend = _oplog(db, oplog_url, server, token)
+    try:
+        console.print(
+            f"event type {_oplog_call(lambda: backend.add_event_type(name, description))} added"
+        )
+    finally:
+        backend.close()
+
+
+@log_units_app.command("add")
+def log_units_add_command(
+    name: str,
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Register a unit (admin)."""
+    backend = _oplog(db, oplog_url, server, token)
+    try:
+        console.print(f"unit {_oplog_call(lambda: backend.add_unit(name))} added")
+    finally:
+        backend.close()
+
+
+@users_app.command("add")
+def users_add_command(
+    name: str,
+    role: Annotated[str, typer.Option(help="recorder, reviewer or admin.")],
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+) -> None:
+    """Create a user and print their API token (shown this once; only its hash is kept)."""
+    from crimepulse.oplog import OutcomesLog
+
+    with OutcomesLog.open(oplog_url, db) as log:
+        user, secret = _oplog_call(lambda: log.add_user(log.local_actor(), name, role))
+    errors.print(f"user {escape(user.name)} ({user.role}) created; its token, shown once:")
+    print(secret)
+
+
+@users_app.command("list")
+def users_list_command(db: DbOption = None, oplog_url: OplogUrlOption = None) -> None:
+    """Users and their roles (never their tokens)."""
+    from crimepulse.oplog import OutcomesLog
+
+    with OutcomesLog.open(oplog_url, db) as log:
+        for user in log.users(log.local_actor()):
+            print(f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d}")
+
+
+log_app.add_typer(log_types_app, name="types")
+log_app.add_typer(log_units_app, name="units")

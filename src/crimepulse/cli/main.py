@@ -1,0 +1,253 @@
+"""`crimepulse`: a thin command-line face over the Python API (crimepulse.api).
+
+This module builds the one Typer app: ingest, sources and serve live here; the other
+commands live beside it by stage (analysis, log, snapshot, demo) and are registered below.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+import crimepulse
+from crimepulse.cli import analysis, demo, log
+from crimepulse.cli.options import (
+    DbOption,
+    OutputFormat,
+    _open_existing,
+    _progress,
+    console,
+    errors,
+)
+from crimepulse.cli.snapshot import app as snapshot_app
+from crimepulse.sources.registry import KNOWN_FORMATS
+from crimepulse.store.coverage import YEARLY
+from crimepulse.store.ingest import (
+    GROUP_ROWS,
+    LOADED,
+    REJECTED,
+    SKIPPED,
+    UNCHANGED,
+    FileResult,
+    IngestReport,
+)
+
+app = typer.Typer(
+    help="Track crime in a city and publish an honest public snapshot of it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Files (.csv, .csv.gz, .parquet, .geojson, .zip) or folders."),
+    ],
+    db: DbOption = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any row was quarantined.")] = False,
+    vintage: Annotated[
+        datetime | None,
+        typer.Option(help="When this edition was published (default: now)."),
+    ] = None,
+    force: Annotated[
+        str | None, typer.Option(help="Force id for files that carry none (e.g. metropolitan).")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Override the source name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
+    commit_rows: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Rows per commit: whole files share a commit until it holds this many."
+        ),
+    ] = GROUP_ROWS,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="A line per file as soon as it is stored.")
+    ] = False,
+) -> None:
+    """Load crime data into the warehouse; the format is detected from each file's header.
+
+    Exit status: 0 every file loaded (quarantined rows are counted in the summary), 1 with
+    --strict when any row was quarantined, 2 when a file was rejected whole.
+    """
+    with crimepulse.open(db) as cp, _progress() as bar:
+        task = bar.add_task("ingest", total=None, name="")
+
+        def on_progress(event: str, done: int, total: int, name: str) -> None:
+            bar.update(task, total=total, completed=done, name=Path(name).name[-48:])
+
+        def on_result(result: FileResult) -> None:
+            if verbose:
+                rows = f" ({result.rows_loaded:,} rows)" if result.status == LOADED else ""
+                bar.console.print(f"{result.status} {result.name}{rows}", soft_wrap=True)
+                sys.stderr.flush()
+
+        try:
+            report = cp.ingest(
+                *paths,
+                vintage=vintage,
+                force=force,
+                source=source,
+                progress=on_progress,
+                on_result=on_result,
+                commit_rows=commit_rows,
+            )
+        except FileNotFoundError as exc:
+            errors.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
+        bar.stop()
+        _print_report(report, cp.quarantine(limit=10), quiet)
+    raise typer.Exit(report.exit_code(strict))
+
+
+def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: bool) -> None:
+    if not quiet:
+        listing = ""
+        for result in report.files:
+            if result.status == REJECTED:
+                message, _, known = result.message.partition("\n" + KNOWN_FORMATS)
+                listing = listing or known
+                errors.print(f"[red]rejected[/] {message}", soft_wrap=True)
+        if listing:  # the same list for every unknown file: say it once
+            errors.print(KNOWN_FORMATS + listing, soft_wrap=True)
+        if report.rows_quarantined:
+            errors.print(f"[yellow]quarantined rows (first {len(sample)}):[/]")
+            for row in sample:
+                field = f" field {row['field']}" if row["field"] else ""
+                errors.print(
+                    f"  {row['path']}:{row['line']}{field}: {row['reason']}", soft_wrap=True
+                )
+    parts = [
+        f"{report.count(LOADED)} loaded",
+        f"{report.count(UNCHANGED)} unchanged",
+        f"{report.count(SKIPPED)} skipped",
+        f"{report.count(REJECTED)} rejected",
+    ]
+    console.print(
+        f"files: {', '.join(parts)}; rows: {report.rows_loaded:,} loaded, "
+        f"{report.rows_quarantined:,} quarantined; "
+        f"{report.seconds:.1f} s, {report.rows_per_second:,.0f} rows/s",
+        soft_wrap=True,
+    )
+    for result in report.files:
+        if result.status == SKIPPED and not quiet:
+            console.print(f"[dim]skipped {result.name}: {result.message}[/]")
+
+
+@app.command("sources")
+def sources_command(
+    db: DbOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    detail: Annotated[bool, typer.Option(help="Per-month rows in JSON output.")] = False,
+) -> None:
+    """Coverage per source × dataset × force: months, rows, quarantined, editions, gaps."""
+    with _open_existing(db) as cp:
+        series = cp.sources()
+    if format is OutputFormat.json:
+        print(json.dumps([s.as_dict(detail) for s in series], indent=2, default=str))
+        return
+    table = Table(
+        title="Sources in the warehouse",
+        caption="quar.: quarantined rows; ed.: editions held",
+        show_lines=True,
+    )
+    table.add_column("series", overflow="fold")
+    table.add_column("months", no_wrap=True, min_width=16)
+    table.add_column("rows", justify="right", no_wrap=True, min_width=9)
+    table.add_column("quar.", justify="right", no_wrap=True)
+    table.add_column("ed.", justify="right", no_wrap=True)
+    for s in series:
+        where = "/".join(p for p in (s.dataset, s.force, s.area_type) if p)
+        lines = [f"[bold]{where}[/]", f"[dim]{s.format}, {s.source}[/]"]
+        if s.gaps:
+            lines.append("[red]gaps:[/] " + ", ".join(s.gaps))
+        if s.suspect_months:
+            lines.append("[yellow]suspect:[/] " + ", ".join(s.suspect_months))
+        if s.replaced_suspect_months:
+            lines.append(
+                "[dim]suspect edition not used: " + ", ".join(s.replaced_suspect_months) + "[/]"
+            )
+        if s.source == "synthetic":
+            lines.append("[magenta]synthetic data[/]")
+        if not s.months:
+            span = "undated"
+        elif s.dataset in YEARLY:
+            span = f"{(s.first_month or '')[:4]}..{(s.last_month or '')[:4]}\n{s.months} years"
+        else:
+            span = f"{s.first_month}..{s.last_month}\n{s.months} months"
+        table.add_row("\n".join(lines), span, f"{s.rows:,}", f"{s.quarantined:,}", str(s.editions))
+    console.print(table)
+
+
+def serve_command(
+    db: DbOption = None,
+    oplog_url: Annotated[
+        str | None,
+        typer.Option(
+            "--oplog-url",
+            envvar="CRIMEPULSE_OPLOG_URL",
+            help="The outcomes log database (default: beside the warehouse).",
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the dashboard and the JSON API (OpenAPI at /openapi.json, docs at /docs).
+
+    The warehouse is opened read-only, so N workers can serve one file; stop the server
+    before ingesting into it.
+    """
+    import os
+
+    import uvicorn
+
+    from crimepulse.api import default_db
+
+    path = (db or default_db()).resolve()
+    if not path.exists():
+        errors.print(
+            f"[red]error:[/] {path}: no warehouse here (build one with `crimepulse ingest`)"
+        )
+        raise typer.Exit(2)
+    os.environ["CRIMEPULSE_DB"] = str(path)
+    if oplog_url:
+        os.environ["CRIMEPULSE_OPLOG_URL"] = oplog_url
+    console.print(
+        f"crimepulse is serving {path.name} at http://{host}:{port}/ "
+        f"({workers} worker{'s' if workers > 1 else ''}; Ctrl-C stops it)",
+        soft_wrap=True,
+    )
+    uvicorn.run(
+        "crimepulse.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+app.command("demo-data")(demo.demo_data_command)
+app.add_typer(log.log_app, name="log")
+app.add_typer(log.users_app, name="users")
+app.command("compare")(analysis.compare_command)
+app.command("grid")(analysis.grid_command)
+app.command("flags")(analysis.flags_command)
+app.command("serve")(serve_command)
+app.add_typer(snapshot_app, name="snapshot")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

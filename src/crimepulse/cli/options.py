@@ -1,0 +1,97 @@
+"""The options and helpers every command shares: the warehouse and log options, the
+consoles (results to stdout, progress and errors to stderr), progress bars."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+import crimepulse
+
+console = Console()
+errors = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Warehouse file (default: $CRIMEPULSE_DB or ./crimepulse.duckdb).",
+        envvar="CRIMEPULSE_DB",
+    ),
+]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _open_existing(db: Path | None) -> crimepulse.Crimepulse:
+    """Open a warehouse for reading; a missing one is a clear error (exit 2)."""
+    try:
+        return crimepulse.open(db, read_only=True)
+    except FileNotFoundError as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[name]}", style="dim"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+OplogUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--oplog-url",
+        help="Log database URL (default: $CRIMEPULSE_OPLOG_URL, else <db stem>.oplog.sqlite).",
+        envvar="CRIMEPULSE_OPLOG_URL",
+    ),
+]
+ServerOption = Annotated[
+    str | None,
+    typer.Option(help="Go through this server's HTTP API.", envvar="CRIMEPULSE_SERVER"),
+]
+TokenOption = Annotated[
+    str | None, typer.Option(help="API token for --server.", envvar="CRIMEPULSE_TOKEN")
+]
+WeekOption = Annotated[str | None, typer.Option(help="ISO week, e.g. 2025-W07.")]
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+AsOfOption = Annotated[
+    str, typer.Option("--as-of", help="Windows end on this date (YYYY-MM-DD, or YYYY-MM).")
+]
+VsOption = Annotated[str, typer.Option("--vs", help="previous, last-year, or baseline:YYYY-YYYY.")]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="mps, police.uk or feed (default: chosen from the question)."),
+]
+ForceOption = Annotated[str, typer.Option("--force", help="Force id.")]
+AlphaOption = Annotated[float, typer.Option("--alpha", help="Significance level.")]

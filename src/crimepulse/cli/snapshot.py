@@ -1,0 +1,252 @@
+"""`crimepulse snapshot ...`: build and render a snapshot, and run its workflow.
+
+    crimepulse snapshot --period week --as-of 2026-10-25 --theme violence --format html
+    crimepulse snapshot --period year --as-of 2022 --theme violence --draft
+    crimepulse snapshot list | approve ID | publish ID | correct ID --note "..." | show ID
+
+A thin layer over `Crimepulse.snapshot`, `crimepulse.snapshot.render` and
+`crimepulse.snapshot.archive`; errors become a message and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+import crimepulse
+from crimepulse.oplog import OutcomesLog
+
+app = typer.Typer(
+    help="Public snapshots built only from Facts: render one, or draft, approve, publish "
+    "and correct them.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+Db = Annotated[
+    Path | None,
+    typer.Option("--db", help="Warehouse file (default: $CRIMEPULSE_DB).", envvar="CRIMEPULSE_DB"),
+]
+OplogUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--oplog-url",
+        help="Outcomes log URL (default: $CRIMEPULSE_OPLOG_URL, else beside the warehouse).",
+        envvar="CRIMEPULSE_OPLOG_URL",
+    ),
+]
+Token = Annotated[
+    str | None,
+    typer.Option(help="API token of the acting user (default: the local admin).",
+                 envvar="CRIMEPULSE_TOKEN"),
+]  # fmt: skip
+
+
+def _call(action: Callable[[], Any]) -> Any:
+    """Run `action`; a question that cannot be answered or a refused step exits non-zero."""
+    from crimepulse import oplog
+    from crimepulse.analysis.categories import CategoryError
+    from crimepulse.analysis.periods import WindowError
+    from crimepulse.analysis.selection import AreaError
+
+    try:
+        return action()
+    except (WindowError, CategoryError, AreaError, ValueError) as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    except (oplog.NotFound, oplog.Unauthorized, oplog.Forbidden, LookupError) as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from exc
+
+
+def _write(output: str | bytes, out: Path | None) -> None:
+    if out is None:
+        if isinstance(output, bytes):
+            sys.stdout.buffer.write(output)
+        else:
+            sys.stdout.write(output)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(output, bytes):
+        out.write_bytes(output)
+    else:
+        out.write_text(output, encoding="utf-8")
+    errors.print(f"wrote {out}", highlight=False)
+
+
+@contextmanager
+def _open(db: Path | None, oplog_url: str | None, read_only: bool = True) -> Iterator[Any]:
+    from crimepulse.snapshot.archive import SnapshotStore
+
+    with OutcomesLog.open(oplog_url, db) as log:
+        yield SnapshotStore(log)
+
+
+@app.callback()
+def snapshot_command(
+    ctx: typer.Context,
+    period: Annotated[str | None, typer.Option(help="week, month, year or financial-year.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="End date: YYYY-MM-DD, YYYY-MM, YYYY (year), YYYY-YY (fy)."),
+    ] = None,
+    theme: Annotated[
+        str, typer.Option(help="violence, robbery, weapons, county-lines, burglary.")
+    ] = "violence",
+    area: Annotated[str, typer.Option(help="all (the force) or a borough.")] = "all",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="md, html, pdf, json or post.")
+    ] = "md",
+    out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    draft: Annotated[bool, typer.Option(help="Also store it as a draft in the archive.")] = False,
+    oplog: Annotated[
+        bool, typer.Option("--oplog/--no-oplog", help="Include operational results.")
+    ] = True,
+    db: Db = None,
+    oplog_url: OplogUrl = None,
+    token: Token = None,
+) -> None:
+    """Render a snapshot (or, with a sub-command, run the workflow)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not period or not as_of:
+        errors.print("[red]error:[/] give --period and --as-of (or a sub-command; see --help)")
+        raise typer.Exit(2)
+    from crimepulse import snapshot
+    from crimepulse.snapshot import archive as st
+    from crimepulse.snapshot.service import actor
+
+    if format not in snapshot.FORMATS:
+        errors.print(f"[red]error:[/] unknown format {format!r}: use {', '.join(snapshot.FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        cp = crimepulse.open(db, read_only=True)
+    except FileNotFoundError as exc:
+        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    with cp:
+        if draft:
+            with _open(db, oplog_url) as archive:
+                record = _call(
+                    lambda: st.draft(
+                        cp, archive, actor(archive.log, token), period, as_of, theme, area
+                    )
+                )
+                output = archive.output(record.id, format)
+                errors.print(
+                    f"stored draft {record.id} (version {record.version}) of {record.series}"
+                )
+        else:
+            snap = _call(
+                lambda: cp.snapshot(period, as_of, theme, area, oplog=oplog, oplog_url=oplog_url)
+            )
+            output = snapshot.render(snap, format)
+    _write(output, out)
+
+
+@app.command("list")
+def list_command(
+    archive_only: Annotated[
+        bool, typer.Option("--archive", help="Published only, numbered.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    db: Db = None,
+    oplog_url: OplogUrl = None,
+) -> None:
+    """Every stored snapshot version (or the published archive, in series order)."""
+    with _open(db, oplog_url) as store:
+        rows = store.archive() if archive_only else [r.as_dict() for r in store.list()]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title=f"Snapshots ({len(rows)})")
+    for column in ("id", "series", "as_of", "version", "status", "title", "note"):
+        table.add_column(column)
+    for r in rows:
+        note = r.get("position") if archive_only else (r["correction_note"] or "")
+        table.add_row(
+            str(r["id"]), r["series"], r["as_of"], str(r["version"]), r["status"], r["title"],
+            note or "",
+        )  # fmt: skip
+    console.print(table)
+
+
+def _step(name: str, snapshot_id: int, db: Path | None, url: str | None, token: str | None) -> None:
+    from crimepulse.oplog.models import Conflict
+    from crimepulse.snapshot.service import actor
+
+    with _open(db, url) as store:
+        try:
+            record = _call(lambda: getattr(store, name)(actor(store.log, token), snapshot_id))
+        except Conflict as exc:
+            errors.print(f"[red]refused:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(1) from exc
+    console.print(f"snapshot {record.id} ({record.series}, {record.as_of}) is {record.status}")
+
+
+@app.command("approve")
+def approve_command(
+    snapshot_id: int, db: Db = None, oplog_url: OplogUrl = None, token: Token = None
+) -> None:
+    """draft -> approved (a reviewer's or admin's token)."""
+    _step("approve", snapshot_id, db, oplog_url, token)
+
+
+@app.command("publish")
+def publish_command(
+    snapshot_id: int, db: Db = None, oplog_url: OplogUrl = None, token: Token = None
+) -> None:
+    """approved -> published (a reviewer's or admin's token); immutable from then on."""
+    _step("publish", snapshot_id, db, oplog_url, token)
+
+
+@app.command("correct")
+def correct_command(
+    snapshot_id: int,
+    note: Annotated[str, typer.Option(help="What was wrong and what changed (shown to readers).")],
+    db: Db = None,
+    oplog_url: OplogUrl = None,
+    token: Token = None,
+) -> None:
+    """A new draft version of a published snapshot, rebuilt from the current data, with a
+    visible correction note. Approve and publish it like any draft."""
+    from crimepulse.oplog.models import Conflict
+    from crimepulse.snapshot import archive as st
+    from crimepulse.snapshot.service import actor
+
+    with crimepulse.open(db, read_only=True) as cp, _open(db, oplog_url) as store:
+        try:
+            record = _call(
+                lambda: st.correct(cp, store, actor(store.log, token), snapshot_id, note)
+            )
+        except Conflict as exc:
+            errors.print(f"[red]refused:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(1) from exc
+    console.print(f"stored draft {record.id}: version {record.version}, correcting {snapshot_id}")
+
+
+@app.command("show")
+def show_command(
+    snapshot_id: int,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="md, html, pdf, json or post.")
+    ] = "md",
+    out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    db: Db = None,
+    oplog_url: OplogUrl = None,
+) -> None:
+    """A stored version exactly as it was rendered (the published bytes)."""
+    with _open(db, oplog_url) as store:
+        output = _call(lambda: store.output(snapshot_id, format))
+    _write(output, out)

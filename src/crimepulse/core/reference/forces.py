@@ -1,0 +1,38 @@
+"""Police forces as records: the slug the data uses, the name a reader sees, the place it serves.
+
+A `Force` is what makes "any force, London first" true: sentences say "the Metropolitan
+Police" and "London" from the record, never from a literal in the analysis or the
+snapshot. `DEFAULT_FORCE` is the force a question means when it names none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Force:
+    slug: str  # as data.police.uk spells it: "metropolitan", "city-of-london"
+    name: str  # "Metropolitan Police"
+    place: str  # "London": what "the force area" is called in a sentence
+
+
+FORCES: dict[str, Force] = {
+    f.slug: f
+    for f in (
+        Force("metropolitan", "Metropolitan Police", "London"),
+        Force("city-of-london", "City of London Police", "the City of London"),
+    )
+}
+DEFAULT_FORCE = "metropolitan"
+CITY_OF_LONDON_FORCE = "city-of-london"
+FORCE_NAMES: dict[str, str] = {slug: f.name for slug, f in FORCES.items()}
+
+
+def force(slug: str) -> Force:
+    """The record for `slug`; a force we hold no record of reads as its own slug."""
+    known = FORCES.get(slug)
+    if known is not None:
+        return known
+    pretty = slug.replace("-", " ").title()
+    return Force(slug, f"{pretty} Police", pretty)

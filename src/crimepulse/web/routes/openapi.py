@@ -1,0 +1,67 @@
+"""The OpenAPI spec says what the API really answers: problem details (RFC 9457) for the
+errors each operation can give, and a bad query value is a 422 that says why.
+
+FastAPI documents only 200 and its own 422 shape; the routes answer 401/403 without a
+token or with the wrong role, 404 for an unknown id, 409 for a workflow step out of
+order, and 422 problem details for a question the data cannot answer. Clients (and
+schemathesis) read the spec, so it lists them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from crimepulse.web.errors import PROBLEM
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["type", "title", "status"],
+}
+WORDS = {
+    "400": "A body that is not what the operation reads",
+    "401": "No token, or an unknown one",
+    "403": "The token's role may not do this",
+    "404": "No such item",
+    "409": "A step out of order",
+    "422": "Invalid input, or a question the data cannot answer",
+}
+GUARDED = ("/api/v1/oplog", "/api/v1/snapshots")
+
+
+def _problems(path: str) -> dict[str, Any]:
+    codes = list(WORDS) if path.startswith(GUARDED) else ["400", "422"]
+    content = {PROBLEM: {"schema": PROBLEM_SCHEMA}, "application/json": {"schema": PROBLEM_SCHEMA}}
+    out = {c: {"description": WORDS[c], "content": content} for c in codes}
+    # A body FastAPI cannot parse is its own 400 ({"detail": ...}), before any route runs.
+    out["400"]["content"] = {"application/json": {"schema": {"type": "object"}}}
+    return out
+
+
+def install(app: FastAPI) -> None:
+    """Document the problem responses, and answer a malformed value with a 422."""
+
+    def spec() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            found = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            for path, operations in found.get("paths", {}).items():
+                for operation in operations.values():
+                    operation.setdefault("responses", {}).update(_problems(path))
+            app.openapi_schema = found
+        return app.openapi_schema
+
+    app.openapi = spec  # type: ignore[method-assign]

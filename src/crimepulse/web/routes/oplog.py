@@ -1,0 +1,344 @@
+"""HTTP API of the operational outcomes log (FastAPI).
+
+`router` holds the endpoints under /oplog; `mount(app, log)` adds it to any FastAPI app
+(the dashboard will) with the error handlers and the open log; `create_app()` is a
+small app of its own for tests and for `uvicorn --factory crimepulse.web.routes.oplog:create_app`.
+
+Writes need `Authorization: Bearer <token>` (401 without, 403 for the wrong role) and
+accept `Idempotency-Key`. Errors are RFC 9457 problem details (application/problem+json)
+with, for validation, an `errors` list of {field, reason}. The public (no token) reads
+only approved, aggregated figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from crimepulse.oplog import Actor, Filters, OutcomesLog
+from crimepulse.oplog.models import Conflict, NotFound
+from crimepulse.oplog.validate import AmendmentIn, EventIn, FieldError, ValidationFailed
+from crimepulse.state import auth
+from crimepulse.web.errors import problem
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+router = APIRouter(prefix="/oplog", tags=["operational outcomes log"])
+
+
+# --- plumbing -------------------------------------------------------------------------
+
+
+def _request_errors(exc: RequestValidationError) -> list[FieldError]:
+    found = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]
+        reason = "required" if err.get("type") == "missing" else str(err.get("msg"))
+        if err.get("type") == "json_invalid":
+            loc, reason = [], f"invalid JSON: {err.get('ctx', {}).get('error', 'syntax error')}"
+        found.append(FieldError(".".join(loc) or "(body)", reason))
+    return found
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Map the log's exceptions to problem details."""
+
+    @app.exception_handler(ValidationFailed)
+    async def _invalid(request: Request, exc: ValidationFailed) -> JSONResponse:
+        fields = ", ".join(dict.fromkeys(e.field for e in exc.errors))
+        return problem(422, "Invalid input", f"nothing was stored; check {fields}", exc.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _request_errors(exc)
+        fields = ", ".join(dict.fromkeys(e.field for e in errors))
+        return problem(422, "Invalid input", f"nothing was stored; check {fields}", errors)
+
+    @app.exception_handler(auth.Unauthorized)
+    async def _unauthorized(request: Request, exc: auth.Unauthorized) -> JSONResponse:
+        return problem(401, "Unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(auth.Forbidden)
+    async def _forbidden(request: Request, exc: auth.Forbidden) -> JSONResponse:
+        return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "Not found", str(exc))
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        title = "Idempotency key reused" if exc.status == 422 else "Conflict"
+        return problem(exc.status, title, str(exc))
+
+
+def mount(app: FastAPI, log: OutcomesLog, prefix: str = "/api") -> None:
+    """Serve the log's endpoints from `app` at `prefix`/oplog."""
+    app.state.oplog = log
+    install_handlers(app)
+    app.include_router(router, prefix=prefix)
+
+
+async def get_log(request: Request) -> OutcomesLog:
+    log: OutcomesLog = request.app.state.oplog
+    return log
+
+
+Log = Annotated[OutcomesLog, Depends(get_log)]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The bearer token (if any) and the client it came from; checked in the endpoint's
+    worker thread (async dependencies cost no thread hop; the check may hit the DB)."""
+
+    token: str | None
+    client: str
+
+    def actor(self, log: OutcomesLog) -> Actor:
+        return log.authenticate(self.token, self.client)
+
+    def maybe_actor(self, log: OutcomesLog) -> Actor | None:
+        return None if self.token is None else self.actor(log)
+
+
+async def credentials(request: Request) -> Credentials:
+    host = request.client.host if request.client else "unknown"
+    client = f"{host} {request.headers.get('user-agent', '')}".strip()[:200]
+    header = request.headers.get("authorization")
+    if header is None:
+        return Credentials(None, client)
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise auth.Unauthorized("use Authorization: Bearer <token>")
+    return Credentials(token.strip(), client)
+
+
+User = Annotated[Credentials, Depends(credentials)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+JsonObject = Annotated[dict[str, Any], Body()]
+
+
+def _schema(model: type[EventIn] | type[AmendmentIn]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _written(payload: dict[str, Any], replayed: bool, status: int = 201) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+@router.post("/events", status_code=201, openapi_extra=_schema(EventIn))
+def create_event(
+    payload: JsonObject, who: User, log: Log, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Record an event (recorder, admin). A retry with the same Idempotency-Key replays."""
+    event = log.add(who.actor(log), payload, idempotency_key)
+    return _written(event.as_dict(), event.replayed)
+
+
+@router.get("/events")
+def list_events(
+    who: User,
+    log: Log,
+    week: Annotated[str | None, Query(description="ISO week, e.g. 2025-W07")] = None,
+    since: date | None = None,
+    until: date | None = None,
+    event_type: str | None = None,
+    theme: str | None = None,
+    unit: str | None = None,
+    borough: str | None = None,
+    status: Annotated[str, Query(pattern="^(all|pending|approved)$")] = "all",
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Current versions of events, by date (any signed-in role)."""
+    filters = Filters(week, since, until, event_type, theme, unit, borough, status, limit, offset)
+    items = log.list(who.actor(log), filters)
+    return {"items": [e.as_dict() for e in items], "limit": limit, "offset": offset}
+
+
+@router.get("/events/{event_id}")
+def get_event(event_id: int, who: User, log: Log) -> dict[str, Any]:
+    """An event's current value and every version (the original, then amendments)."""
+    auth.require(who.actor(log), auth.READ, "reading events")
+    versions = log.history(event_id)
+    return {"current": versions[-1].as_dict(), "versions": [v.as_dict() for v in versions]}
+
+
+@router.post("/events/{event_id}/amendments", status_code=201, openapi_extra=_schema(AmendmentIn))
+def amend_event(
+    event_id: int,
+    payload: JsonObject,
+    who: User,
+    log: Log,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Append a corrected version (recorder, admin): the fields given, plus a reason."""
+    event = log.amend(who.actor(log), event_id, payload, idempotency_key)
+    return _written(event.as_dict(), event.replayed)
+
+
+@router.post("/events/{event_id}/approval")
+def approve_event(
+    event_id: int, who: User, log: Log, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Approve the event's current version for publication (reviewer, admin)."""
+    done = log.approve(who.actor(log), [event_id], idempotency_key=idempotency_key)
+    return _written(done.as_dict(), done.replayed, 200)
+
+
+@router.post("/approvals")
+def approve_many(
+    payload: JsonObject, who: User, log: Log, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Approve several events: {"event_ids": [...]}, {"week": "2025-W07"} and/or
+    {"all_pending": true} (reviewer, admin)."""
+    unknown = set(payload) - {"event_ids", "week", "all_pending"}
+    ids = payload.get("event_ids")
+    errors = [FieldError(k, "unknown field") for k in sorted(unknown)]
+    if ids is not None and not (
+        isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
+        errors.append(FieldError("event_ids", "a list of event ids (integers)"))
+    if errors:
+        raise ValidationFailed(errors)
+    week, everything = payload.get("week"), payload.get("all_pending") is True
+    done = log.approve(who.actor(log), ids, week, everything, idempotency_key)
+    return _written(done.as_dict(), done.replayed, 200)
+
+
+@router.post("/imports", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
+async def import_events(
+    request: Request, who: User, log: Log, name: str = "upload.csv"
+) -> JSONResponse:
+    """Import a CSV (the body, text/csv) in one transaction; per-row report of rejects."""
+    data = await request.body()
+    if len(data) > MAX_IMPORT_BYTES:
+        return problem(413, "Too large", f"at most {MAX_IMPORT_BYTES} bytes per import")
+    actor = await run_in_threadpool(who.actor, log)
+    report = await run_in_threadpool(log.import_csv, actor, data, Path(name).name)
+    status = 422 if report.file_error else 200
+    return JSONResponse(report.as_dict(), status_code=status)
+
+
+# --- administration ---------------------------------------------------------------------
+
+
+@router.get("/audit")
+def read_audit(
+    who: User,
+    log: Log,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[dict[str, Any]]:
+    """The append-only audit trail: who did what, when, from which client (reviewer, admin)."""
+    return [entry.as_dict() for entry in log.audit(who.actor(log), after_id, limit)]
+
+
+@router.get("/event-types")
+def list_event_types(log: Log) -> dict[str, str]:
+    return log.event_types()
+
+
+@router.post("/event-types", status_code=201)
+def add_event_type(payload: JsonObject, who: User, log: Log) -> dict[str, str]:
+    """Register an event type (admin): {"name": ..., "description": ...}."""
+    name = log.add_event_type(
+        who.actor(log), str(payload.get("name") or ""), str(payload.get("description") or "")
+    )
+    return {"name": name}
+
+
+@router.get("/units")
+def list_units(log: Log) -> list[str]:
+    return log.units()
+
+
+@router.post("/units", status_code=201)
+def add_unit(payload: JsonObject, who: User, log: Log) -> dict[str, str]:
+    """Register a unit (admin): {"name": ...}."""
+    return {"name": log.add_unit(who.actor(log), str(payload.get("name") or ""))}
+
+
+@router.post("/users", status_code=201)
+def add_user(payload: JsonObject, who: User, log: Log) -> dict[str, Any]:
+    """Create a user (admin): {"name", "role"}. The token is in this answer only."""
+    created, token = log.add_user(
+        who.actor(log), str(payload.get("name") or ""), str(payload.get("role"))
+    )
+    return {"user": created.as_dict(), "token": token}
+
+
+# --- public figures ---------------------------------------------------------------------
+
+ByQuery = Annotated[list[str], Query(description="event_type, theme, unit and/or borough")]
+
+
+def _approved_only(status: str, user: Actor | None) -> bool:
+    if status == "approved":
+        return True
+    if user is None:
+        raise auth.Unauthorized("unapproved figures need a reviewer's token")
+    auth.require(user, auth.REVIEW, "reading unapproved figures")
+    return False
+
+
+@router.get("/aggregates/weekly")
+def weekly(
+    log: Log,
+    who: User,
+    week: str | None = None,
+    by: ByQuery = ["event_type"],  # noqa: B006 (FastAPI copies defaults)
+    status: Annotated[str, Query(pattern="^(approved|all)$")] = "approved",
+) -> dict[str, Any]:
+    """One ISO week's figures per group, with 4-week, 13-week and last-year comparisons.
+
+    Public: approved figures only. `status=all` (reviewer, admin) includes pending ones.
+    """
+    return log.weekly(week, by, _approved_only(status, who.maybe_actor(log))).as_dict()
+
+
+@router.get("/aggregates/series")
+def weekly_series(
+    log: Log,
+    who: User,
+    since_week: str,
+    until_week: str,
+    by: ByQuery = ["event_type"],  # noqa: B006
+    status: Annotated[str, Query(pattern="^(approved|all)$")] = "approved",
+) -> list[dict[str, Any]]:
+    """Weekly totals per group, zero-filled from the log's first week on."""
+    return log.series(since_week, until_week, by, _approved_only(status, who.maybe_actor(log)))
+
+
+# --- a small app of its own -------------------------------------------------------------
+
+
+def create_app(url: str | None = None, db: str | Path | None = None) -> FastAPI:
+    """The log's API alone, at /api/oplog (URL as for `OutcomesLog.open`)."""
+    log = OutcomesLog.open(url, db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        log.close()
+
+    app = FastAPI(title="crimepulse operational outcomes log", lifespan=lifespan)
+    mount(app, log)
+    return app

@@ -1,0 +1,134 @@
+"""The reviewer's pages: sign in with a token, then approve and publish snapshots and
+approve recorded events. The public never needs to sign in.
+
+The token a reviewer pastes is the outcomes log's API token (roles as in the log:
+`reviewer` or `admin`). It is kept in an HttpOnly, SameSite=Strict cookie, so the pages
+stay stateless (any worker can serve them) and no other site can post a form with it;
+a POST whose Origin names another host is refused as well. Every action goes through
+the same log and snapshot store methods as the JSON API, with the same checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from crimepulse.oplog import Actor, Filters, OutcomesLog
+from crimepulse.oplog.models import Conflict
+from crimepulse.snapshot.archive import SnapshotStore
+from crimepulse.state import auth
+from crimepulse.web.routes.oplog import Log
+
+router = APIRouter(prefix="/review", include_in_schema=False)
+COOKIE = "crimepulse_token"
+PENDING_SHOWN = 200
+
+
+def _actor(request: Request) -> Actor | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    log: OutcomesLog = request.app.state.oplog
+    try:
+        actor = log.authenticate(token, client="web")
+    except auth.Unauthorized:
+        return None
+    return actor if actor.role in auth.REVIEW else None
+
+
+def signed_in(request: Request) -> str | None:
+    """The signed-in reviewer's name, for the page header."""
+    if COOKIE not in request.cookies:
+        return None
+    actor = _actor(request)
+    return actor.name if actor else None
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    """The urlencoded form (parsed here: no multipart dependency for three fields)."""
+    origin = request.headers.get("origin")
+    if origin and urlparse(origin).netloc != request.url.netloc:
+        raise auth.Forbidden("a form from another site")
+    return parse_qs((await request.body()).decode("utf-8", "replace"))
+
+
+def _page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    from crimepulse.web.routes.pages import page
+
+    return page(request, "review.html.j2", status, **context)
+
+
+@router.get("", response_class=HTMLResponse)
+def review_page(request: Request, log: Log, done: str = "") -> HTMLResponse:
+    """The sign-in form, or what is waiting for this reviewer."""
+    actor = _actor(request)
+    if actor is None:
+        return _page(request, actor=None)
+    store = SnapshotStore(log)
+    waiting = [r.as_dict() for r in store.list() if r.status in ("draft", "approved")]
+    pending = log.list(actor, Filters(status="pending", limit=PENDING_SHOWN))
+    return _page(request, actor=actor, snapshots=waiting, events=pending, done=done)
+
+
+@router.post("/sign-in", response_class=HTMLResponse, response_model=None)
+async def sign_in(request: Request, log: Log) -> Response:
+    form = await _form(request)
+    token = (form.get("token") or [""])[0].strip()
+    try:
+        actor = log.authenticate(token, client="web")
+    except auth.Unauthorized:
+        return _page(request, 401, actor=None, error="That token is not known.")
+    if actor.role not in auth.REVIEW:
+        error = f"{actor.name} is a {actor.role}; reviewing needs a reviewer or admin token."
+        return _page(request, 403, actor=None, error=error)
+    out = RedirectResponse("/review", status_code=303)
+    secure = request.url.scheme == "https"
+    out.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
+    return out
+
+
+@router.post("/sign-out", response_model=None)
+async def sign_out(request: Request) -> Response:
+    await _form(request)
+    out = RedirectResponse("/", status_code=303)
+    out.delete_cookie(COOKIE, path="/")
+    return out
+
+
+@router.post("/snapshots/{snapshot_id}/{step}", response_class=HTMLResponse, response_model=None)
+async def snapshot_step(request: Request, snapshot_id: int, step: str, log: Log) -> Response:
+    """Approve a draft or publish an approved snapshot."""
+    await _form(request)
+    actor = _actor(request)
+    if actor is None:
+        return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
+    store = SnapshotStore(log)
+    try:
+        if step == "approve":
+            record = store.approve(actor, snapshot_id)
+        elif step == "publish":
+            record = store.publish(actor, snapshot_id)
+        else:
+            return _page(request, 404, actor=actor, error=f"No step {step!r}.")
+    except Conflict as exc:
+        return _page(request, 409, actor=actor, error=str(exc))
+    return RedirectResponse(f"/review?done=snapshot+{record.id}+{record.status}", 303)
+
+
+@router.post("/events", response_class=HTMLResponse, response_model=None)
+async def approve_events(request: Request, log: Log) -> Response:
+    """Approve the ticked events, or every pending one."""
+    form = await _form(request)
+    actor = _actor(request)
+    if actor is None:
+        return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
+    ids = [int(i) for i in form.get("id", []) if i.isdigit()]
+    everything = (form.get("all") or [""])[0] == "1"
+    if not ids and not everything:
+        return _page(request, 422, actor=actor, error="Tick at least one event.")
+    result = log.approve(actor, ids or None, all_pending=everything and not ids)
+    n = len(result.approved)
+    return RedirectResponse(f"/review?done={n}+events+approved", 303)

@@ -1,0 +1,157 @@
+"""HTTP routes for snapshots: the public archive and the review workflow (FastAPI).
+
+`router` serves under /snapshots; `mount(app, cp, log)` adds it to any FastAPI app (the
+dashboard will) with the warehouse and the outcomes log it needs; `create_app()` is a small
+app of its own for tests. Reading published snapshots needs no token; drafting needs any
+signed-in user, approving and publishing a `reviewer` (or admin) token: 401 without a
+token, 403 for the wrong role, 409 for a step out of order. Errors are problem details,
+as for the outcomes log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+import crimepulse
+from crimepulse.analysis.categories import CategoryError
+from crimepulse.analysis.periods import WindowError
+from crimepulse.analysis.selection import AreaError
+from crimepulse.oplog import NotFound, OutcomesLog
+from crimepulse.snapshot import FORMATS, SnapshotError, ThemeError
+from crimepulse.snapshot import archive as st
+from crimepulse.state import auth
+from crimepulse.web.errors import problem
+from crimepulse.web.routes.oplog import User, install_handlers
+
+router = APIRouter(prefix="/snapshots", tags=["snapshots"])
+MEDIA = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "post": "text/plain; charset=utf-8",
+}
+
+
+async def get_store(request: Request) -> st.SnapshotStore:
+    return st.SnapshotStore(request.app.state.oplog)
+
+
+async def get_warehouse(request: Request) -> crimepulse.Crimepulse:
+    cp: crimepulse.Crimepulse = request.app.state.warehouse
+    return cp
+
+
+Store = Annotated[st.SnapshotStore, Depends(get_store)]
+Warehouse = Annotated[crimepulse.Crimepulse, Depends(get_warehouse)]
+
+
+@router.get("")
+def archive(store: Store, period: str | None = None, theme: str | None = None) -> dict[str, Any]:
+    """Published snapshots, series by series in date order (public)."""
+    return {"items": store.archive(period, theme)}
+
+
+@router.get("/versions")
+def versions(store: Store, who: User, status: str | None = None) -> dict[str, Any]:
+    """Every stored version, drafts included (any signed-in role)."""
+    auth.require(who.actor(store.log), auth.READ, "reading drafts")
+    return {"items": [r.as_dict() for r in store.list(status=status)]}
+
+
+@router.get("/{snapshot_id}")
+def record(snapshot_id: int, store: Store, who: User) -> dict[str, Any]:
+    """A version's workflow record (drafts need a token)."""
+    found = store.get(snapshot_id)
+    if found.status != "published":
+        auth.require(who.actor(store.log), auth.READ, "reading drafts")
+    return found.as_dict()
+
+
+@router.get("/{snapshot_id}/{fmt}")
+def output(snapshot_id: int, fmt: str, store: Store, who: User) -> Response:
+    """A version's stored output (md, html, pdf, json, post), exactly as approved."""
+    if fmt not in FORMATS:
+        raise NotFound(f"no format {fmt!r}; use {', '.join(FORMATS)}")
+    found = store.get(snapshot_id)
+    if found.status != "published":
+        auth.require(who.actor(store.log), auth.READ, "reading drafts")
+    body = store.output(snapshot_id, fmt)
+    return Response(body, media_type=MEDIA[fmt])
+
+
+@router.post("", status_code=201)
+def create(
+    store: Store,
+    cp: Warehouse,
+    who: User,
+    period: Annotated[str, Body()],
+    as_of: Annotated[str, Body()],
+    theme: Annotated[str, Body()],
+    area: Annotated[str, Body()] = "all",
+) -> dict[str, Any]:
+    """Build a snapshot from the current data and store it as a draft."""
+    actor = who.actor(store.log)
+    auth.require(actor, auth.READ, "drafting snapshots")
+    return st.draft(cp, store, actor, period, as_of, theme, area).as_dict()
+
+
+@router.post("/{snapshot_id}/approve")
+def approve(snapshot_id: int, store: Store, who: User) -> dict[str, Any]:
+    """draft -> approved (reviewer or admin)."""
+    return store.approve(who.actor(store.log), snapshot_id).as_dict()
+
+
+@router.post("/{snapshot_id}/publish")
+def publish(snapshot_id: int, store: Store, who: User) -> dict[str, Any]:
+    """approved -> published (reviewer or admin)."""
+    return store.publish(who.actor(store.log), snapshot_id).as_dict()
+
+
+@router.post("/{snapshot_id}/correct", status_code=201)
+def correct(
+    snapshot_id: int, store: Store, cp: Warehouse, who: User, note: Annotated[str, Body(embed=True)]
+) -> dict[str, Any]:
+    """A new draft version of a published snapshot with a visible correction note."""
+    actor = who.actor(store.log)
+    auth.require(actor, auth.READ, "correcting snapshots")
+    return st.correct(cp, store, actor, snapshot_id, note).as_dict()
+
+
+def mount(app: FastAPI, cp: crimepulse.Crimepulse, log: OutcomesLog, prefix: str = "/api") -> None:
+    """Serve the snapshot routes from `app` at `prefix`/snapshots."""
+    app.state.warehouse = cp
+    app.state.oplog = log
+    install_handlers(app)
+
+    @app.exception_handler(SnapshotError)
+    @app.exception_handler(ThemeError)
+    @app.exception_handler(WindowError)
+    @app.exception_handler(CategoryError)
+    @app.exception_handler(AreaError)
+    async def _unanswerable(request: Request, exc: ValueError) -> JSONResponse:
+        return problem(422, "Cannot build snapshot", str(exc))
+
+    app.include_router(router, prefix=prefix)
+
+
+def create_app(db: str | Path | None = None, url: str | None = None) -> FastAPI:
+    """The snapshot routes alone, at /api/snapshots (for tests and small deployments)."""
+    cp = crimepulse.open(db, read_only=True)
+    log = OutcomesLog.open(url, db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        log.close()
+        cp.close()
+
+    app = FastAPI(title="crimepulse snapshots", lifespan=lifespan)
+    mount(app, cp, log)
+    return app

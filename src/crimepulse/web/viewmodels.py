@@ -1,0 +1,300 @@
+"""What the data pages show, gathered from the analysis engine as Facts.
+
+Pages format; they never test or count. A grid or the seasonal flags take from half a
+second to several seconds on a city's warehouse, and the answer only changes when a file
+is ingested, so results are memoised per warehouse and data version (a bounded LRU in
+each process, like the API's response cache).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
+
+from crimepulse.analysis.periods import add_months, month_end
+from crimepulse.present import words
+from crimepulse.store.coverage import coverage
+from crimepulse.web.routes.public_api import Readers
+
+T = TypeVar("T")
+
+WINDOWS = {
+    "month,ytd,fy": "Month, year to date, financial year to date",
+    "quarter,12m": "Quarter, last 12 months",
+    "year": "Calendar year",
+    "28d,7d": "28 days, 7 days (needs a daily feed)",
+}
+LEVELS = {"force": "Whole force", "boroughs": "Boroughs", "wards": "Wards"}
+CATEGORY_LEVELS = {
+    "groups": "Crime groups (robbery, burglary, violence...)",
+    "major": "MPS major categories",
+    "minor": "MPS minor categories",
+    "types": "police.uk crime types",
+}
+COMPARISONS = {"last-year": "the same period last year", "previous": "the period before"}
+SOURCES = {"": "Best available", "mps": "MPS tables", "police.uk": "police.uk", "feed": "Feed"}
+
+
+class Memo:
+    """A bounded, thread-safe LRU of computed views by (warehouse, data version, question)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, r: Readers, key: str, compute: Callable[[], T]) -> T:
+        full = f"{r.db}|{r.data_version()}|{key}"
+        with self.lock:
+            if full in self.items:
+                self.items.move_to_end(full)
+                found: T = self.items[full]
+                return found
+        value = compute()
+        with self.lock:
+            self.items[full] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+MEMO = Memo()
+
+
+# -- dates ----------------------------------------------------------------------------------
+
+
+def months_published(r: Readers) -> list[date]:
+    """Month ends a reader can pick as the as-of date, newest first: the months of the
+    force's longest-running count series (the MPS table when loaded)."""
+
+    def compute() -> list[date]:
+        series = [s.as_dict() for s in coverage(r.cursor())]
+        chosen = [s for s in series if s["dataset"] == "counts"] or [
+            s for s in series if s["dataset"] == "crimes"
+        ]
+        if not chosen:
+            return []
+        last = max(date.fromisoformat(f"{s['last_month']}-01") for s in chosen)
+        first = min(date.fromisoformat(f"{s['first_month']}-01") for s in chosen)
+        out, m = [], last
+        while m >= first:
+            out.append(month_end(m))
+            m = add_months(m, -1)
+        return out
+
+    return MEMO.get(r, "months", compute)
+
+
+def default_as_of(r: Readers) -> str:
+    months = months_published(r)
+    return months[0].isoformat() if months else date.today().isoformat()
+
+
+# -- the grid -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    area: str
+    area_code: str | None
+    category: str
+    cells: dict[str, words.Change] = field(default_factory=dict)
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict)
+    series_url: str = ""
+
+
+@dataclass
+class GridView:
+    windows: list[dict[str, str]]
+    rows: list[Row]
+    meta: dict[str, Any]
+    areas: list[str]
+
+
+def grid(
+    r: Readers,
+    as_of: str,
+    areas: str = "boroughs",
+    categories: str = "groups",
+    windows: str = "month,ytd,fy",
+    vs: str = "last-year",
+    source: str | None = None,
+) -> GridView:
+    """The CompStat grid, one row per area × category, one cell group per window."""
+    key = f"grid|{as_of}|{areas}|{categories}|{windows}|{vs}|{source}"
+
+    def compute() -> GridView:
+        g = r.analysis().grid(areas, categories, windows, as_of, vs, source=source)
+        rows: dict[tuple[str, str], Row] = {}
+        for f in g.facts:
+            d = f.as_dict()
+            k = (f.area["name"], f.category["name"])
+            row = rows.get(k)
+            if row is None:
+                area = "all" if f.area["level"] == "force" else f.area["name"]
+                row = rows[k] = Row(f.area["name"], f.area["code"], f.category["name"])
+                row.series_url = series_url(area, f.category["name"], g.meta["source"])
+            row.cells[f.window["name"]] = words.change(d)
+            row.raw[f.window["name"]] = d
+        spans = [
+            {
+                "name": w["name"],
+                "label": w["label"] if "label" in w else w["name"],
+                "span": _span(w),
+            }
+            for w in g.meta["windows"]
+        ]
+        names = sorted({row.area for row in rows.values()})
+        return GridView(spans, list(rows.values()), g.meta, names)
+
+    return MEMO.get(r, key, compute)
+
+
+def sort_rows(view: GridView, sort: str, descending: bool) -> list[Row]:
+    """Rows ordered by `area`, `category`, or `<window>:<current|change|change_pct|p_value>`."""
+    if sort in ("area", "category"):
+        return sorted(view.rows, key=lambda row: getattr(row, sort).lower(), reverse=descending)
+    window, _, fld = sort.partition(":")
+    if fld not in ("current", "change", "change_pct", "p_value"):
+        return view.rows
+
+    def value(row: Row) -> tuple[bool, float]:
+        got = row.raw.get(window, {}).get(fld)
+        return (got is None, -float(got) if (descending and got is not None) else float(got or 0))
+
+    return sorted(view.rows, key=value)
+
+
+def series_url(area: str, category: str, source: str | None = None) -> str:
+    query = {"area": area, "category": category}
+    if source:
+        query["source"] = source
+    return "/series?" + urlencode(query)
+
+
+def _span(window: dict[str, Any]) -> str:
+    from crimepulse.present import numbers
+
+    return numbers.span(str(window["start"]), str(window["end"]))
+
+
+def api_url(path: str, **params: Any) -> str:
+    """The JSON API's CSV of the same question (every table can be downloaded)."""
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"/api/v1/{path}?" + urlencode({**query, "format": "csv"})
+
+
+# -- series and map -------------------------------------------------------------------------
+
+
+def series(r: Readers, area: str, category: str, source: str | None) -> dict[str, Any]:
+    """One area × category month by month, with its chart, alt text and table rows."""
+    from crimepulse.analysis.timeseries import monthly_series
+    from crimepulse.web import charts
+
+    def compute() -> dict[str, Any]:
+        s = monthly_series(r.analysis(), area, category, source=source or None).as_dict()
+        where = s["area"]["name"]
+        what = str(s["category"].get("label") or category).replace("-", " ").lower()
+        title = f"{words.label(what)} in {where}"
+        points = s["points"]
+        return {
+            **s,
+            "title": title,
+            "svg": charts.series_svg(title, points, s["breaks"]) if len(points) > 1 else "",
+            "alt": charts.series_alt(f"{what} in {where}", points, s["breaks"]),
+            "flagged": [p for p in points if p.get("outside")],
+        }
+
+    return MEMO.get(r, f"series|{area}|{category}|{source}", compute)
+
+
+def map_view(
+    r: Readers, as_of: str, category: str, window: str, measure: str, here: str | None = None
+) -> dict[str, Any]:
+    """Per-borough figures for the map and its table: count, change and (for the rate
+    measure) crimes per 1,000 residents, with a label that gives the figures in words."""
+    import crimepulse
+    from crimepulse.present import numbers
+    from crimepulse.snapshot import maps
+    from crimepulse.web import charts
+
+    def compute() -> dict[str, Any]:
+        a = r.analysis()
+        g = a.grid("boroughs", category, window, as_of, "last-year")
+        rows = []
+        for f in g.facts:
+            if not f.area["code"]:
+                continue  # "Unknown" and the airports have no place on a map
+            row: dict[str, Any] = {"name": f.area["name"], "code": f.area["code"], **f.as_dict()}
+            if measure == "rate":
+                rate = a.compare(f.area["name"], category, window, as_of, measure="rate")
+                row["rate_per_1000"] = rate.value
+                row["value"], row["figure"] = rate.value, numbers.rate(rate.value)
+            elif measure == "count":
+                row["value"], row["figure"] = f.current, numbers.count(f.current)
+            else:
+                row["value"], row["figure"] = f.change_pct, numbers.pct(f.change_pct)
+            row["label"] = charts.borough_label(f.area["name"], row, measure)
+            row["change_view"] = words.change(row)
+            rows.append(row)
+        window_d = g.meta["windows"][0]
+        geography = maps.geography(cast("crimepulse.Crimepulse", _Sql(r)))
+        title = f"{words.label(category)}, {numbers.span(window_d['start'], window_d['end'])}"
+        return {"rows": rows, "geography": geography, "title": title, "window": window_d}
+
+    found = MEMO.get(r, f"map|{as_of}|{category}|{window}|{measure}", compute)
+    svg = MEMO.get(
+        r,
+        f"mapsvg|{as_of}|{category}|{window}|{measure}|{here}",
+        lambda: charts.map_svg(found["rows"], found["geography"], found["title"], measure, here),
+    )
+    return {**found, "svg": svg}
+
+
+class _Sql:
+    """The one method of `Crimepulse` that `snapshot.maps` uses, on this thread's cursor
+    (a DuckDB connection is not shared between threads)."""
+
+    def __init__(self, r: Readers) -> None:
+        self.r = r
+
+    def sql(self, query: str) -> Any:
+        return self.r.cursor().sql(query).to_arrow_table()
+
+
+def flags(r: Readers, as_of: str, borough: str | None = None) -> dict[str, Any]:
+    """Borough series outside their seasonal expectation in the as-of month (FDR-controlled
+    over every borough and category), most surprising first; `note` says why there are
+    none when the data cannot answer."""
+    from crimepulse.analysis.categories import CategoryError
+    from crimepulse.analysis.periods import QuestionError, WindowError
+
+    def compute() -> dict[str, Any]:
+        try:
+            found = r.analysis().flags(as_of)
+        except (WindowError, CategoryError, QuestionError) as exc:
+            return {"items": [], "note": str(exc)}
+        items = []
+        for f in found:
+            d = f.as_dict()
+            items.append(
+                {
+                    **d,
+                    "view": words.change(d),
+                    "series_url": series_url(f.area["name"], f.category["name"], "mps"),
+                }
+            )
+        return {"items": items, "note": None}
+
+    everything = MEMO.get(r, f"flags|{as_of}", compute)
+    if borough is None:
+        return everything
+    mine = [i for i in everything["items"] if i["area"]["name"] == borough]
+    return {**everything, "items": mine}
