@@ -10,7 +10,6 @@ cp.table("crimes", as_of="2024-01-01")  # what was published then
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -21,30 +20,52 @@ import pyarrow as pa
 
 from crimepulse.analysis import measures
 from crimepulse.analysis.engine import Analysis, Grid
+from crimepulse.config import Settings
 from crimepulse.core.facts import Fact
 from crimepulse.core.schema import DATASETS
+from crimepulse.oplog import OutcomesLog
 from crimepulse.store import coverage as _coverage
 from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progress, ingest
 from crimepulse.store.warehouse import Warehouse
 
 if TYPE_CHECKING:
+    from crimepulse.snapshot.archive import SnapshotStore
     from crimepulse.snapshot.model import Snapshot
-
-DEFAULT_DB = "crimepulse.duckdb"
-
-
-def default_db() -> Path:
-    """The warehouse named by CRIMEPULSE_DB, else ./crimepulse.duckdb."""
-    return Path(os.environ.get("CRIMEPULSE_DB") or DEFAULT_DB)
 
 
 class Crimepulse:
-    """An open warehouse. Close it (or use `with`) to release the file for other processes."""
+    """An open warehouse, with the outcomes log and the snapshot archive of the same
+    deployment. Close it (or use `with`) to release the files for other processes."""
 
-    def __init__(self, db: str | Path | None = None, read_only: bool = False) -> None:
-        self.db = Path(db) if db else default_db()
+    def __init__(
+        self,
+        db: str | Path | None = None,
+        read_only: bool = False,
+        *,
+        settings: Settings | None = None,
+    ) -> None:
+        settings = settings or Settings.from_env()
+        if db:
+            settings = settings.replace(db=Path(db))
+        self.settings = settings
+        self.db = settings.db
         self.warehouse = Warehouse(self.db, read_only=read_only)
         self._analysis: Analysis | None = None
+        self._log: OutcomesLog | None = None
+
+    @property
+    def log(self) -> OutcomesLog:
+        """The operational outcomes log of this deployment (opened on first use)."""
+        if self._log is None:
+            self._log = OutcomesLog.open(settings=self.settings)
+        return self._log
+
+    @property
+    def archive(self) -> SnapshotStore:
+        """The snapshot archive (drafts, approvals, published versions), in the log's database."""
+        from crimepulse.snapshot.archive import SnapshotStore
+
+        return SnapshotStore(self.log)
 
     def ingest(
         self,
@@ -160,6 +181,9 @@ class Crimepulse:
         return self.warehouse.query(query, params)
 
     def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
         self.warehouse.close()
 
     def __enter__(self) -> Crimepulse:
@@ -174,6 +198,9 @@ class Crimepulse:
         self.close()
 
 
-def open(db: str | Path | None = None, read_only: bool = False) -> Crimepulse:
-    """Open (creating if needed) a warehouse; default $CRIMEPULSE_DB or ./crimepulse.duckdb."""
-    return Crimepulse(db, read_only=read_only)
+def open(
+    db: str | Path | None = None, read_only: bool = False, *, settings: Settings | None = None
+) -> Crimepulse:
+    """Open (creating if needed) a warehouse: `db`, else `settings.db`, else $CRIMEPULSE_DB,
+    else ./crimepulse.duckdb."""
+    return Crimepulse(db, read_only=read_only, settings=settings)

@@ -8,9 +8,11 @@ PostgreSQL unreachable: its tests skip, or fail when CRIMEPULSE_REQUIRE_SHARED=1
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -74,21 +76,29 @@ def free_port() -> int:
 
 @contextmanager
 def serve(url: str) -> Iterator[str]:
-    """Run the log's API with uvicorn in a subprocess on a free port; yield its base URL."""
+    """Run the web app exactly as `crimepulse serve` does (uvicorn, the `app_from_env`
+    factory) over an empty warehouse and the log at `url`, in a subprocess on a free port;
+    yield its base URL."""
+    import crimepulse
+    from crimepulse.config import Settings
+    from crimepulse.web.urls import OPLOG_PATH
+
     port = free_port()
-    env = {**os.environ, "CRIMEPULSE_OPLOG_URL": url}
+    folder = Path(tempfile.mkdtemp(prefix="crimepulse-serve-"))
+    crimepulse.open(folder / "empty.duckdb").close()
+    env = {**os.environ, **Settings(db=folder / "empty.duckdb", oplog_url=url).environ()}
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "crimepulse.web.routes.oplog:create_app",
+        sys.executable, "-m", "uvicorn", "--factory", "crimepulse.web.app:app_from_env",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
         "--no-access-log",
     ]  # fmt: skip
     proc = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/api/oplog/units", timeout=1).status_code == 200:
+                if httpx.get(f"{base}{OPLOG_PATH}/units", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -103,6 +113,7 @@ def serve(url: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def event(**overrides: object) -> dict[str, object]:

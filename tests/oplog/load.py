@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import httpx
 
 from crimepulse.oplog import Filters, OutcomesLog, Role
+from crimepulse.web.urls import OPLOG_PATH
 
 WRITERS, PER_WRITER = 20, 500
 
@@ -18,7 +19,7 @@ def writer(base: str, token: str, number: int) -> list[int]:
     """One client posting its events one by one; returns the status codes."""
     statuses = []
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=f"{base}/api/oplog", headers=headers, timeout=60) as http:
+    with httpx.Client(base_url=f"{base}{OPLOG_PATH}", headers=headers, timeout=60) as http:
         for i in range(PER_WRITER):
             body = {
                 "event_type": "arrest",

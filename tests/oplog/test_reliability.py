@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from crimepulse.oplog import OutcomesLog, Role
+from crimepulse.web.urls import OPLOG_PATH
 from tests.oplog.fixtures import event, serve
 
 ROWS = 12_000
@@ -51,7 +52,7 @@ def test_retried_posts_with_one_key_record_one_event(oplog_url: str) -> None:
     with OutcomesLog.open(oplog_url) as log:
         token = log.add_user(log.local_actor(), "rita", Role.recorder)[1]
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "retry-1"}
-    with serve(oplog_url) as base, httpx.Client(base_url=f"{base}/api/oplog") as http:
+    with serve(oplog_url) as base, httpx.Client(base_url=f"{base}{OPLOG_PATH}") as http:
 
         def post(_: int) -> httpx.Response:
             return http.post("/events", json=event(), headers=headers)

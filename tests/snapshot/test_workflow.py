@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 import crimepulse
+from crimepulse.config import Settings
 from crimepulse.oplog import Forbidden, OutcomesLog, Role
 from crimepulse.oplog.models import Conflict
 from crimepulse.snapshot import archive as st
-from crimepulse.web.routes.snapshots import create_app
+from crimepulse.web.app import create_app
+from crimepulse.web.urls import SNAPSHOTS_PATH
 from tests.snapshot.conftest import build_warehouse, write_mps
 
 
@@ -74,28 +76,29 @@ def test_http_workflow_needs_the_reviewer_role(db: Path) -> None:
         admin = log.local_actor()
         _, recorder = log.add_user(admin, "rita", Role.recorder)
         _, reviewer = log.add_user(admin, "ravi", Role.reviewer)
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(Settings(db=db))) as client:
         body = {"period": "year", "as_of": "2023", "theme": "robbery"}
-        assert client.post("/api/snapshots", json=body).status_code == 401
+        assert client.post(SNAPSHOTS_PATH, json=body).status_code == 401
         made = client.post(
-            "/api/snapshots", json=body, headers={"Authorization": f"Bearer {recorder}"}
+            SNAPSHOTS_PATH, json=body, headers={"Authorization": f"Bearer {recorder}"}
         )
         assert made.status_code == 201, made.text
         sid = made.json()["id"]
-        assert client.get(f"/api/snapshots/{sid}/html").status_code == 401  # a draft
+        base = f"{SNAPSHOTS_PATH}/{sid}"
+        assert client.get(f"{SNAPSHOTS_PATH}/{sid}/html").status_code == 401  # a draft
         as_recorder = {"Authorization": f"Bearer {recorder}"}
         as_reviewer = {"Authorization": f"Bearer {reviewer}"}
-        assert client.post(f"/api/snapshots/{sid}/approve", headers=as_recorder).status_code == 403
-        assert client.post(f"/api/snapshots/{sid}/publish", headers=as_reviewer).status_code == 409
-        assert client.post(f"/api/snapshots/{sid}/approve", headers=as_reviewer).status_code == 200
-        assert client.post(f"/api/snapshots/{sid}/publish", headers=as_reviewer).status_code == 200
-        page = client.get(f"/api/snapshots/{sid}/html")
+        assert client.post(f"{base}/approve", headers=as_recorder).status_code == 403
+        assert client.post(f"{base}/publish", headers=as_reviewer).status_code == 409
+        assert client.post(f"{base}/approve", headers=as_reviewer).status_code == 200
+        assert client.post(f"{base}/publish", headers=as_reviewer).status_code == 200
+        page = client.get(f"{SNAPSHOTS_PATH}/{sid}/html")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-        facts = json.loads(client.get(f"/api/snapshots/{sid}/json").text)["facts"]
+        facts = json.loads(client.get(f"{SNAPSHOTS_PATH}/{sid}/json").text)["facts"]
         assert facts and all(f["id"].startswith("f-") for f in facts)
-        assert client.get("/api/snapshots").json()["items"][0]["id"] == sid
+        assert client.get(SNAPSHOTS_PATH).json()["items"][0]["id"] == sid
         bad = client.post(
-            "/api/snapshots",
+            SNAPSHOTS_PATH,
             json={"period": "year", "as_of": "2030", "theme": "robbery"},
             headers=as_recorder,
         )

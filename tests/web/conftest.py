@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import crimepulse
+from crimepulse.config import Settings
 from crimepulse.oplog import OutcomesLog, Role
 from crimepulse.snapshot import archive
 from crimepulse.web.app import create_app
@@ -47,5 +48,5 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
 @pytest.fixture(scope="module")
 def client(site: Site) -> Iterator[TestClient]:
-    with TestClient(create_app(site.db)) as c:
+    with TestClient(create_app(Settings(db=site.db))) as c:
         yield c

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import crimepulse
+from crimepulse.config import Settings
 from crimepulse.web.app import create_app
 from tests.factories import write
 
@@ -38,7 +39,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = root / "w.duckdb"
     with crimepulse.open(db) as cp:
         cp.ingest(root / "data")
-    with TestClient(create_app(db, f"sqlite:///{root / 'log.sqlite'}")) as c:
+    with TestClient(create_app(Settings(db=db, oplog_url=f"sqlite:///{root / 'log.sqlite'}"))) as c:
         yield c
 
 

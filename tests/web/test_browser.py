@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from crimepulse.config import Settings
 from crimepulse.web.app import create_app
 from tests.web import browser as b
 from tests.web.conftest import AS_OF, Site
@@ -40,7 +41,7 @@ WIDER = """width => [...document.querySelectorAll('body *')]
 
 @pytest.fixture(scope="module")
 def base(site: Site) -> Iterator[str]:
-    with b.serve(create_app(site.db)) as url:
+    with b.serve(create_app(Settings(db=site.db))) as url:
         yield url
 
 

@@ -1,6 +1,7 @@
-"""The log's HTTP API (in-process ASGI client), on SQLite and PostgreSQL: auth (401/403),
-problem details for bad input (422, nothing stored), the write/read endpoints, and the
-rule that the public sees only approved aggregates."""
+"""The log's HTTP API as the one web app serves it (in-process ASGI client, over an empty
+warehouse), on SQLite and PostgreSQL: auth (401/403), problem details for bad input (422,
+nothing stored), the write/read endpoints, and the rule that the public sees only approved
+aggregates."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import crimepulse
+from crimepulse.config import Settings
 from crimepulse.oplog import OutcomesLog, Role
-from crimepulse.web.routes.oplog import create_app
+from crimepulse.web.app import create_app
+from crimepulse.web.urls import OPLOG_PATH
 from tests.oplog.fixtures import ENGINES, event, fresh_url
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -28,13 +32,15 @@ class Api:
         headers = dict(kwargs.pop("headers", {}))
         if role is not None:
             headers["Authorization"] = f"Bearer {self.tokens[role]}"
-        return self.client.request(method, f"/api/oplog{path}", headers=headers, **kwargs)
+        return self.client.request(method, f"{OPLOG_PATH}{path}", headers=headers, **kwargs)
 
 
 @pytest.fixture(params=ENGINES)
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    crimepulse.open(tmp_path / "empty.duckdb").close()  # the app serves a warehouse too
     for url in fresh_url(request.param, tmp_path):
-        with TestClient(create_app(url)) as client:
+        settings = Settings(db=tmp_path / "empty.duckdb", oplog_url=url)
+        with TestClient(create_app(settings)) as client:
             yield Api(client, client.app.state.oplog)  # type: ignore[attr-defined]
 
 

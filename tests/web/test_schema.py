@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from crimepulse.config import Settings
 from crimepulse.web.app import create_app
 from tests.web import browser as b
 from tests.web.conftest import Site
@@ -29,7 +30,7 @@ def test_api_honours_its_schema(site: Site, tmp_path: Path) -> None:
     cli = Path(sys.executable).with_name("schemathesis")
     if not cli.exists() and shutil.which("schemathesis") is None:
         b.unavailable("schemathesis is not installed (pip install -e '.[dev]')")
-    with b.serve(create_app(site.db)) as base:
+    with b.serve(create_app(Settings(db=site.db))) as base:
         done = subprocess.run(
             [
                 str(cli if cli.exists() else "schemathesis"),

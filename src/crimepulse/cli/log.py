@@ -25,6 +25,7 @@ from crimepulse.cli.options import (
     WeekOption,
     console,
     errors,
+    settings,
 )
 
 log_app = typer.Typer(
@@ -37,11 +38,14 @@ users_app = typer.Typer(help="Users of the outcomes log and their tokens.", no_a
 
 
 def _oplog(db: Path | None, url: str | None, server: str | None, token: str | None) -> Backend:
+    """The log itself, or with --server (or $CRIMEPULSE_SERVER) the app's HTTP API."""
     from crimepulse.oplog import OutcomesLog, backends
+    from crimepulse.web.urls import OPLOG_PATH
 
-    if server:
-        return backends.Remote(server, token)
-    return backends.Local(OutcomesLog.open(url, db))
+    chosen = settings(db, url, server, token)
+    if chosen.server:
+        return backends.Remote(chosen.server.rstrip("/") + OPLOG_PATH, chosen.token)
+    return backends.Local(OutcomesLog.open(settings=chosen))
 
 
 def _oplog_call(action: Callable[[], Any]) -> Any:

@@ -19,11 +19,13 @@ import crimepulse
 from crimepulse.cli import analysis, demo, log
 from crimepulse.cli.options import (
     DbOption,
+    OplogUrlOption,
     OutputFormat,
     _open_existing,
     _progress,
     console,
     errors,
+    settings,
 )
 from crimepulse.cli.snapshot import app as snapshot_app
 from crimepulse.sources.registry import KNOWN_FORMATS
@@ -188,14 +190,7 @@ def sources_command(
 
 def serve_command(
     db: DbOption = None,
-    oplog_url: Annotated[
-        str | None,
-        typer.Option(
-            "--oplog-url",
-            envvar="CRIMEPULSE_OPLOG_URL",
-            help="The outcomes log database (default: beside the warehouse).",
-        ),
-    ] = None,
+    oplog_url: OplogUrlOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
@@ -205,21 +200,16 @@ def serve_command(
     The warehouse is opened read-only, so N workers can serve one file; stop the server
     before ingesting into it.
     """
-    import os
-
     import uvicorn
 
-    from crimepulse.api import default_db
-
-    path = (db or default_db()).resolve()
+    chosen = settings(db, oplog_url)
+    path = chosen.db.resolve()
     if not path.exists():
         errors.print(
             f"[red]error:[/] {path}: no warehouse here (build one with `crimepulse ingest`)"
         )
         raise typer.Exit(2)
-    os.environ["CRIMEPULSE_DB"] = str(path)
-    if oplog_url:
-        os.environ["CRIMEPULSE_OPLOG_URL"] = oplog_url
+    chosen.replace(db=path).export()  # each worker process builds its app from these
     console.print(
         f"crimepulse is serving {path.name} at http://{host}:{port}/ "
         f"({workers} worker{'s' if workers > 1 else ''}; Ctrl-C stops it)",

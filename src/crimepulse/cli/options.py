@@ -20,6 +20,7 @@ from rich.progress import (
 )
 
 import crimepulse
+from crimepulse.config import Settings
 
 console = Console()
 errors = Console(stderr=True)
@@ -29,7 +30,6 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         help="Warehouse file (default: $CRIMEPULSE_DB or ./crimepulse.duckdb).",
-        envvar="CRIMEPULSE_DB",
     ),
 ]
 
@@ -37,6 +37,16 @@ DbOption = Annotated[
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+def settings(
+    db: Path | None = None,
+    oplog_url: str | None = None,
+    server: str | None = None,
+    token: str | None = None,
+) -> Settings:
+    """The deployment a command works on: its options, else the environment, else defaults."""
+    return Settings.from_env(db=db, oplog_url=oplog_url, server=server, token=token)
 
 
 def _open_existing(db: Path | None) -> crimepulse.Crimepulse:
@@ -66,15 +76,15 @@ OplogUrlOption = Annotated[
     typer.Option(
         "--oplog-url",
         help="Log database URL (default: $CRIMEPULSE_OPLOG_URL, else <db stem>.oplog.sqlite).",
-        envvar="CRIMEPULSE_OPLOG_URL",
     ),
 ]
 ServerOption = Annotated[
     str | None,
-    typer.Option(help="Go through this server's HTTP API.", envvar="CRIMEPULSE_SERVER"),
+    typer.Option(help="Go through this server's HTTP API (default: $CRIMEPULSE_SERVER)."),
 ]
 TokenOption = Annotated[
-    str | None, typer.Option(help="API token for --server.", envvar="CRIMEPULSE_TOKEN")
+    str | None,
+    typer.Option(help="API token of the acting user (default: $CRIMEPULSE_TOKEN)."),
 ]
 WeekOption = Annotated[str | None, typer.Option(help="ISO week, e.g. 2025-W07.")]
 

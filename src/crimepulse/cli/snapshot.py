@@ -23,7 +23,9 @@ from rich.markup import escape
 from rich.table import Table
 
 import crimepulse
-from crimepulse.oplog import OutcomesLog
+from crimepulse.cli.options import DbOption, OplogUrlOption, TokenOption, settings
+from crimepulse.oplog import Actor, OutcomesLog
+from crimepulse.snapshot.service import actor
 
 app = typer.Typer(
     help="Public snapshots built only from Facts: render one, or draft, approve, publish "
@@ -34,23 +36,9 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-Db = Annotated[
-    Path | None,
-    typer.Option("--db", help="Warehouse file (default: $CRIMEPULSE_DB).", envvar="CRIMEPULSE_DB"),
-]
-OplogUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--oplog-url",
-        help="Outcomes log URL (default: $CRIMEPULSE_OPLOG_URL, else beside the warehouse).",
-        envvar="CRIMEPULSE_OPLOG_URL",
-    ),
-]
-Token = Annotated[
-    str | None,
-    typer.Option(help="API token of the acting user (default: the local admin).",
-                 envvar="CRIMEPULSE_TOKEN"),
-]  # fmt: skip
+Db = DbOption
+OplogUrl = OplogUrlOption
+Token = TokenOption
 
 
 def _call(action: Callable[[], Any]) -> Any:
@@ -83,6 +71,11 @@ def _write(output: str | bytes, out: Path | None) -> None:
     else:
         out.write_text(output, encoding="utf-8")
     errors.print(f"wrote {out}", highlight=False)
+
+
+def _actor(log: OutcomesLog, token: str | None) -> Actor:
+    """The user holding --token (or $CRIMEPULSE_TOKEN), else the local admin."""
+    return actor(log, settings(token=token).token)
 
 
 @contextmanager
@@ -125,7 +118,6 @@ def snapshot_command(
         raise typer.Exit(2)
     from crimepulse import snapshot
     from crimepulse.snapshot import archive as st
-    from crimepulse.snapshot.service import actor
 
     if format not in snapshot.FORMATS:
         errors.print(f"[red]error:[/] unknown format {format!r}: use {', '.join(snapshot.FORMATS)}")
@@ -140,7 +132,13 @@ def snapshot_command(
             with _open(db, oplog_url) as archive:
                 record = _call(
                     lambda: st.draft(
-                        cp, archive, actor(archive.log, token), period, as_of, theme, area
+                        cp,
+                        archive,
+                        _actor(archive.log, token),
+                        period,
+                        as_of,
+                        theme,
+                        area,
                     )
                 )
                 output = archive.output(record.id, format)
@@ -184,11 +182,10 @@ def list_command(
 
 def _step(name: str, snapshot_id: int, db: Path | None, url: str | None, token: str | None) -> None:
     from crimepulse.oplog.models import Conflict
-    from crimepulse.snapshot.service import actor
 
     with _open(db, url) as store:
         try:
-            record = _call(lambda: getattr(store, name)(actor(store.log, token), snapshot_id))
+            record = _call(lambda: getattr(store, name)(_actor(store.log, token), snapshot_id))
         except Conflict as exc:
             errors.print(f"[red]refused:[/] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(1) from exc
@@ -223,12 +220,11 @@ def correct_command(
     visible correction note. Approve and publish it like any draft."""
     from crimepulse.oplog.models import Conflict
     from crimepulse.snapshot import archive as st
-    from crimepulse.snapshot.service import actor
 
     with crimepulse.open(db, read_only=True) as cp, _open(db, oplog_url) as store:
         try:
             record = _call(
-                lambda: st.correct(cp, store, actor(store.log, token), snapshot_id, note)
+                lambda: st.correct(cp, store, _actor(store.log, token), snapshot_id, note)
             )
         except Conflict as exc:
             errors.print(f"[red]refused:[/] {escape(str(exc))}", soft_wrap=True)

@@ -71,14 +71,14 @@ class Local:
 
 
 class Remote:
-    """The HTTP API at `server` (e.g. http://127.0.0.1:8000), signed in with `token`."""
+    """The log's HTTP API at `base_url` (e.g. http://127.0.0.1:8000/api/v1/oplog: the CLI
+    builds it from the web app's own prefix), signed in with `token`."""
 
-    def __init__(self, server: str, token: str | None, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, token: str | None, timeout: float = 60.0) -> None:
         headers = {"User-Agent": USER_AGENT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        base = server.rstrip("/") + "/api/oplog"
-        self.http = httpx.Client(base_url=base, headers=headers, timeout=timeout)
+        self.http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, path, **kwargs)

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from crimepulse.config import Settings
 from crimepulse.oplog import queries, validate
 from crimepulse.oplog.models import (
     Approval,
@@ -83,10 +84,22 @@ class OutcomesLog:
 
     @classmethod
     def open(
-        cls, url: str | None = None, db: str | Path | None = None, today: Today = date.today
+        cls,
+        url: str | None = None,
+        db: str | Path | None = None,
+        today: Today = date.today,
+        *,
+        settings: Settings | None = None,
     ) -> OutcomesLog:
-        """Open the log at `url`, $CRIMEPULSE_OPLOG_URL, or beside the warehouse `db`."""
-        return cls(_engine.default_url(db, url), today)
+        """Open the log at `url`, else where `settings` put it (by default: from the
+        environment, $CRIMEPULSE_OPLOG_URL, else beside the warehouse `db`)."""
+        if url:
+            return cls(url, today)
+        if settings is None:
+            settings = Settings.from_env(db=db)
+        elif db is not None:
+            settings = settings.replace(db=Path(db))
+        return cls(settings.oplog_location, today)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -16,7 +16,6 @@ constraints settle races.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -27,25 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 
-OPLOG_SUFFIX = ".oplog.sqlite"
 BUSY_TIMEOUT_S = 30.0
 _WRITE = "crimepulse_write"
-
-
-def default_url(db: str | Path | None = None, url: str | None = None) -> str:
-    """The log's URL: `url`, else $CRIMEPULSE_OPLOG_URL, else a SQLite file beside `db`.
-
-    `db` defaults to the warehouse named by $CRIMEPULSE_DB (crimepulse.api.default_db),
-    so `--db london.duckdb` puts the log in `london.oplog.sqlite`.
-    """
-    if url:
-        return url
-    if os.environ.get("CRIMEPULSE_OPLOG_URL"):
-        return os.environ["CRIMEPULSE_OPLOG_URL"]
-    from crimepulse.api import default_db
-
-    warehouse = Path(db) if db else default_db()
-    return f"sqlite:///{warehouse.with_suffix(OPLOG_SUFFIX)}"
 
 
 def create(url: str) -> Engine:

@@ -20,6 +20,7 @@ from crimepulse.analysis.periods import add_months, month_end
 from crimepulse.present import words
 from crimepulse.store.coverage import coverage
 from crimepulse.web.routes.public_api import Readers
+from crimepulse.web.urls import API_PREFIX
 
 T = TypeVar("T")
 
@@ -187,7 +188,7 @@ def _span(window: dict[str, Any]) -> str:
 def api_url(path: str, **params: Any) -> str:
     """The JSON API's CSV of the same question (every table can be downloaded)."""
     query = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"/api/v1/{path}?" + urlencode({**query, "format": "csv"})
+    return f"{API_PREFIX}/{path}?" + urlencode({**query, "format": "csv"})
 
 
 # -- series and map -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from crimepulse.web.errors import PROBLEM
+from crimepulse.web.urls import OPLOG_PATH, SNAPSHOTS_PATH
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -35,7 +36,7 @@ WORDS = {
     "409": "A step out of order",
     "422": "Invalid input, or a question the data cannot answer",
 }
-GUARDED = ("/api/v1/oplog", "/api/v1/snapshots")
+GUARDED = (OPLOG_PATH, SNAPSHOTS_PATH)
 
 
 def _problems(path: str) -> dict[str, Any]:

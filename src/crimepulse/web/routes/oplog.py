@@ -1,8 +1,7 @@
 """HTTP API of the operational outcomes log (FastAPI).
 
-`router` holds the endpoints under /oplog; `mount(app, log)` adds it to any FastAPI app
-(the dashboard will) with the error handlers and the open log; `create_app()` is a
-small app of its own for tests and for `uvicorn --factory crimepulse.web.routes.oplog:create_app`.
+`router` holds the endpoints under /oplog; `mount(app, log)` adds it, with the open log,
+to the one web app (`crimepulse.web.app.create_app`) at `API_PREFIX`/oplog.
 
 Writes need `Authorization: Bearer <token>` (401 without, 403 for the wrong role) and
 accept `Idempotency-Key`. Errors are RFC 9457 problem details (application/problem+json)
@@ -12,8 +11,6 @@ only approved, aggregated figures.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +26,7 @@ from crimepulse.oplog.models import Conflict, NotFound
 from crimepulse.oplog.validate import AmendmentIn, EventIn, FieldError, ValidationFailed
 from crimepulse.state import auth
 from crimepulse.web.errors import problem
+from crimepulse.web.urls import API_PREFIX
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -83,7 +81,7 @@ def install_handlers(app: FastAPI) -> None:
         return problem(exc.status, title, str(exc))
 
 
-def mount(app: FastAPI, log: OutcomesLog, prefix: str = "/api") -> None:
+def mount(app: FastAPI, log: OutcomesLog, prefix: str = API_PREFIX) -> None:
     """Serve the log's endpoints from `app` at `prefix`/oplog."""
     app.state.oplog = log
     install_handlers(app)
@@ -325,20 +323,3 @@ def weekly_series(
 ) -> list[dict[str, Any]]:
     """Weekly totals per group, zero-filled from the log's first week on."""
     return log.series(since_week, until_week, by, _approved_only(status, who.maybe_actor(log)))
-
-
-# --- a small app of its own -------------------------------------------------------------
-
-
-def create_app(url: str | None = None, db: str | Path | None = None) -> FastAPI:
-    """The log's API alone, at /api/oplog (URL as for `OutcomesLog.open`)."""
-    log = OutcomesLog.open(url, db)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        log.close()
-
-    app = FastAPI(title="crimepulse operational outcomes log", lifespan=lifespan)
-    mount(app, log)
-    return app

@@ -30,8 +30,9 @@ from crimepulse.analysis.timeseries import monthly_series
 from crimepulse.store.coverage import coverage
 from crimepulse.store.warehouse import Warehouse
 from crimepulse.web.errors import problem
+from crimepulse.web.urls import API_PREFIX
 
-router = APIRouter(prefix="/api/v1", tags=["public data"])
+router = APIRouter(prefix=API_PREFIX, tags=["public data"])
 
 
 class Readers:

@@ -1,18 +1,14 @@
 """HTTP routes for snapshots: the public archive and the review workflow (FastAPI).
 
-`router` serves under /snapshots; `mount(app, cp, log)` adds it to any FastAPI app (the
-dashboard will) with the warehouse and the outcomes log it needs; `create_app()` is a small
-app of its own for tests. Reading published snapshots needs no token; drafting needs any
-signed-in user, approving and publishing a `reviewer` (or admin) token: 401 without a
-token, 403 for the wrong role, 409 for a step out of order. Errors are problem details,
-as for the outcomes log.
+`router` serves under /snapshots; `mount(app, cp, log)` adds it, with the warehouse and
+the outcomes log it needs, to the one web app at `API_PREFIX`/snapshots. Reading
+published snapshots needs no token; drafting needs any signed-in user, approving and
+publishing a `reviewer` (or admin) token: 401 without a token, 403 for the wrong role,
+409 for a step out of order. Errors are problem details, as for the outcomes log.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
@@ -28,6 +24,7 @@ from crimepulse.snapshot import archive as st
 from crimepulse.state import auth
 from crimepulse.web.errors import problem
 from crimepulse.web.routes.oplog import User, install_handlers
+from crimepulse.web.urls import API_PREFIX
 
 router = APIRouter(prefix="/snapshots", tags=["snapshots"])
 MEDIA = {
@@ -124,7 +121,9 @@ def correct(
     return st.correct(cp, store, actor, snapshot_id, note).as_dict()
 
 
-def mount(app: FastAPI, cp: crimepulse.Crimepulse, log: OutcomesLog, prefix: str = "/api") -> None:
+def mount(
+    app: FastAPI, cp: crimepulse.Crimepulse, log: OutcomesLog, prefix: str = API_PREFIX
+) -> None:
     """Serve the snapshot routes from `app` at `prefix`/snapshots."""
     app.state.warehouse = cp
     app.state.oplog = log
@@ -139,19 +138,3 @@ def mount(app: FastAPI, cp: crimepulse.Crimepulse, log: OutcomesLog, prefix: str
         return problem(422, "Cannot build snapshot", str(exc))
 
     app.include_router(router, prefix=prefix)
-
-
-def create_app(db: str | Path | None = None, url: str | None = None) -> FastAPI:
-    """The snapshot routes alone, at /api/snapshots (for tests and small deployments)."""
-    cp = crimepulse.open(db, read_only=True)
-    log = OutcomesLog.open(url, db)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        log.close()
-        cp.close()
-
-    app = FastAPI(title="crimepulse snapshots", lifespan=lifespan)
-    mount(app, cp, log)
-    return app

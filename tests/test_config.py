@@ -1,0 +1,59 @@
+"""Settings: precedence (option > environment > default), the log-beside-the-warehouse rule,
+the round trip to worker processes, and the rule that only config.py reads CRIMEPULSE_*."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from crimepulse.config import DEFAULT_DB, ENVIRONMENT, Settings
+from crimepulse.core.reference.forces import DEFAULT_FORCE
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "crimepulse"
+
+
+def test_defaults_when_nothing_is_set() -> None:
+    settings = Settings.from_env({})
+    assert settings.db == DEFAULT_DB and settings.force == DEFAULT_FORCE
+    assert settings.oplog_url is None and settings.server is None and settings.token is None
+    assert settings.oplog_location == "sqlite:///crimepulse.oplog.sqlite"
+
+
+def test_an_option_beats_the_environment_which_beats_the_default() -> None:
+    env = {"CRIMEPULSE_DB": "env.duckdb", "CRIMEPULSE_OPLOG_URL": "postgresql://x/y"}
+    assert Settings.from_env(env).db == Path("env.duckdb")
+    assert Settings.from_env(env, db="opt.duckdb").db == Path("opt.duckdb")
+    assert Settings.from_env(env, db="opt.duckdb").oplog_location == "postgresql://x/y"
+    assert Settings.from_env({"CRIMEPULSE_DB": ""}).db == DEFAULT_DB  # empty means unset
+
+
+def test_the_log_lives_beside_the_warehouse() -> None:
+    settings = Settings(db=Path("/data/london.duckdb"))
+    assert settings.oplog_location == "sqlite:////data/london.oplog.sqlite"
+    assert Settings(db=Path("a.duckdb"), oplog_url="sqlite:///b.sqlite").oplog_location == (
+        "sqlite:///b.sqlite"
+    )
+
+
+def test_workers_get_the_same_settings_back() -> None:
+    settings = Settings(db=Path("/w/x.duckdb"), oplog_url="postgresql://h/db", force="kent")
+    environ: dict[str, str] = {}
+    settings.export(environ)
+    assert Settings.from_env(environ) == settings
+
+
+def test_the_token_is_not_in_the_repr() -> None:
+    assert "s3cret" not in repr(Settings(token="s3cret"))
+
+
+def test_every_setting_is_documented_and_only_config_reads_the_environment() -> None:
+    named = set()
+    for path in SRC.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        named |= set(re.findall(r"CRIMEPULSE_[A-Z_]+", text))
+        if path.name != "config.py":
+            assert not re.search(r"(environ|getenv)\W+[^\n]*CRIMEPULSE_", text), path
+    assert named <= set(ENVIRONMENT), named - set(ENVIRONMENT)
+    readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in ENVIRONMENT if name not in readme]
+    assert not missing, f"settings missing from README.md: {missing}"
