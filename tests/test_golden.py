@@ -59,9 +59,10 @@ def cli(args: list[str]) -> CliResult:
 @contextmanager
 def http(db: Path) -> Iterator[TestClient]:
     """A test client of the whole web app over the warehouse `db` (log beside it)."""
+    from crimepulse.config import Settings
     from crimepulse.web.app import create_app
 
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(Settings(db=db))) as client:
         yield client
 
 
