@@ -177,3 +177,11 @@ class Crimepulse:
 def open(db: str | Path | None = None, read_only: bool = False) -> Crimepulse:
     """Open (creating if needed) a warehouse; default $CRIMEPULSE_DB or ./crimepulse.duckdb."""
     return Crimepulse(db, read_only=read_only)
+
+
+if TYPE_CHECKING:
+    from crimepulse.snapshot.source import WarehouseFactSource
+
+    def _is_a_fact_source(cp: Crimepulse) -> WarehouseFactSource:
+        """Never called: mypy checks here that the facade is what the snapshot asks for."""
+        return cp
