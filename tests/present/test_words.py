@@ -64,7 +64,8 @@ def test_a_large_change_that_is_not_meaningful_says_so() -> None:
         "–",
         "flat",
     )
-    assert c.pct == "+100%" and c.small
+    assert c.pct == "+100%" and c.small and c.small_words == "small numbers"
+    assert words.change(_fact()).small_words == ""
 
 
 def test_the_sentence_keeps_words_and_verdict_together() -> None:

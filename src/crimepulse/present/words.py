@@ -63,6 +63,11 @@ class Change:
     def css(self) -> str:
         return {UP: "rise", DOWN: "fall"}.get(self.verdict, "flat")
 
+    @property
+    def small_words(self) -> str:
+        """ "small numbers" when the counts are small, else nothing."""
+        return SMALL_NUMBERS if self.small else ""
+
 
 def change(fact: dict[str, Any]) -> Change:
     """The Change of a Fact (its `as_dict()`, or a grid row with the same fields)."""
