@@ -204,3 +204,11 @@ def open(
     """Open (creating if needed) a warehouse: `db`, else `settings.db`, else $CRIMEPULSE_DB,
     else ./crimepulse.duckdb."""
     return Crimepulse(db, read_only=read_only, settings=settings)
+
+
+if TYPE_CHECKING:
+    from crimepulse.snapshot.source import WarehouseFactSource
+
+    def _is_a_fact_source(cp: Crimepulse) -> WarehouseFactSource:
+        """Never called: mypy checks here that the facade is what the snapshot asks for."""
+        return cp

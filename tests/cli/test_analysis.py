@@ -1,4 +1,5 @@
-"""The analysis commands: JSON with the documented keys, CSV grids, clear errors."""
+"""The analysis commands: JSON with the documented keys, CSV grids, clear errors, and
+numbers written in the house style of crimepulse.present."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crimepulse.cli import app
+from crimepulse.cli.analysis import _fact_sentence
+from crimepulse.core.facts import Fact
 from tests.factories import write
 
 MONTHS = [f"{y}{m:02d}" for y in (2021, 2022) for m in range(1, 13)]
@@ -137,3 +140,49 @@ def test_warehouse_must_exist(tmp_path: Path) -> None:
         app, ["compare", "--as-of", "2022-12", "--db", str(tmp_path / "none.duckdb")]
     )
     assert result.exit_code == 2 and "no warehouse here" in result.output
+
+
+def _falling_fact(**fields: object) -> Fact:
+    base: dict[str, object] = {
+        "measure": "count",
+        "value": 228.0,
+        "unit": "crimes",
+        "area": {"level": "borough", "name": "Camden", "code": "E09000007"},
+        "category": {"name": "robbery"},
+        "window": {"name": "year", "start": "2022-01-01", "end": "2022-12-31"},
+        "source": "mps",
+        "comparison": {"kind": "last-year", "window": {"start": "2021-01-01", "end": "2021-12-31"}},
+        "current": 228.0,
+        "previous": 240.5,
+        "change": -12.5,
+        "change_pct": -5.197505,
+        "test": "exact test",
+        "p_value": 0.00004,
+        "verdict": "down",
+    }
+    return Fact(**{**base, **fields})
+
+
+def test_the_sentence_writes_numbers_in_the_house_style() -> None:
+    """A true minus sign and the house rounding: −5.2% (not -5.2%), 240 for a mean above
+    100, p < 0.001 (not 4e-05) — as the pages and the snapshot write them."""
+    text = _fact_sentence(_falling_fact())
+    assert text == (
+        "Robbery in Camden, 2022-01-01..2022-12-31: down (228 against 240 for "
+        "2021-01-01..2021-12-31, \u22125.2%; exact test, p < 0.001)."
+    )
+    flat = _fact_sentence(
+        _falling_fact(change_pct=5.0, previous=12.25, p_value=0.5, verdict="no meaningful change")
+    )
+    assert "(+5%), no meaningful change (exact test, p = 0.50)" in flat
+    assert "228 against 12.2 for" in flat
+
+
+def test_grid_cells_use_the_house_percent(db: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["grid", "--windows", "year", "--as-of", "2022-12-31", "--db", db],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "+100% ▲" in result.output and "+100.0%" not in result.output

@@ -161,15 +161,6 @@ def test_caveats_name_sources_and_breaks(annual: snapshot.Snapshot, cp: Crimepul
     assert later.meta["synthetic"] is False and "synthetic" not in text
 
 
-def test_numbers_as_people_write_them() -> None:
-    assert numbers.count(27663) == "27,663"
-    assert numbers.words(5) == "five" and numbers.words(12) == "12"
-    assert numbers.pct(-17.04) == "\u221217%" and numbers.pct(4.24) == "+4.2%"
-    assert numbers.pct(0.01) == "0%"
-    assert numbers.span("2022-01-01", "2022-12-31") == "2022"
-    assert numbers.span("2024-01-01", "2024-09-30") == "January to September 2024"
-
-
 def test_unknown_theme_and_period_are_clear_errors(cp: Crimepulse) -> None:
     with pytest.raises(snapshot.ThemeError, match="unknown theme"):
         snapshot.build(cp, "year", "2023", "jaywalking")

@@ -1,4 +1,8 @@
-"""`crimepulse compare`, `grid` and `flags`: questions to the analysis engine, as Facts."""
+"""`crimepulse compare`, `grid` and `flags`: questions to the analysis engine, as Facts.
+
+The commands print Facts in the house style of `crimepulse.present` (the pages' and the
+snapshot's): counts with separators, changes with a true minus sign, p-values rounded
+the same way, "up"/"down" only for a meaningful change."""
 
 from __future__ import annotations
 
@@ -24,8 +28,7 @@ from crimepulse.cli.options import (
     console,
     errors,
 )
-
-_MARKS = {"up": "▲", "down": "▼"}
+from crimepulse.present import numbers, words
 
 
 def _analysis_call(action: Callable[[], Any]) -> Any:
@@ -41,11 +44,8 @@ def _analysis_call(action: Callable[[], Any]) -> Any:
         raise typer.Exit(2) from exc
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f}%"
-
-
 def _fact_sentence(f: Any) -> str:
+    """The Fact in one line, numbers and verdict words in the house style (present/)."""
     label = f.category.get("label") or f.category["name"]
     where = f.area["name"]
     win = f"{f.window['start']}..{f.window['end']}"
@@ -55,19 +55,17 @@ def _fact_sentence(f: Any) -> str:
     else:
         w = comparison.get("window", {})
         other = f"{w.get('start')}..{w.get('end')}"
-    numbers = (
-        f"{f.current:,.0f} against {f.previous:,.1f}"
-        if isinstance(f.previous, float) and not float(f.previous).is_integer()
-        else (f"{f.current:,.0f} against {f.previous:,.0f}")
-    )
-    if f.verdict in ("up", "down"):
+    counts = f"{numbers.count(f.current)} against {numbers.mean(f.previous)}"
+    change = numbers.pct(f.change_pct)
+    test = f"{f.test}, {numbers.p_value(f.p_value)}"
+    if words.meaningful(f.verdict):
         return (
-            f"{label.capitalize()} in {where}, {win}: {f.verdict} "
-            f"({numbers} for {other}, {_pct(f.change_pct)}; {f.test}, p = {f.p_value:.2g})."
+            f"{label.capitalize()} in {where}, {win}: {words.verdict_words(f.verdict)} "
+            f"({counts} for {other}, {change}; {test})."
         )
     return (
-        f"{label.capitalize()} in {where}, {win}: {numbers} for {other} "
-        f"({_pct(f.change_pct)}), no meaningful change ({f.test}, p = {f.p_value:.2g})."
+        f"{label.capitalize()} in {where}, {win}: {counts} for {other} "
+        f"({change}), {words.NO_CHANGE} ({test})."
     )
 
 
@@ -196,9 +194,9 @@ def grid_command(
         table.add_column(name, justify="right")
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for f in grid.facts:
-        mark = _MARKS.get(f.verdict or "", " ")
+        mark = words.mark(f.verdict) if words.meaningful(f.verdict) else " "
         cells.setdefault((f.area["name"], f.category["name"]), {})[f.window["name"]] = (
-            f"{f.current:,.0f} {_pct(f.change_pct)} {mark}"
+            f"{numbers.count(f.current)} {numbers.pct(f.change_pct)} {mark}"
         )
     for (area, cat), by_window in cells.items():
         table.add_row(area, cat, *(by_window.get(n, "") for n in names))
@@ -245,11 +243,11 @@ def flags_command(
         table.add_row(
             f.area["name"],
             f.category["name"],
-            f"{f.current:,.0f}",
-            f"{f.previous:,.1f}",
-            f"{f.ci_low:,.0f}..{f.ci_high:,.0f}",
-            f"{f.q_value:.2g}" if f.q_value is not None else "",
-            str(f.verdict),
+            numbers.count(f.current),
+            numbers.mean(f.previous),
+            f"{numbers.count(f.ci_low)}..{numbers.count(f.ci_high)}",
+            numbers.probability(f.q_value) if f.q_value is not None else "",
+            words.verdict_words(f.verdict),
         )
     console.print(table)
     console.print(f"[dim]{escape(flags[0].notes[0])}[/]" if flags[0].notes else "")

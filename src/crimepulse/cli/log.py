@@ -27,6 +27,7 @@ from crimepulse.cli.options import (
     errors,
     settings,
 )
+from crimepulse.present import numbers, words
 
 log_app = typer.Typer(
     help="The operational outcomes log: record, amend, approve, import and count events.",
@@ -220,7 +221,9 @@ def log_import_command(
         errors.print(f"[red]refused[/] {file}: {report['file_error']}", soft_wrap=True)
         raise typer.Exit(2)
     for err in report["errors"][:50]:
-        errors.print(f"  {file}:{err['line']} {err['field']}: {err['reason']}", markup=False)
+        errors.print(
+            f"  {file}:{err['line']} {err['field']}: {err['reason']}", markup=False, soft_wrap=True
+        )
     if len(report["errors"]) > 50:
         errors.print(f"  ... and {len(report['errors']) - 50} more")
     console.print(
@@ -288,9 +291,10 @@ def log_weekly_command(
             if c is None:
                 cells.append("[dim]no baseline[/]")
                 continue
-            word = c["direction"] if c["direction"] in ("up", "down") else "≈"
+            word = words.verdict_words(c["direction"]) if words.meaningful(c["direction"]) else "≈"
             small = " [dim](small)[/]" if c["small_counts"] else ""
-            cells.append(f"{word} vs {c['baseline_mean']:g}/wk, p={c['p_value']:.2g}{small}")
+            mean, p = numbers.mean(c["baseline_mean"]), numbers.p_value(c["p_value"])
+            cells.append(f"{word} vs {mean}/wk, {p}{small}")
         table.add_row(*cells)
     console.print(table)
 

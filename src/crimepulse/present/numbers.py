@@ -1,8 +1,11 @@
-"""Numbers as people write them: the one place a snapshot turns a Fact's value into text.
+"""Numbers as people write them: the one place any face turns a Fact's value into text.
 
-Renderers never format numbers themselves; they call `fmt(value, style)`. Keeping every
-style here means the tests can format a Fact's value the same way and find it in the
-output, and a change of house style is one edit.
+The CLI, the pages and the snapshot's renderers never format numbers themselves; they
+call these functions (or `fmt(value, style)`). Keeping every style here means the tests
+can format a Fact's value the same way and find it in the output, and a change of house
+style is one edit. The house rules: counts with thousands separators, a percentage change
+with a true minus sign (U+2212) and one decimal only below 10%, a p-value to two
+significant figures with "p < 0.001" below that.
 """
 
 from __future__ import annotations
@@ -64,13 +67,45 @@ def share(value: float | None) -> str:
     return pct(100 * value, signed=False)
 
 
-def p_value(value: float | None) -> str:
-    """p = 0.16, p = 0.003, p < 0.001."""
+def signed_count(value: float | None) -> str:
+    """A change in a count: +12, −3 (true minus), 0."""
+    if value is None:
+        return "n/a"
+    if round(value) == 0:
+        return "0"
+    return ("+" if value > 0 else MINUS) + count(abs(value))
+
+
+def probability(value: float | None) -> str:
+    """A p- or q-value on its own (a table cell): 0.16, 0.003, < 0.001."""
     if value is None:
         return "n/a"
     if value < 0.001:
-        return "p < 0.001"
-    return f"p = {value:.2g}" if value < 0.1 else f"p = {value:.2f}"
+        return "< 0.001"
+    return f"{value:.2g}" if value < 0.1 else f"{value:.2f}"
+
+
+def p_value(value: float | None) -> str:
+    """p = 0.16, p = 0.003, p < 0.001."""
+    return _labelled("p", value)
+
+
+def q_value(value: float | None) -> str:
+    """A false-discovery-rate adjusted p-value: q = 0.04, q < 0.001."""
+    return _labelled("q", value)
+
+
+def _labelled(name: str, value: float | None) -> str:
+    text = probability(value)
+    if value is None:
+        return text
+    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
+
+
+def significant(value: float, digits: int = 2) -> str:
+    """A value to `digits` significant figures, as Python writes it (0.0041, 1.2e-05): the
+    snapshot's Fact notes give q-values so, unlike `q_value` on the pages."""
+    return f"{value:.{digits}g}"
 
 
 def rate(value: float | None) -> str:
@@ -121,6 +156,7 @@ STYLES = {
     "pct": pct,
     "share": share,
     "p": p_value,
+    "q": q_value,
     "rate": rate,
 }
 

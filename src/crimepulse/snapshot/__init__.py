@@ -4,15 +4,18 @@
     snap = snapshot.build(cp, "week", "2026-10-25", "violence", log=log)
     snapshot.render(snap, "html")       # md | html | pdf | json | post
 
-`build` asks the analysis engine and the outcomes log for Facts and lays them out as
-sentences whose numbers point at those Facts; `render` only formats. The workflow store
-(draft -> approved -> published, corrections as new versions) is `snapshot.store`.
+`build` asks a `FactSource` (`snapshot.source`: the facade `crimepulse.Crimepulse`, or
+any object with the same few methods) and the outcomes log for Facts and lays them out
+as sentences whose numbers point at those Facts; `render` only formats. The workflow
+store (draft -> approved -> published, corrections as new versions) is
+`snapshot.archive`.
 """
 
 from __future__ import annotations
 
 from crimepulse.snapshot.builder import PERIODS, SnapshotError, build
 from crimepulse.snapshot.model import Snapshot
+from crimepulse.snapshot.source import FactSource
 from crimepulse.snapshot.themes import Theme, ThemeError
 
 FORMATS = ("md", "html", "pdf", "json", "post")
@@ -38,6 +41,7 @@ def render(snapshot: Snapshot, fmt: str) -> str | bytes:
 __all__ = [
     "FORMATS",
     "PERIODS",
+    "FactSource",
     "Snapshot",
     "SnapshotError",
     "Theme",

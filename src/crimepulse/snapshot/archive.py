@@ -18,12 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-import crimepulse
 from crimepulse.oplog import Actor, NotFound, OutcomesLog
 from crimepulse.oplog.models import Conflict
 from crimepulse.snapshot import FORMATS, render
 from crimepulse.snapshot.builder import build
 from crimepulse.snapshot.model import Snapshot
+from crimepulse.snapshot.source import FactSource
 from crimepulse.state import auth
 from crimepulse.state import db as _engine
 from crimepulse.state.snapshots import snapshots
@@ -253,7 +253,7 @@ class SnapshotStore:
 
 
 def draft(
-    cp: crimepulse.Crimepulse,
+    cp: FactSource,
     store: SnapshotStore,
     actor: Actor,
     period: str,
@@ -269,7 +269,7 @@ def draft(
 
 
 def correct(
-    cp: crimepulse.Crimepulse,
+    cp: FactSource,
     store: SnapshotStore,
     actor: Actor,
     snapshot_id: int,

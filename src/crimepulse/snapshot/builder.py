@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
 from typing import Any
 
-import crimepulse
 from crimepulse.analysis import periods
 from crimepulse.analysis.categories import CategoryError
 from crimepulse.analysis.periods import WindowError, month_end
@@ -24,7 +24,9 @@ from crimepulse.present import numbers
 from crimepulse.snapshot import caveats as _caveats
 from crimepulse.snapshot import figures, maps, narrative, oplog_facts, series_facts
 from crimepulse.snapshot.model import Block, Chart, Section, Snapshot, Span
+from crimepulse.snapshot.source import FactSource
 from crimepulse.snapshot.themes import Theme, get
+from crimepulse.store.coverage import Series
 
 PERIODS = ("week", "month", "year", "financial-year")
 _WINDOWS = {"month": ("month", "ytd"), "year": ("year",), "financial-year": ("fy",)}
@@ -65,11 +67,12 @@ def parse_as_of(period: str, text: str) -> date:
 
 
 class Builder:
-    """Builds one snapshot from an open warehouse and (optionally) the outcomes log."""
+    """Builds one snapshot from a FactSource (the facade over an open warehouse, or a
+    test's fake) and, optionally, the outcomes log."""
 
     def __init__(
         self,
-        cp: crimepulse.Crimepulse,
+        cp: FactSource,
         theme: Theme,
         area: str = "all",
         force: str = "metropolitan",
@@ -80,6 +83,14 @@ class Builder:
         self.log, self.charts = log, charts
         self.facts: dict[str, dict[str, Any]] = {}
         self.left_out: list[str] = []
+        self._coverage: list[Series] | None = None
+
+    @property
+    def coverage(self) -> list[Series]:
+        """The warehouse's coverage, asked for once (caveats and the trend chart use it)."""
+        if self._coverage is None:
+            self._coverage = list(self.cp.sources())
+        return self._coverage
 
     def add(self, fact: Fact | dict[str, Any]) -> str:
         d = fact.as_dict() if isinstance(fact, Fact) else fact
@@ -111,7 +122,13 @@ class Builder:
         end = end if end == day else month_end(day.replace(day=1) - timedelta(days=1))
         for _ in range(12):
             try:
-                self.cp.compare(self.area, self.theme.lead, "month", end, force=self.force)
+                self.cp.compare(
+                    area=self.area,
+                    category=self.theme.lead,
+                    window="month",
+                    as_of=end,
+                    force=self.force,
+                )
                 return end
             except WindowError:
                 end = month_end(end.replace(day=1) - timedelta(days=1))
@@ -127,7 +144,11 @@ class Builder:
         level = "force" if self.area == "all" else "boroughs"
         try:
             grid = self.cp.grid(
-                level, ",".join(labels), ",".join(plan.windows), plan.month_end, force=self.force
+                areas=level,
+                categories=",".join(labels),
+                windows=",".join(plan.windows),
+                as_of=plan.month_end,
+                force=self.force,
             )
         except (WindowError, CategoryError, AreaError, ValueError):
             return self._headline_one_by_one(plan)
@@ -153,7 +174,12 @@ class Builder:
             for window in plan.windows:
                 try:
                     fact = self.cp.compare(
-                        self.area, category, window, plan.month_end, "last-year", force=self.force
+                        area=self.area,
+                        category=category,
+                        window=window,
+                        as_of=plan.month_end,
+                        vs="last-year",
+                        force=self.force,
                     )
                 except (WindowError, CategoryError, AreaError) as exc:
                     self.left_out.append(f"{label.capitalize()} ({window}) is not shown: {exc}")
@@ -170,7 +196,13 @@ class Builder:
             for vs in ("last-year", "previous"):
                 try:
                     fact = self.cp.compare(
-                        self.area, category, "7d", plan.as_of, vs, source="feed", force=self.force
+                        area=self.area,
+                        category=category,
+                        window="7d",
+                        as_of=plan.as_of,
+                        vs=vs,
+                        source="feed",
+                        force=self.force,
                     )
                     break
                 except WindowError:
@@ -195,7 +227,7 @@ class Builder:
         labels = dict(self.theme.categories)
         try:
             found = self.cp.flags(
-                plan.month_end, categories=",".join(labels), force=self.force, years=3
+                as_of=plan.month_end, categories=",".join(labels), force=self.force, years=3
             )
         except (WindowError, CategoryError, ValueError):
             return []
@@ -222,10 +254,9 @@ class Builder:
         if self.charts:
             charts = [c for c in (self.trend_chart(plan, headline), self.map_chart(plan)) if c]
         sections = self.sections(plan, headline, daily, ops, flagged, charts)
-        coverage = self.cp.sources()
         used = [self.facts[i] for i in self.cited(sections, charts)]
         notes = self.granularity_notes(plan, daily, ops) + self.left_out
-        box = _caveats.caveats(used, coverage, self.force, notes)
+        box = _caveats.caveats(used, self.coverage, self.force, notes)
         sections.append(
             Section("caveats", "How to read these figures", [Block("note", [Span(t)]) for t in box])
         )
@@ -257,7 +288,7 @@ class Builder:
             "force": self.force,
             "synthetic": synthetic,
             "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-            "generator": f"crimepulse {crimepulse.__version__}",
+            "generator": f"crimepulse {_version()}",
         }
 
     def granularity_notes(self, plan: Plan, daily: list[Any], ops: list[Any]) -> list[str]:
@@ -404,6 +435,7 @@ class Builder:
         try:
             trend = series_facts.trend_facts(
                 self.cp,
+                self.coverage,
                 self.area,
                 self.theme.lead,
                 plan.month_end.replace(day=1),
@@ -431,7 +463,12 @@ class Builder:
         window = plan.windows[-1]
         try:
             grid = self.cp.grid(
-                "boroughs", self.theme.lead, window, plan.month_end, "last-year", force=self.force
+                areas="boroughs",
+                categories=self.theme.lead,
+                windows=window,
+                as_of=plan.month_end,
+                vs="last-year",
+                force=self.force,
             )
         except (WindowError, CategoryError, ValueError) as exc:
             self.left_out.append(f"The borough map is not shown: {exc}")
@@ -453,8 +490,16 @@ class Builder:
         )
 
 
+def _version() -> str:
+    """This installation's version, from its package metadata (no import of the facade)."""
+    try:
+        return metadata.version("crimepulse")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "(not installed)"
+
+
 def build(
-    cp: crimepulse.Crimepulse,
+    cp: FactSource,
     period: str,
     as_of: str,
     theme: str | Theme,
@@ -464,6 +509,7 @@ def build(
     force: str = "metropolitan",
     charts: bool = True,
 ) -> Snapshot:
-    """A snapshot of `theme` for `period` (week, month, year, financial-year) to `as_of`."""
+    """A snapshot of `theme` for `period` (week, month, year, financial-year) to `as_of`,
+    from the Facts `cp` answers (`crimepulse.Crimepulse` is one FactSource)."""
     chosen = get(theme) if isinstance(theme, str) else theme
     return Builder(cp, chosen, area, force, log, charts).build(period, as_of)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from crimepulse.present import numbers
+from crimepulse.present import numbers, words
 from crimepulse.snapshot.model import Chart, Sentence, Span
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 WIDTH, HEIGHT = 620, 260
 INK, GREY, BAND, RISE, FALL, FLAT = "#1d2b36", "#8a949c", "#dbe4ea", "#b8452f", "#2f7d6d", "#e3e6e8"
 FONT = "DejaVu Sans"
-VERDICTS = ["meaningful rise", "meaningful fall", "within normal variation"]
+VERDICTS = ["meaningful rise", "meaningful fall", words.within_normal()]
 
 
 # -- alt text (words only where a Fact gives the number) -------------------------------------
@@ -55,9 +55,9 @@ def trend_alt(
             Span(fact=e["id"], field="ci_high", style="count"),
             Span("."),
         ]
-    outside = [e for e in expected if e["verdict"] in ("up", "down")]
+    outside = [e for e in expected if words.meaningful(e["verdict"])]
     for e in outside[-3:]:
-        where = "above" if e["verdict"] == "up" else "below"
+        where = "above" if e["verdict"] == words.UP else "below"
         spans += [
             Span(f" {numbers.month(e['window']['start'])} was {where} its expected range ("),
             Span(fact=e["id"], field="current", style="count"),
@@ -75,11 +75,11 @@ def map_alt(facts: dict[str, dict[str, Any]], ids: list[str], label: str, when: 
             "the year before."
         )
     ]
-    for verdict, words in (("up", "A meaningful rise in"), ("down", "A meaningful fall in")):
+    for verdict, lead in ((words.UP, "A meaningful rise in"), (words.DOWN, "A meaningful fall in")):
         chosen = [i for i in ids if facts[i]["verdict"] == verdict and facts[i]["area"].get("code")]
         if not chosen:
             continue
-        spans.append(Span(f" {words} "))
+        spans.append(Span(f" {lead} "))
         for n, i in enumerate(chosen):
             sep = "" if n == 0 else (" and " if n == len(chosen) - 1 else ", ")
             spans += [
@@ -89,7 +89,7 @@ def map_alt(facts: dict[str, dict[str, Any]], ids: list[str], label: str, when: 
             ]
         spans.append(Span("."))
     rest = "Elsewhere" if len(spans) > 1 else "In every borough"
-    spans.append(Span(f" {rest} the change is within normal year-to-year variation."))
+    spans.append(Span(f" {rest} the change is {words.within_normal('year-to-year')}."))
     return spans
 
 
@@ -149,7 +149,7 @@ def map_spec(chart: Chart, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     by_code: dict[str, dict[str, Any]] = {}
     for i in chart.facts:
         f = facts[i]
-        verdict = {"up": VERDICTS[0], "down": VERDICTS[1]}.get(f["verdict"], VERDICTS[2])
+        verdict = {words.UP: VERDICTS[0], words.DOWN: VERDICTS[1]}.get(f["verdict"], VERDICTS[2])
         by_code[str(f["area"]["code"])] = {
             "verdict": verdict,
             "change": numbers.fmt(f["change_pct"], "pct"),

@@ -13,8 +13,8 @@ import itertools
 import json
 from typing import Any
 
-import crimepulse
 from crimepulse.core.reference import london
+from crimepulse.snapshot.source import SqlSource
 
 # code -> (column, row, three-letter label)
 TILES: dict[str, tuple[int, int, str]] = {
@@ -92,7 +92,7 @@ def simplify(geometry: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def boundaries(cp: crimepulse.Crimepulse) -> list[dict[str, Any]]:
+def boundaries(cp: SqlSource) -> list[dict[str, Any]]:
     """Borough features from the `areas` table (simplified); [] when none are loaded."""
     try:
         rows = cp.sql(
@@ -122,7 +122,7 @@ def tiles() -> list[dict[str, Any]]:
     ]
 
 
-def geography(cp: crimepulse.Crimepulse) -> dict[str, Any]:
+def geography(cp: SqlSource) -> dict[str, Any]:
     """{"kind": "boundaries", "features": [...]} or {"kind": "tiles", "tiles": [...]}."""
     features = boundaries(cp)
     if features:

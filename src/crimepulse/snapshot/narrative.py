@@ -12,18 +12,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crimepulse.present import numbers
+from crimepulse.present import numbers, words
 from crimepulse.snapshot.model import Sentence, Span
 
-UP, DOWN, SAME = "up", "down", "no meaningful change"
+UP, DOWN, SAME = words.UP, words.DOWN, words.NO_CHANGE
 
 TEMPLATES: dict[str, str] = {
     UP: "{Label} went up: {current} in {when}, against {previous} {vs} ({change_pct}).",
     DOWN: "{Label} went down: {current} in {when}, against {previous} {vs} ({change_pct}).",
     SAME: "{Label}: {current} in {when}, against {previous} {vs}, {change_pct}; "
-    "a change this size is within normal {variation} variation.",
+    f"a change this size is {words.within_normal('{variation}')}.",
     "untested": "{Label}: {current} in {when}.",
-    "small": " These are small numbers, so a few more or fewer make a large percentage.",
+    "small": " " + words.SMALL_NUMBERS_SENTENCE,
     "ops_" + UP: "{Label}: {current} {when}, more than the {vs} average of {previous} "
     "a week ({change_pct}).",
     "ops_" + DOWN: "{Label}: {current} {when}, fewer than the {vs} average of {previous} "
@@ -69,7 +69,7 @@ def count_style(value: Any) -> str:
     return "words" if 0 <= number < 10 else "count"
 
 
-def fill(template: str, fact_id: str, fact: dict[str, Any], words: dict[str, str]) -> Sentence:
+def fill(template: str, fact_id: str, fact: dict[str, Any], slots: dict[str, str]) -> Sentence:
     """The template as spans: Fact fields become number spans, other names words."""
     spans: Sentence = []
     pos = 0
@@ -83,10 +83,10 @@ def fill(template: str, fact_id: str, fact: dict[str, Any], words: dict[str, str
                 style = count_style(fact.get(name))
             spans.append(Span(fact=fact_id, field=name, style=style))
         elif name == "Label":
-            label = words["label"]
+            label = slots["label"]
             spans.append(Span(label[:1].upper() + label[1:]))
         else:
-            spans.append(Span(words[name]))
+            spans.append(Span(slots[name]))
         pos = match.end()
     if pos < len(template):
         spans.append(Span(template[pos:]))
@@ -105,7 +105,7 @@ def _merge(spans: Sentence) -> Sentence:
 
 def verdict_key(fact: dict[str, Any]) -> str:
     verdict = fact.get("verdict")
-    if verdict in (UP, DOWN):
+    if words.meaningful(verdict):
         return str(verdict)
     return SAME if fact.get("test") else "untested"
 
@@ -129,8 +129,8 @@ def change_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
     key = verdict_key(fact)
     vs, variation = comparison_words(fact)
     when = numbers.span(fact["window"]["start"], fact["window"]["end"])
-    words = {"label": label, "when": when, "vs": vs, "variation": variation}
-    spans = fill(TEMPLATES[key], fact_id, fact, words)
+    slots = {"label": label, "when": when, "vs": vs, "variation": variation}
+    spans = fill(TEMPLATES[key], fact_id, fact, slots)
     if fact.get("small_counts"):
         spans = _merge([*spans, Span(TEMPLATES["small"])])
     return spans
@@ -139,8 +139,8 @@ def change_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
 def ops_sentence(fact_id: str, fact: dict[str, Any], label: str, when: str) -> Sentence:
     """One outcomes-log Fact (a week's count against its recent weekly average)."""
     key = "ops_" + verdict_key(fact)
-    words = {"label": label, "when": when, "vs": "previous 13 weeks'"}
-    spans = fill(TEMPLATES[key], fact_id, fact, words)
+    slots = {"label": label, "when": when, "vs": "previous 13 weeks'"}
+    spans = fill(TEMPLATES[key], fact_id, fact, slots)
     if fact.get("small_counts") and key != "ops_untested":
         spans = _merge([*spans, Span(TEMPLATES["small"])])
     return spans
@@ -150,8 +150,8 @@ def flag_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
     """A series outside its seasonal expectation (verdict up or down)."""
     key = "flag_" + str(fact.get("verdict"))
     when = numbers.month(fact["window"]["start"])
-    words = {"label": label, "where": str(fact["area"]["name"]), "when": when}
-    return fill(TEMPLATES[key], fact_id, fact, words)
+    slots = {"label": label, "where": str(fact["area"]["name"]), "when": when}
+    return fill(TEMPLATES[key], fact_id, fact, slots)
 
 
 def words_only(text: str) -> Sentence:

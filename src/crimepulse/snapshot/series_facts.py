@@ -4,22 +4,26 @@ Two kinds: each month's count against the same month a year before (one engine g
 one query for the whole series), and, for the months shown, the seasonal expectation
 fitted on the previous three years (the analysis layer's `seasonal_expectation`: month
 effects, a trend, overdispersion). The engine's `flags` only returns the series outside
-their band; the chart needs the band for every month, hence this small adapter.
+their band; the chart needs the band for every month, hence this small adapter. Which
+months can be shown comes from the warehouse's coverage (`FactSource.sources()`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import crimepulse
-from crimepulse.analysis import selection
 from crimepulse.analysis.periods import add_months, month_end
+from crimepulse.analysis.selection import FORCE, SOURCES
+from crimepulse.core.reference import london
+from crimepulse.snapshot.source import FactSource
 from crimepulse.stats import seasonal_expectation
 from crimepulse.stats.seasonal import MIN_HISTORY_MONTHS
+from crimepulse.store.coverage import Series
 
 SHOWN = 24  # months on the chart
 HISTORY = 36  # months the expectation is fitted on (at least MIN_HISTORY_MONTHS)
@@ -31,10 +35,18 @@ class TrendFacts:
     expected: list[dict[str, Any]]  # one per month shown that has enough history
 
 
-def published_months(cp: crimepulse.Crimepulse, source: str, force: str) -> list[date]:
-    """The months a source has published for the force, oldest first."""
-    cov = selection.coverage(cp.analysis.tables, selection.SOURCES[source], "force", force)
-    return sorted(cov.months)
+def published_months(coverage: Sequence[Series], source: str, force: str) -> list[date]:
+    """The months a source has published for the force, oldest first: the sound (not
+    suspect) months of the warehouse's series that a force-level question counts."""
+    family = SOURCES[source]
+    months: set[date] = set()
+    for s in coverage:
+        if (s.dataset, s.format, s.force) != (family.dataset, family.format_for(FORCE), force):
+            continue
+        if family.area_type(FORCE) is not None and s.area_type != family.area_type(FORCE):
+            continue
+        months.update(date.fromisoformat(m.month + "-01") for m in s.detail if not m.suspect)
+    return sorted(months)
 
 
 def _consecutive_before(months: list[date], last: date, limit: int) -> list[date]:
@@ -48,7 +60,8 @@ def _consecutive_before(months: list[date], last: date, limit: int) -> list[date
 
 
 def trend_facts(
-    cp: crimepulse.Crimepulse,
+    cp: FactSource,
+    coverage: Sequence[Series],
     area: str,
     category: str,
     last_month: date,
@@ -57,7 +70,7 @@ def trend_facts(
 ) -> TrendFacts:
     """Monthly counts (vs the same month last year) and seasonal expectations."""
     months = _consecutive_before(
-        published_months(cp, source, force), last_month, 12 + SHOWN + HISTORY
+        published_months(coverage, source, force), last_month, 12 + SHOWN + HISTORY
     )
     months = months[12:]  # each month needs its month a year before
     months = months[-(SHOWN + HISTORY) :]
@@ -65,10 +78,17 @@ def trend_facts(
         return TrendFacts([], [])
     specs = ",".join(f"{m.isoformat()}..{month_end(m).isoformat()}" for m in months)
     level = "force" if area == "all" else "boroughs"
-    grid = cp.grid(level, category, specs, last_month.isoformat(), source=source, force=force)
+    grid = cp.grid(
+        areas=level,
+        categories=category,
+        windows=specs,
+        as_of=last_month.isoformat(),
+        source=source,
+        force=force,
+    )
     by_month: dict[str, dict[str, Any]] = {}
     for f in grid.facts:
-        if level == "boroughs" and selection.london.borough_code(area) != f.area.get("code"):
+        if level == "boroughs" and london.borough_code(area) != f.area.get("code"):
             continue
         d = f.as_dict()
         by_month[d["window"]["start"]] = d

@@ -1,20 +1,19 @@
 """Glue shared by the Python API, the CLI and the HTTP routes: open the outcomes log
-beside a warehouse, pick the acting user, build with the log's operational results."""
+beside a warehouse, pick the acting user, build with the log's operational results.
+
+It takes any `WarehouseFactSource` (the facade, `crimepulse.Crimepulse`, is one), so the
+snapshot floor never imports the facade that sits above it."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from crimepulse.oplog import Actor, OutcomesLog
 from crimepulse.snapshot.builder import build
 from crimepulse.snapshot.model import Snapshot
-
-if TYPE_CHECKING:
-    import crimepulse
+from crimepulse.snapshot.source import WarehouseFactSource
 
 
 def build_with_log(
-    cp: crimepulse.Crimepulse,
+    cp: WarehouseFactSource,
     period: str,
     as_of: str,
     theme: str,

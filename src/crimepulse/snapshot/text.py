@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from crimepulse.core.reference.forces import FORCE_NAMES
-from crimepulse.present import numbers
+from crimepulse.present import numbers, words
 from crimepulse.snapshot.model import Block, Sentence, Snapshot
 
 POST_LIMIT = 3000
@@ -62,12 +62,12 @@ def fact_note(fact: dict[str, Any]) -> str:
     )
     parts.append(f"source: {SOURCE_NAMES.get(f['source'], f['source'])} ({editions})")
     if f.get("test"):
-        q = f"; q = {f['q_value']:.2g}" if f.get("q_value") is not None else ""
+        q = f"; q = {numbers.significant(f['q_value'])}" if f.get("q_value") is not None else ""
         parts.append(f"test: {f['test']}, {numbers.fmt(f['p_value'], 'p')}{q}: {f['verdict']}")
     else:
         parts.append("not tested (a total, not a comparison)")
     if f.get("small_counts"):
-        parts.append("small counts")
+        parts.append(words.SMALL_COUNTS)
     return "; ".join(parts) + "."
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crimepulse.present import numbers
+from crimepulse.present import numbers, words
 from crimepulse.snapshot import figures
 from crimepulse.snapshot.model import Chart
 
@@ -47,7 +47,7 @@ def series_facts(points: list[dict[str, Any]]) -> tuple[list[str], dict[str, dic
         ids.append(count_id)
         if p.get("expected") is not None:
             above = p["count"] > p["high"]
-            verdict = ("up" if above else "down") if p.get("outside") else "no meaningful change"
+            verdict = (words.UP if above else words.DOWN) if p.get("outside") else words.NO_CHANGE
             band_id = f"e-{start}"
             facts[band_id] = {
                 "id": band_id,
@@ -199,8 +199,6 @@ def _focusable(svg: str, here: str | None) -> str:
 
 def borough_label(name: str, row: dict[str, Any], measure: str) -> str:
     """What a reader hears or sees for one borough: its figure, both counts and the verdict."""
-    from crimepulse.present import words
-
     c = words.change(row)
     parts = [f"{name}: {c.current} crimes against {c.previous} ({c.pct}), {c.words}"]
     if measure == "rate" and row.get("rate_per_1000") is not None:

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from crimepulse.analysis.periods import add_months, month_end
@@ -221,7 +221,6 @@ def map_view(
 ) -> dict[str, Any]:
     """Per-borough figures for the map and its table: count, change and (for the rate
     measure) crimes per 1,000 residents, with a label that gives the figures in words."""
-    import crimepulse
     from crimepulse.present import numbers
     from crimepulse.snapshot import maps
     from crimepulse.web import charts
@@ -246,7 +245,7 @@ def map_view(
             row["change_view"] = words.change(row)
             rows.append(row)
         window_d = g.meta["windows"][0]
-        geography = maps.geography(cast("crimepulse.Crimepulse", _Sql(r)))
+        geography = maps.geography(_Sql(r))
         title = f"{words.label(category)}, {numbers.span(window_d['start'], window_d['end'])}"
         return {"rows": rows, "geography": geography, "title": title, "window": window_d}
 
@@ -260,7 +259,7 @@ def map_view(
 
 
 class _Sql:
-    """The one method of `Crimepulse` that `snapshot.maps` uses, on this thread's cursor
+    """The one method `snapshot.maps` asks for (its `SqlSource`), on this thread's cursor
     (a DuckDB connection is not shared between threads)."""
 
     def __init__(self, r: Readers) -> None:
