@@ -19,6 +19,8 @@ from crimepulse.analysis.categories import CategoryError
 from crimepulse.analysis.periods import WindowError, month_end
 from crimepulse.analysis.selection import AreaError
 from crimepulse.core.facts import Fact
+from crimepulse.core.reference import forces
+from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.oplog import OutcomesLog, week_of
 from crimepulse.present import numbers
 from crimepulse.snapshot import caveats as _caveats
@@ -75,11 +77,12 @@ class Builder:
         cp: FactSource,
         theme: Theme,
         area: str = "all",
-        force: str = "metropolitan",
+        force: str = DEFAULT_FORCE,
         log: OutcomesLog | None = None,
         charts: bool = True,
     ) -> None:
         self.cp, self.theme, self.area, self.force = cp, theme, area, force
+        self.place = forces.force(force).place  # "London": what the force area is called
         self.log, self.charts = log, charts
         self.facts: dict[str, dict[str, Any]] = {}
         self.left_out: list[str] = []
@@ -268,7 +271,7 @@ class Builder:
         return Snapshot({}, self.facts, sections, charts).cited()
 
     def meta(self, plan: Plan, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        area = "London" if self.area == "all" else self.area
+        area = self.place if self.area == "all" else self.area
         when = (plan.week and f"week {plan.week}") or numbers.span(
             plan.period_start.isoformat(), plan.month_end.isoformat()
         )
@@ -317,7 +320,7 @@ class Builder:
         charts: list[Chart],
     ) -> list[Section]:
         f = self.facts
-        where = "London" if self.area == "all" else self.area
+        where = self.place if self.area == "all" else self.area
         intro = f"This snapshot is about {self.theme.about}, in {where}. "
         if plan.week and plan.week_start:
             week = numbers.span(plan.week_start.isoformat(), plan.as_of.isoformat())
@@ -383,7 +386,7 @@ class Builder:
         if self.log is not None:
             out.append(self._operations_section(plan, ops))
         for chart in charts:
-            title = "The trend" if chart.kind == "trend" else "Across London"
+            title = "The trend" if chart.kind == "trend" else f"Across {self.place}"
             out.append(Section(chart.kind, title, [Block("chart", [], chart.id)]))
         out.append(Section("next", "What happens next", [Block("p", [Span(self.theme.next)])]))
         return out
@@ -485,7 +488,7 @@ class Builder:
             "map",
             f"{label.capitalize()} by borough, {when}, against a year before",
             ids,
-            figures.map_alt(self.facts, ids, label, when),
+            figures.map_alt(self.facts, ids, label, when, self.place),
             {"geography": geography},
         )
 
@@ -506,7 +509,7 @@ def build(
     area: str = "all",
     *,
     log: OutcomesLog | None = None,
-    force: str = "metropolitan",
+    force: str = DEFAULT_FORCE,
     charts: bool = True,
 ) -> Snapshot:
     """A snapshot of `theme` for `period` (week, month, year, financial-year) to `as_of`,

@@ -68,10 +68,12 @@ def trend_alt(
     return spans
 
 
-def map_alt(facts: dict[str, dict[str, Any]], ids: list[str], label: str, when: str) -> Sentence:
+def map_alt(
+    facts: dict[str, dict[str, Any]], ids: list[str], label: str, when: str, place: str
+) -> Sentence:
     spans: Sentence = [
         Span(
-            f"Map of London's boroughs coloured by the change in {label} in {when} against "
+            f"Map of {place}'s boroughs coloured by the change in {label} in {when} against "
             "the year before."
         )
     ]
