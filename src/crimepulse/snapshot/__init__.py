@@ -11,9 +11,10 @@ sentences whose numbers point at those Facts; `render` only formats. The workflo
 
 from __future__ import annotations
 
-from crimepulse.snapshot.builder import PERIODS, SnapshotError, build
+from crimepulse.errors import SnapshotError, ThemeError
+from crimepulse.snapshot.builder import PERIODS, build
 from crimepulse.snapshot.model import Snapshot
-from crimepulse.snapshot.themes import Theme, ThemeError
+from crimepulse.snapshot.themes import Theme
 
 FORMATS = ("md", "html", "pdf", "json", "post")
 

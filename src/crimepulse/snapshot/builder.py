@@ -15,10 +15,9 @@ from typing import Any
 
 import crimepulse
 from crimepulse.analysis import periods
-from crimepulse.analysis.categories import CategoryError
-from crimepulse.analysis.periods import WindowError, month_end
-from crimepulse.analysis.selection import AreaError
+from crimepulse.analysis.periods import month_end
 from crimepulse.core.facts import Fact
+from crimepulse.errors import MissingDataError, QuestionError, SnapshotError, WindowError
 from crimepulse.oplog import OutcomesLog, week_of
 from crimepulse.present import numbers
 from crimepulse.snapshot import caveats as _caveats
@@ -30,10 +29,6 @@ PERIODS = ("week", "month", "year", "financial-year")
 _WINDOWS = {"month": ("month", "ytd"), "year": ("year",), "financial-year": ("fy",)}
 MAX_FLAGS = 4  # seasonal alerts shown under "where we must improve"
 MAX_BOROUGHS = 3  # boroughs named for a meaningful rise or fall
-
-
-class SnapshotError(ValueError):
-    """A snapshot that cannot be built as asked (bad period, no data for it, ...)."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +108,7 @@ class Builder:
             try:
                 self.cp.compare(self.area, self.theme.lead, "month", end, force=self.force)
                 return end
-            except WindowError:
+            except (MissingDataError, WindowError):  # not published yet: a month earlier
                 end = month_end(end.replace(day=1) - timedelta(days=1))
         raise SnapshotError(f"no monthly figures published in the 12 months before {day}")
 
@@ -129,7 +124,7 @@ class Builder:
             grid = self.cp.grid(
                 level, ",".join(labels), ",".join(plan.windows), plan.month_end, force=self.force
             )
-        except (WindowError, CategoryError, AreaError, ValueError):
+        except QuestionError:  # the grid cannot count them together: one by one
             return self._headline_one_by_one(plan)
         found = {}
         for fact in grid.facts:
@@ -155,7 +150,7 @@ class Builder:
                     fact = self.cp.compare(
                         self.area, category, window, plan.month_end, "last-year", force=self.force
                     )
-                except (WindowError, CategoryError, AreaError) as exc:
+                except QuestionError as exc:
                     self.left_out.append(f"{label.capitalize()} ({window}) is not shown: {exc}")
                     continue
                 out.append((self.add(fact), label))
@@ -173,9 +168,9 @@ class Builder:
                         self.area, category, "7d", plan.as_of, vs, source="feed", force=self.force
                     )
                     break
-                except WindowError:
+                except (MissingDataError, WindowError):  # no such week: try the week before
                     continue
-                except (CategoryError, AreaError, ValueError):
+                except QuestionError:  # the feed cannot count this category at all
                     break
             if fact is not None:
                 out.append((self.add(fact), label))
@@ -197,7 +192,7 @@ class Builder:
             found = self.cp.flags(
                 plan.month_end, categories=",".join(labels), force=self.force, years=3
             )
-        except (WindowError, CategoryError, ValueError):
+        except QuestionError:
             return []
         out = []
         for fact in found:
@@ -410,7 +405,7 @@ class Builder:
                 source,
                 self.force,
             )
-        except (WindowError, CategoryError, AreaError, ValueError) as exc:
+        except QuestionError as exc:
             self.left_out.append(f"The trend chart is not shown: {exc}")
             return None
         if not trend.counts:
@@ -433,7 +428,7 @@ class Builder:
             grid = self.cp.grid(
                 "boroughs", self.theme.lead, window, plan.month_end, "last-year", force=self.force
             )
-        except (WindowError, CategoryError, ValueError) as exc:
+        except QuestionError as exc:
             self.left_out.append(f"The borough map is not shown: {exc}")
             return None
         label = self.theme.categories[0][1]
