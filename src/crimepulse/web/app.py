@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 import crimepulse
 from crimepulse.oplog import OutcomesLog
+from crimepulse.web import errors
 from crimepulse.web.routes import openapi, oplog, pages, snapshots
 from crimepulse.web.routes import public_api as api
 
@@ -45,7 +46,7 @@ def create_app(db: str | Path, oplog_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.readers = readers
-    api.install_handlers(app)
+    errors.install(app)
     app.include_router(api.router)
     oplog.mount(app, log, prefix="/api/v1")
     snapshots.mount(app, cp, log, prefix="/api/v1")

@@ -5,7 +5,7 @@ dashboard will) with the warehouse and the outcomes log it needs; `create_app()`
 app of its own for tests. Reading published snapshots needs no token; drafting needs any
 signed-in user, approving and publishing a `reviewer` (or admin) token: 401 without a
 token, 403 for the wrong role, 409 for a step out of order. Errors are problem details,
-as for the outcomes log.
+as for the outcomes log (web.errors).
 """
 
 from __future__ import annotations
@@ -16,18 +16,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 import crimepulse
-from crimepulse.analysis.categories import CategoryError
-from crimepulse.analysis.periods import WindowError
-from crimepulse.analysis.selection import AreaError
-from crimepulse.oplog import NotFound, OutcomesLog
-from crimepulse.snapshot import FORMATS, SnapshotError, ThemeError
+from crimepulse.errors import NotFound
+from crimepulse.oplog import OutcomesLog
+from crimepulse.snapshot import FORMATS
 from crimepulse.snapshot import archive as st
 from crimepulse.state import auth
-from crimepulse.web.errors import problem
-from crimepulse.web.routes.oplog import User, install_handlers
+from crimepulse.web import errors as web_errors
+from crimepulse.web.routes.oplog import User
 
 router = APIRouter(prefix="/snapshots", tags=["snapshots"])
 MEDIA = {
@@ -128,16 +126,6 @@ def mount(app: FastAPI, cp: crimepulse.Crimepulse, log: OutcomesLog, prefix: str
     """Serve the snapshot routes from `app` at `prefix`/snapshots."""
     app.state.warehouse = cp
     app.state.oplog = log
-    install_handlers(app)
-
-    @app.exception_handler(SnapshotError)
-    @app.exception_handler(ThemeError)
-    @app.exception_handler(WindowError)
-    @app.exception_handler(CategoryError)
-    @app.exception_handler(AreaError)
-    async def _unanswerable(request: Request, exc: ValueError) -> JSONResponse:
-        return problem(422, "Cannot build snapshot", str(exc))
-
     app.include_router(router, prefix=prefix)
 
 
@@ -153,5 +141,6 @@ def create_app(db: str | Path | None = None, url: str | None = None) -> FastAPI:
         cp.close()
 
     app = FastAPI(title="crimepulse snapshots", lifespan=lifespan)
+    web_errors.install(app)
     mount(app, cp, log)
     return app
