@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
     AlphaOption,
     AsOfOption,
@@ -26,19 +26,6 @@ from crimepulse.cli.options import (
 )
 
 _MARKS = {"up": "▲", "down": "▼"}
-
-
-def _analysis_call(action: Callable[[], Any]) -> Any:
-    """Run an analysis; a question that cannot be answered is a clear error, exit 2."""
-    from crimepulse.analysis.categories import CategoryError
-    from crimepulse.analysis.periods import WindowError
-    from crimepulse.analysis.selection import AreaError
-
-    try:
-        return action()
-    except (WindowError, CategoryError, AreaError, ValueError) as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from exc
 
 
 def _pct(value: float | None) -> str:
@@ -71,6 +58,7 @@ def _fact_sentence(f: Any) -> str:
     )
 
 
+@reports_errors
 def compare_command(
     area: Annotated[str, typer.Option(help="all, a borough, ward or LSOA (name or code).")] = "all",
     category: Annotated[
@@ -101,18 +89,16 @@ def compare_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        fact = _analysis_call(
-            lambda: cp.compare(
-                area,
-                category,
-                window,
-                as_of,
-                vs,
-                source=source,
-                force=force,
-                measure=measure,
-                alpha=alpha,
-            )
+        fact = cp.compare(
+            area,
+            category,
+            window,
+            as_of,
+            vs,
+            source=source,
+            force=force,
+            measure=measure,
+            alpha=alpha,
         )
     if format is OutputFormat.json:
         print(fact.to_json())
@@ -146,6 +132,7 @@ class GridFormat(StrEnum):
     csv = "csv"
 
 
+@reports_errors
 def grid_command(
     areas: Annotated[str, typer.Option(help="boroughs, wards, lsoas or force.")] = "boroughs",
     categories: Annotated[
@@ -169,10 +156,8 @@ def grid_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        grid = _analysis_call(
-            lambda: cp.grid(
-                areas, categories, windows, as_of, vs, source=source, force=force, alpha=alpha
-            )
+        grid = cp.grid(
+            areas, categories, windows, as_of, vs, source=source, force=force, alpha=alpha
         )
     if format is GridFormat.json:
         print(
@@ -205,6 +190,7 @@ def grid_command(
     console.print(table)
 
 
+@reports_errors
 def flags_command(
     as_of: AsOfOption = "",
     areas: Annotated[str, typer.Option(help="boroughs, wards or force.")] = "boroughs",
@@ -225,10 +211,8 @@ def flags_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        flags = _analysis_call(
-            lambda: cp.flags(
-                as_of, areas=areas, categories=categories, source=source, force=force, alpha=alpha
-            )
+        flags = cp.flags(
+            as_of, areas=areas, categories=categories, source=source, force=force, alpha=alpha
         )
     if format is OutputFormat.json:
         print(json.dumps([f.as_dict() for f in flags], default=str, indent=2))
