@@ -13,6 +13,7 @@ from crimepulse.analysis.categories import CategoryError
 from crimepulse.analysis.periods import WindowError
 from crimepulse.analysis.selection import AreaError
 from crimepulse.api import Crimepulse
+from crimepulse.errors import MissingDataError
 from tests.factories import FEED_HEADER, write
 
 MONTHS = [f"{y}{m:02d}" for y in range(2019, 2024) for m in range(1, 13)]
@@ -147,7 +148,7 @@ def test_harm_weighted_totals_name_the_index_and_list_unweighted(cp: Crimepulse)
 def test_granularity_and_publication_errors(cp: Crimepulse) -> None:
     with pytest.raises(WindowError, match=r"published monthly"):
         cp.compare("all", "robbery", "28d", as_of="2023-03-31", source="mps")
-    with pytest.raises(WindowError, match=r"not published.*2024-01"):
+    with pytest.raises(MissingDataError, match=r"not published.*2024-01"):
         cp.compare("all", "robbery", "month", as_of="2024-01-31")
     with pytest.raises(CategoryError, match=r"police\.uk"):
         cp.compare("all", "homicide", "28d", as_of="2023-03-28", source="feed")

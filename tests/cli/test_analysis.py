@@ -125,6 +125,7 @@ def test_flags_json(db: str) -> None:
         (["--window", "month", "--as-of", "2023-06"], "not published"),
         (["--category", "jaywalking", "--as-of", "2022-12"], "unknown category"),
         (["--window", "year"], "give --as-of"),
+        (["--alpha", "2", "--as-of", "2022-12"], "between 0 and 1"),
     ],
 )
 def test_unanswerable_questions_exit_2_with_the_reason(

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from crimepulse.errors import HistoryError
 from crimepulse.stats import Expectation, flag_series, seasonal_expectation
 from tests.stats.test_stats import json_ready, nb_tail_ge
 
@@ -205,6 +206,20 @@ def test_input_errors_are_clear() -> None:
         seasonal_expectation(history, ty, tm, level=1.0)
     with pytest.raises(ValueError):
         seasonal_expectation(history, ty, tm, observed=-1)
+
+
+def test_too_little_history_is_skipped_but_a_bad_argument_is_not() -> None:
+    rng = np.random.default_rng(3)
+    history, (ty, tm, observed) = synth(rng, 30, 50.0)
+    short = [("short", history[-12:], observed), ("full", history, observed)]
+    report = flag_series(short, ty, tm)
+    assert report.n_tested == 1 and report.skipped[0][0] == "short"
+    assert "at least 24 months" in report.skipped[0][1]
+    with pytest.raises(HistoryError):
+        seasonal_expectation(history[-12:], ty, tm)
+    twice = [("twice", [*history, history[0]], observed)]  # the caller's bug, not the data's
+    with pytest.raises(ValueError, match="appears twice"):
+        flag_series(twice, ty, tm)
 
 
 def test_expectation_as_dict_is_json_ready() -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crimepulse.analysis.periods import QuestionError
 from crimepulse.core.reference.crime_types import CRIME_TYPES
+from crimepulse.errors import CategoryError as CategoryError
 
 # MPS minor category -> (police.uk crime type, Home Office subgroup or None)
 MPS_MINORS: dict[str, tuple[str, str | None]] = {
@@ -200,10 +200,6 @@ GROUPS: dict[str, Category] = {
     ),
     "asb": Category("asb", "anti-social behaviour", crime_types=("Anti-social behaviour",)),
 }
-
-
-class CategoryError(QuestionError):
-    """A category name that matches nothing, or a category a source cannot count."""
 
 
 def resolve(name: str) -> Category:

@@ -14,10 +14,10 @@ from scipy import stats as sps
 
 from crimepulse.analysis import categories as cats
 from crimepulse.analysis import periods, selection
-from crimepulse.analysis.periods import WindowError
 from crimepulse.analysis.selection import FORCE, SOURCES
 from crimepulse.core.facts import Fact
 from crimepulse.core.reference.forces import FORCE_NAMES
+from crimepulse.errors import CategoryError, MissingDataError
 from crimepulse.stats import trend as mann_kendall
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def charge_rate(
         crimes.force == force, crimes.format == src.format_for(FORCE), crimes.month == first
     )
     if cat.crime_types is None:
-        raise cats.CategoryError(f"data.police.uk has no category {cat.label!r}")
+        raise CategoryError(f"data.police.uk has no category {cat.label!r}")
     crimes = crimes.filter(crimes.category.isin(list(cat.crime_types)))
     outcomes = t["outcomes"]
     latest = (
@@ -117,7 +117,9 @@ def charge_rate(
     )
     total, charged = int(counted["crimes"] or 0), int(counted["charged"] or 0)
     if total == 0:
-        raise WindowError(f"no {cat.label} crimes in data.police.uk for {force} in {first:%Y-%m}")
+        raise MissingDataError(
+            f"no {cat.label} crimes in data.police.uk for {force} in {first:%Y-%m}"
+        )
     share = proportion(charged, total, alpha)
     notes = ["small base: treat the share with caution"] if total < SMALL_BASE else []
     return Fact(
@@ -160,7 +162,7 @@ def charge_rate_by_vintage(
     for vintage in vintages:
         try:
             fact = charge_rate(analysis.as_of(str(vintage)), month, category=category, force=force)
-        except WindowError:
+        except MissingDataError:
             continue  # the month's crimes were not published yet at this vintage
         out.append(
             {
@@ -203,7 +205,7 @@ def stop_search(
         .to_pylist()[0]
     )
     if not row["searches"]:
-        raise WindowError(f"no stop and search records for {force} in {w.start}..{w.end}")
+        raise MissingDataError(f"no stop and search records for {force} in {w.start}..{w.end}")
     expected_months = len(w.months)
     notes = []
     if int(row["months"]) < expected_months:

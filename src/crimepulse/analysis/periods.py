@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from crimepulse.errors import QuestionError as QuestionError
+from crimepulse.errors import WindowError as WindowError
+
 DAY, MONTH = "day", "month"
 
 # name -> (label, kind); kind "days:N" or "months" (computed from the as-of date)
@@ -41,15 +44,6 @@ _ALIASES = {
 }
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 _BASELINE = re.compile(r"^baseline:(\d{4})-(\d{4})$")
-
-
-class QuestionError(ValueError):
-    """A question the data or the engine cannot answer, said plainly: the user's to fix, not
-    a bug (the web app turns exactly these into 422 problem details)."""
-
-
-class WindowError(QuestionError):
-    """A window that cannot be counted: unknown name, or finer than the data."""
 
 
 @dataclass(frozen=True)
@@ -113,12 +107,17 @@ def add_months(d: date, months: int) -> date:
 def parse_as_of(text: str) -> date:
     """`YYYY-MM-DD`, or `YYYY-MM` meaning the month's last day."""
     text = text.strip()
+    month_only = re.fullmatch(r"\d{4}-\d{2}", text) is not None
+    day = _iso_date(text + "-01" if month_only else text, f"bad as-of date {text!r}")
+    return month_end(day) if month_only else day
+
+
+def _iso_date(text: str, what: str) -> date:
+    """The user's `YYYY-MM-DD`, or a WindowError that starts with `what`."""
     try:
-        if re.fullmatch(r"\d{4}-\d{2}", text):
-            return month_end(date.fromisoformat(text + "-01"))
         return date.fromisoformat(text)
-    except ValueError as exc:
-        raise WindowError(f"bad as-of date {text!r}: use YYYY-MM-DD or YYYY-MM") from exc
+    except ValueError as exc:  # the user's text is not a date: date.fromisoformat says so
+        raise WindowError(f"{what}: use YYYY-MM-DD or YYYY-MM") from exc
 
 
 def window(spec: str, as_of: date) -> Window:
@@ -128,7 +127,7 @@ def window(spec: str, as_of: date) -> Window:
     key = _ALIASES.get(key, key)
     custom = _RANGE.match(key)
     if custom:
-        start, end = (date.fromisoformat(g) for g in custom.groups())
+        start, end = (_iso_date(g, f"bad date {g!r} in window {spec!r}") for g in custom.groups())
         if end < start:
             raise WindowError(f"window {spec!r} ends before it starts")
         aligned = start.day == 1 and end == month_end(end)

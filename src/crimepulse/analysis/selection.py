@@ -22,10 +22,11 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from crimepulse.analysis.categories import Category, CategoryError
-from crimepulse.analysis.periods import DAY, MONTH, QuestionError, Window, WindowError
+from crimepulse.analysis.categories import Category
+from crimepulse.analysis.periods import DAY, MONTH, Window
 from crimepulse.core.reference import london
 from crimepulse.core.reference.forces import FORCE_NAMES
+from crimepulse.errors import AreaError, CategoryError, MissingDataError, WindowError
 
 FORCE, BOROUGH, WARD, LSOA = "force", "borough", "ward", "lsoa"
 
@@ -67,10 +68,6 @@ class Area:
 
     def as_dict(self) -> dict[str, str | None]:
         return {"level": self.level, "code": self.code, "name": self.name, "force": self.force}
-
-
-class AreaError(QuestionError):
-    """An area name or code that matches nothing in the data."""
 
 
 def resolve_area(spec: str, force: str, tables: dict[str, ir.Table]) -> Area:
@@ -235,7 +232,8 @@ class Coverage:
     vintages: list[dict[str, Any]]
 
     def check(self, windows: list[Window]) -> None:
-        """Raise WindowError when a window is finer than the data or not yet published."""
+        """Raise WindowError when a window is finer than the data, MissingDataError when
+        it needs months (or days) not yet published."""
         for w in windows:
             if self.source.granularity == MONTH and not w.month_aligned:
                 raise WindowError(
@@ -249,13 +247,13 @@ class Coverage:
                 latest = max(self.months).strftime("%Y-%m") if self.months else "none"
                 shown = ", ".join(m.strftime("%Y-%m") for m in missing[:6])
                 more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
-                raise WindowError(
+                raise MissingDataError(
                     f"{w.label} ({w.start}..{w.end}) needs months that {self.source.label} "
                     f"has not published for {self.force}: {shown}{more} "
                     f"(latest published month: {latest}); counting them as zero would be wrong"
                 )
             if self.last_day is not None and w.end > self.last_day:
-                raise WindowError(
+                raise MissingDataError(
                     f"{w.label} ends {w.end}, after the last day in {self.source.label} "
                     f"({self.last_day})"
                 )

@@ -17,6 +17,7 @@ from crimepulse.analysis import categories as cats
 from crimepulse.analysis import periods, selection
 from crimepulse.analysis.periods import DAY, Window
 from crimepulse.analysis.selection import FORCE, SOURCES
+from crimepulse.errors import HistoryError, QuestionError
 from crimepulse.stats import seasonal_expectation
 
 if TYPE_CHECKING:
@@ -116,8 +117,8 @@ def _as_date(value: str | date | None) -> date | None:
         return value
     try:
         return periods.parse_as_of(value) if len(value) == 7 else date.fromisoformat(value)
-    except ValueError as exc:
-        raise periods.QuestionError(f"bad date {value!r}: use YYYY-MM-DD or YYYY-MM") from exc
+    except ValueError as exc:  # parsing the user's date: date.fromisoformat's refusal
+        raise QuestionError(f"bad date {value!r}: use YYYY-MM-DD or YYYY-MM") from exc
 
 
 def _add_bands(
@@ -137,7 +138,7 @@ def _add_bands(
             e = seasonal_expectation(
                 history, month.year, month.month, observed=point["count"], level=level
             )
-        except ValueError:
+        except HistoryError:
             continue  # too little history for a band: the point is shown without one
         point.update(
             expected=round(e.expected, 2),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
     AlphaOption,
     AsOfOption,
@@ -29,19 +29,6 @@ from crimepulse.cli.options import (
     errors,
 )
 from crimepulse.present import numbers, words
-
-
-def _analysis_call(action: Callable[[], Any]) -> Any:
-    """Run an analysis; a question that cannot be answered is a clear error, exit 2."""
-    from crimepulse.analysis.categories import CategoryError
-    from crimepulse.analysis.periods import WindowError
-    from crimepulse.analysis.selection import AreaError
-
-    try:
-        return action()
-    except (WindowError, CategoryError, AreaError, ValueError) as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from exc
 
 
 def _fact_sentence(f: Any) -> str:
@@ -69,6 +56,7 @@ def _fact_sentence(f: Any) -> str:
     )
 
 
+@reports_errors
 def compare_command(
     area: Annotated[str, typer.Option(help="all, a borough, ward or LSOA (name or code).")] = "all",
     category: Annotated[
@@ -99,18 +87,16 @@ def compare_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        fact = _analysis_call(
-            lambda: cp.compare(
-                area,
-                category,
-                window,
-                as_of,
-                vs,
-                source=source,
-                force=force,
-                measure=measure,
-                alpha=alpha,
-            )
+        fact = cp.compare(
+            area,
+            category,
+            window,
+            as_of,
+            vs,
+            source=source,
+            force=force,
+            measure=measure,
+            alpha=alpha,
         )
     if format is OutputFormat.json:
         print(fact.to_json())
@@ -144,6 +130,7 @@ class GridFormat(StrEnum):
     csv = "csv"
 
 
+@reports_errors
 def grid_command(
     areas: Annotated[str, typer.Option(help="boroughs, wards, lsoas or force.")] = "boroughs",
     categories: Annotated[
@@ -167,10 +154,8 @@ def grid_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        grid = _analysis_call(
-            lambda: cp.grid(
-                areas, categories, windows, as_of, vs, source=source, force=force, alpha=alpha
-            )
+        grid = cp.grid(
+            areas, categories, windows, as_of, vs, source=source, force=force, alpha=alpha
         )
     if format is GridFormat.json:
         print(
@@ -203,6 +188,7 @@ def grid_command(
     console.print(table)
 
 
+@reports_errors
 def flags_command(
     as_of: AsOfOption = "",
     areas: Annotated[str, typer.Option(help="boroughs, wards or force.")] = "boroughs",
@@ -223,10 +209,8 @@ def flags_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        flags = _analysis_call(
-            lambda: cp.flags(
-                as_of, areas=areas, categories=categories, source=source, force=force, alpha=alpha
-            )
+        flags = cp.flags(
+            as_of, areas=areas, categories=categories, source=source, force=force, alpha=alpha
         )
     if format is OutputFormat.json:
         print(json.dumps([f.as_dict() for f in flags], default=str, indent=2))

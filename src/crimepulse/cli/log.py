@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +16,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from crimepulse.oplog.backends import Backend
+from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
     DbOption,
     ListFormat,
@@ -38,30 +40,24 @@ log_units_app = typer.Typer(help="Units (data an admin extends).", no_args_is_he
 users_app = typer.Typer(help="Users of the outcomes log and their tokens.", no_args_is_help=True)
 
 
-def _oplog(db: Path | None, url: str | None, server: str | None, token: str | None) -> Backend:
-    """The log itself, or with --server (or $CRIMEPULSE_SERVER) the app's HTTP API."""
+@contextmanager
+def _oplog(
+    db: Path | None, url: str | None, server: str | None, token: str | None
+) -> Iterator[Backend]:
+    """The log, directly or through `server`'s HTTP API; closed when the command is done."""
     from crimepulse.oplog import OutcomesLog, backends
     from crimepulse.web.urls import OPLOG_PATH
 
     chosen = settings(db, url, server, token)
-    if chosen.server:
-        return backends.Remote(chosen.server.rstrip("/") + OPLOG_PATH, chosen.token)
-    return backends.Local(OutcomesLog.open(settings=chosen))
-
-
-def _oplog_call(action: Callable[[], Any]) -> Any:
-    """Run `action`, turning the log's errors into a message and exit status 1."""
-    from crimepulse import oplog
-
+    backend: Backend = (
+        backends.Remote(chosen.server.rstrip("/") + OPLOG_PATH, chosen.token)
+        if chosen.server
+        else backends.Local(OutcomesLog.open(settings=chosen))
+    )
     try:
-        return action()
-    except oplog.ValidationFailed as exc:
-        errors.print("[red]invalid input, nothing stored:[/]")
-        for err in exc.errors:
-            errors.print(f"  {err.field}: {err.reason}", soft_wrap=True, markup=False)
-    except (oplog.NotFound, oplog.Conflict, oplog.Unauthorized, oplog.Forbidden) as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-    raise typer.Exit(1)
+        yield backend
+    finally:
+        backend.close()
 
 
 def _event_fields(**given: Any) -> dict[str, Any]:
@@ -69,6 +65,7 @@ def _event_fields(**given: Any) -> dict[str, Any]:
 
 
 @log_app.command("add")
+@reports_errors
 def log_add_command(
     event_type: Annotated[str, typer.Option("--type", help="e.g. firearm_recovered.")],
     count: Annotated[int, typer.Option(help="How many (arrests, firearms, lines...).")],
@@ -92,14 +89,12 @@ def log_add_command(
         summary=summary, borough=borough, crimes_solved=solved,
         related_crime_ids=crime_id or None, note=note,
     )  # fmt: skip
-    backend = _oplog(db, oplog_url, server, token)
-    try:
-        print(json.dumps(_oplog_call(lambda: backend.add(raw, key)), indent=2))
-    finally:
-        backend.close()
+    with _oplog(db, oplog_url, server, token) as backend:
+        print(json.dumps(backend.add(raw, key), indent=2))
 
 
 @log_app.command("amend")
+@reports_errors
 def log_amend_command(
     event_id: Annotated[int, typer.Argument(help="The event's id.")],
     reason: Annotated[str, typer.Option(help="Why it is corrected (kept in the history).")],
@@ -126,11 +121,8 @@ def log_amend_command(
     )  # fmt: skip
     if void:
         raw["void"] = True
-    backend = _oplog(db, oplog_url, server, token)
-    try:
-        print(json.dumps(_oplog_call(lambda: backend.amend(event_id, raw, key)), indent=2))
-    finally:
-        backend.close()
+    with _oplog(db, oplog_url, server, token) as backend:
+        print(json.dumps(backend.amend(event_id, raw, key), indent=2))
 
 
 LIST_COLUMNS = ["id", "version", "occurred_on", "event_type", "count", "unit", "theme",
@@ -138,6 +130,7 @@ LIST_COLUMNS = ["id", "version", "occurred_on", "event_type", "count", "unit", "
 
 
 @log_app.command("list")
+@reports_errors
 def log_list_command(
     week: WeekOption = None,
     since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
@@ -159,20 +152,13 @@ def log_list_command(
 
     from crimepulse.oplog import Filters
 
-    def query() -> list[dict[str, Any]]:
-        start, end = (d.date() if d else None for d in (since, until))
-        filters = Filters(
-            week=week, since=start, until=end, event_type=event_type, theme=theme,
-            unit=unit, borough=borough, status=status, limit=limit,
-        )  # fmt: skip
-        items: list[dict[str, Any]] = backend.events(filters)
-        return items
-
-    backend = _oplog(db, oplog_url, server, token)
-    try:
-        items = _oplog_call(query)
-    finally:
-        backend.close()
+    start, end = (d.date() if d else None for d in (since, until))
+    filters = Filters(
+        week=week, since=start, until=end, event_type=event_type, theme=theme,
+        unit=unit, borough=borough, status=status, limit=limit,
+    )  # fmt: skip
+    with _oplog(db, oplog_url, server, token) as backend:
+        items = backend.events(filters)
     if format is ListFormat.json:
         print(json.dumps(items, indent=2))
     elif format is ListFormat.csv:
@@ -192,6 +178,7 @@ def log_list_command(
 
 
 @log_app.command("import")
+@reports_errors
 def log_import_command(
     file: Annotated[Path, typer.Argument(help="CSV: occurred_on,event_type,count,unit,...")],
     strict: Annotated[bool, typer.Option(help="Exit 1 when any row was rejected.")] = False,
@@ -212,11 +199,8 @@ def log_import_command(
             errors.print(f"stored {done}/{total} rows (not yet committed)", highlight=False)
             sys.stderr.flush()
 
-    backend = _oplog(db, oplog_url, server, token)
-    try:
-        report = _oplog_call(lambda: backend.import_csv(file, progress))
-    finally:
-        backend.close()
+    with _oplog(db, oplog_url, server, token) as backend:
+        report = backend.import_csv(file, progress)
     if report["file_error"]:
         errors.print(f"[red]refused[/] {file}: {report['file_error']}", soft_wrap=True)
         raise typer.Exit(2)
@@ -236,6 +220,7 @@ def log_import_command(
 
 
 @log_app.command("approve")
+@reports_errors
 def log_approve_command(
     event_ids: Annotated[list[int] | None, typer.Argument(help="Event ids.")] = None,
     week: WeekOption = None,
@@ -246,11 +231,8 @@ def log_approve_command(
     token: TokenOption = None,
 ) -> None:
     """Approve events as they stand for publication (reviewer or admin)."""
-    backend = _oplog(db, oplog_url, server, token)
-    try:
-        done = _oplog_call(lambda: backend.approve(event_ids or [], week, all_pending))
-    finally:
-        backend.close()
+    with _oplog(db, oplog_url, server, token) as backend:
+        done = backend.approve(event_ids or [], week, all_pending)
     console.print(
         f"approved {len(done['approved']):,} event(s); {done['already_approved']:,} were "
         "approved already"
@@ -258,6 +240,7 @@ def log_approve_command(
 
 
 @log_app.command("weekly")
+@reports_errors
 def log_weekly_command(
     week: WeekOption = None,
     by: Annotated[list[str] | None, typer.Option(help="event_type, theme, unit, borough.")] = None,
@@ -271,11 +254,8 @@ def log_weekly_command(
     token: TokenOption = None,
 ) -> None:
     """A week's figures with 4-week, 13-week and same-week-last-year comparisons."""
-    backend = _oplog(db, oplog_url, server, token)
-    try:
-        report = _oplog_call(lambda: backend.weekly(week, by or ["event_type"], all_events))
-    finally:
-        backend.close()
+    with _oplog(db, oplog_url, server, token) as backend:
+        report = backend.weekly(week, by or ["event_type"], all_events)
     if format is OutputFormat.json:
         print(json.dumps(report, indent=2))
         return
@@ -300,6 +280,7 @@ def log_weekly_command(
 
 
 @log_types_app.command("add")
+@reports_errors
 def log_types_add_command(
     name: str,
     description: Annotated[str, typer.Option()] = "",
@@ -309,16 +290,12 @@ def log_types_add_command(
     token: TokenOption = None,
 ) -> None:
     """Register an event type (admin)."""
-    backend = _oplog(db, oplog_url, server, token)
-    try:
-        console.print(
-            f"event type {_oplog_call(lambda: backend.add_event_type(name, description))} added"
-        )
-    finally:
-        backend.close()
+    with _oplog(db, oplog_url, server, token) as backend:
+        console.print(f"event type {backend.add_event_type(name, description)} added")
 
 
 @log_units_app.command("add")
+@reports_errors
 def log_units_add_command(
     name: str,
     db: DbOption = None,
@@ -327,14 +304,12 @@ def log_units_add_command(
     token: TokenOption = None,
 ) -> None:
     """Register a unit (admin)."""
-    backend = _oplog(db, oplog_url, server, token)
-    try:
-        console.print(f"unit {_oplog_call(lambda: backend.add_unit(name))} added")
-    finally:
-        backend.close()
+    with _oplog(db, oplog_url, server, token) as backend:
+        console.print(f"unit {backend.add_unit(name)} added")
 
 
 @users_app.command("add")
+@reports_errors
 def users_add_command(
     name: str,
     role: Annotated[str, typer.Option(help="recorder, reviewer or admin.")],
@@ -345,12 +320,13 @@ def users_add_command(
     from crimepulse.oplog import OutcomesLog
 
     with OutcomesLog.open(oplog_url, db) as log:
-        user, secret = _oplog_call(lambda: log.add_user(log.local_actor(), name, role))
+        user, secret = log.add_user(log.local_actor(), name, role)
     errors.print(f"user {escape(user.name)} ({user.role}) created; its token, shown once:")
     print(secret)
 
 
 @users_app.command("list")
+@reports_errors
 def users_list_command(db: DbOption = None, oplog_url: OplogUrlOption = None) -> None:
     """Users and their roles (never their tokens)."""
     from crimepulse.oplog import OutcomesLog

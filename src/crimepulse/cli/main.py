@@ -17,6 +17,7 @@ from rich.table import Table
 
 import crimepulse
 from crimepulse.cli import analysis, demo, log
+from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
     DbOption,
     OplogUrlOption,
@@ -48,6 +49,7 @@ app = typer.Typer(
 
 
 @app.command("ingest")
+@reports_errors
 def ingest_command(
     paths: Annotated[
         list[Path],
@@ -144,6 +146,7 @@ def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: 
 
 
 @app.command("sources")
+@reports_errors
 def sources_command(
     db: DbOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,

@@ -104,4 +104,15 @@ SourceOption = Annotated[
     typer.Option("--source", help="mps, police.uk or feed (default: chosen from the question)."),
 ]
 ForceOption = Annotated[str, typer.Option("--force", help="Force id.")]
-AlphaOption = Annotated[float, typer.Option("--alpha", help="Significance level.")]
+
+
+def _significance_level(alpha: float) -> float:
+    """Refuse an --alpha outside (0, 1) as a usage error (exit 2), before any work."""
+    if not 0.0 < alpha < 1.0:
+        raise typer.BadParameter(f"must be between 0 and 1, got {alpha}")
+    return alpha
+
+
+AlphaOption = Annotated[
+    float, typer.Option("--alpha", help="Significance level.", callback=_significance_level)
+]

@@ -5,25 +5,25 @@
     crimepulse snapshot list | approve ID | publish ID | correct ID --note "..." | show ID
 
 A thin layer over `Crimepulse.snapshot`, `crimepulse.snapshot.render` and
-`crimepulse.snapshot.archive`; errors become a message and a non-zero exit status.
+`crimepulse.snapshot.archive`; errors become a message and the exit status of their class
+(cli.errors): 2 for a snapshot or a question that cannot be answered, 1 for a refused step.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-import crimepulse
-from crimepulse.cli.options import DbOption, OplogUrlOption, TokenOption, settings
+from crimepulse.cli.errors import reports_errors
+from crimepulse.cli.options import DbOption, OplogUrlOption, TokenOption, _open_existing, settings
 from crimepulse.oplog import Actor, OutcomesLog
 from crimepulse.snapshot.service import actor
 
@@ -39,23 +39,6 @@ errors = Console(stderr=True)
 Db = DbOption
 OplogUrl = OplogUrlOption
 Token = TokenOption
-
-
-def _call(action: Callable[[], Any]) -> Any:
-    """Run `action`; a question that cannot be answered or a refused step exits non-zero."""
-    from crimepulse import oplog
-    from crimepulse.analysis.categories import CategoryError
-    from crimepulse.analysis.periods import WindowError
-    from crimepulse.analysis.selection import AreaError
-
-    try:
-        return action()
-    except (WindowError, CategoryError, AreaError, ValueError) as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from exc
-    except (oplog.NotFound, oplog.Unauthorized, oplog.Forbidden, LookupError) as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(1) from exc
 
 
 def _write(output: str | bytes, out: Path | None) -> None:
@@ -87,6 +70,7 @@ def _open(db: Path | None, oplog_url: str | None, read_only: bool = True) -> Ite
 
 
 @app.callback()
+@reports_errors
 def snapshot_command(
     ctx: typer.Context,
     period: Annotated[str | None, typer.Option(help="week, month, year or financial-year.")] = None,
@@ -122,38 +106,24 @@ def snapshot_command(
     if format not in snapshot.FORMATS:
         errors.print(f"[red]error:[/] unknown format {format!r}: use {', '.join(snapshot.FORMATS)}")
         raise typer.Exit(2)
-    try:
-        cp = crimepulse.open(db, read_only=True)
-    except FileNotFoundError as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from exc
-    with cp:
+    with _open_existing(db) as cp:
         if draft:
             with _open(db, oplog_url) as archive:
-                record = _call(
-                    lambda: st.draft(
-                        cp,
-                        archive,
-                        _actor(archive.log, token),
-                        period,
-                        as_of,
-                        theme,
-                        area,
-                    )
+                record = st.draft(
+                    cp, archive, _actor(archive.log, token), period, as_of, theme, area
                 )
                 output = archive.output(record.id, format)
                 errors.print(
                     f"stored draft {record.id} (version {record.version}) of {record.series}"
                 )
         else:
-            snap = _call(
-                lambda: cp.snapshot(period, as_of, theme, area, oplog=oplog, oplog_url=oplog_url)
-            )
+            snap = cp.snapshot(period, as_of, theme, area, oplog=oplog, oplog_url=oplog_url)
             output = snapshot.render(snap, format)
     _write(output, out)
 
 
 @app.command("list")
+@reports_errors
 def list_command(
     archive_only: Annotated[
         bool, typer.Option("--archive", help="Published only, numbered.")
@@ -181,18 +151,13 @@ def list_command(
 
 
 def _step(name: str, snapshot_id: int, db: Path | None, url: str | None, token: str | None) -> None:
-    from crimepulse.oplog.models import Conflict
-
     with _open(db, url) as store:
-        try:
-            record = _call(lambda: getattr(store, name)(_actor(store.log, token), snapshot_id))
-        except Conflict as exc:
-            errors.print(f"[red]refused:[/] {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(1) from exc
+        record = getattr(store, name)(_actor(store.log, token), snapshot_id)
     console.print(f"snapshot {record.id} ({record.series}, {record.as_of}) is {record.status}")
 
 
 @app.command("approve")
+@reports_errors
 def approve_command(
     snapshot_id: int, db: Db = None, oplog_url: OplogUrl = None, token: Token = None
 ) -> None:
@@ -201,6 +166,7 @@ def approve_command(
 
 
 @app.command("publish")
+@reports_errors
 def publish_command(
     snapshot_id: int, db: Db = None, oplog_url: OplogUrl = None, token: Token = None
 ) -> None:
@@ -209,6 +175,7 @@ def publish_command(
 
 
 @app.command("correct")
+@reports_errors
 def correct_command(
     snapshot_id: int,
     note: Annotated[str, typer.Option(help="What was wrong and what changed (shown to readers).")],
@@ -218,21 +185,15 @@ def correct_command(
 ) -> None:
     """A new draft version of a published snapshot, rebuilt from the current data, with a
     visible correction note. Approve and publish it like any draft."""
-    from crimepulse.oplog.models import Conflict
     from crimepulse.snapshot import archive as st
 
-    with crimepulse.open(db, read_only=True) as cp, _open(db, oplog_url) as store:
-        try:
-            record = _call(
-                lambda: st.correct(cp, store, _actor(store.log, token), snapshot_id, note)
-            )
-        except Conflict as exc:
-            errors.print(f"[red]refused:[/] {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(1) from exc
+    with _open_existing(db) as cp, _open(db, oplog_url) as store:
+        record = st.correct(cp, store, _actor(store.log, token), snapshot_id, note)
     console.print(f"stored draft {record.id}: version {record.version}, correcting {snapshot_id}")
 
 
 @app.command("show")
+@reports_errors
 def show_command(
     snapshot_id: int,
     format: Annotated[
@@ -244,5 +205,5 @@ def show_command(
 ) -> None:
     """A stored version exactly as it was rendered (the published bytes)."""
     with _open(db, oplog_url) as store:
-        output = _call(lambda: store.output(snapshot_id, format))
+        output = store.output(snapshot_id, format)
     _write(output, out)

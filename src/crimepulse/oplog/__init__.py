@@ -9,19 +9,18 @@ log.approve(reviewer, [event.id])
 log.weekly("2025-W07", by=["event_type"])    # approved figures with comparisons
 """
 
-from crimepulse.oplog.log import OutcomesLog
-from crimepulse.oplog.models import (
-    Approval,
-    AuditEntry,
+from crimepulse.errors import (
     Conflict,
-    Event,
-    ImportReport,
+    FieldError,
+    Forbidden,
     NotFound,
-    User,
+    Unauthorized,
+    ValidationFailed,
 )
+from crimepulse.oplog.log import OutcomesLog
+from crimepulse.oplog.models import Approval, AuditEntry, Event, ImportReport, User
 from crimepulse.oplog.queries import Filters, week_bounds, week_of
-from crimepulse.oplog.validate import FieldError, ValidationFailed
-from crimepulse.state.auth import Actor, Forbidden, Role, Unauthorized
+from crimepulse.state.auth import Actor, Role
 
 __all__ = [
     "Actor",

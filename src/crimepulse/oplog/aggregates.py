@@ -17,9 +17,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crimepulse.errors import FieldError, ValidationFailed
 from crimepulse.oplog import queries
 from crimepulse.oplog.log import OutcomesLog
-from crimepulse.oplog.validate import FieldError, ValidationFailed
 from crimepulse.state import db as _engine
 from crimepulse.stats import compare_counts
 

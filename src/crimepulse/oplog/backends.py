@@ -7,18 +7,24 @@ the same way with `--db` / `--oplog-url` or with `--server URL --token T`.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 import httpx
 
 import crimepulse
+from crimepulse.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
 from crimepulse.oplog.importer import ImportProgress
 from crimepulse.oplog.log import OutcomesLog
-from crimepulse.oplog.models import Conflict, NotFound
 from crimepulse.oplog.queries import Filters
-from crimepulse.oplog.validate import FieldError, ValidationFailed
-from crimepulse.state import auth
 
 USER_AGENT = f"crimepulse-cli/{crimepulse.__version__}"
 
@@ -142,16 +148,16 @@ def raise_problem(response: httpx.Response) -> NoReturn:
     """Turn a problem-details answer back into the exception the local log would raise."""
     try:
         body = response.json()
-    except ValueError:
+    except (json.JSONDecodeError, UnicodeDecodeError):  # not JSON (a proxy's page): its text
         body = {}
     detail = str(body.get("detail") or response.text[:200] or response.reason_phrase)
     status = response.status_code
     if status == 422 and body.get("errors"):
         raise ValidationFailed([FieldError(e["field"], e["reason"]) for e in body["errors"]])
     if status == 401:
-        raise auth.Unauthorized(detail)
+        raise Unauthorized(detail)
     if status == 403:
-        raise auth.Forbidden(detail)
+        raise Forbidden(detail)
     if status == 404:
         raise NotFound(detail)
     if status in (409, 422):

@@ -24,10 +24,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crimepulse.errors import FieldError, ValidationFailed
+from crimepulse.errors import FileRefused as FileRefused
 from crimepulse.oplog import queries
 from crimepulse.oplog.log import OutcomesLog
 from crimepulse.oplog.models import ImportReport
-from crimepulse.oplog.validate import EventIn, FieldError, ValidationFailed
+from crimepulse.oplog.validate import EventIn
 from crimepulse.state import auth
 from crimepulse.state.auth import Actor
 from crimepulse.state.schema import event_versions, events, utcnow
@@ -36,10 +38,6 @@ REQUIRED = ("occurred_on", "event_type", "count", "unit", "theme", "summary")
 OPTIONAL = ("borough", "crimes_solved", "note", "related_crime_ids")
 CHUNK = 1000
 ImportProgress = Callable[[int, int], None]  # (rows stored so far, rows to store)
-
-
-class FileRefused(ValueError):
-    """The file cannot be read as an outcomes CSV at all; nothing was stored."""
 
 
 def parse(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, FieldError]]]:

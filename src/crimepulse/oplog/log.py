@@ -27,16 +27,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from crimepulse.config import Settings
+from crimepulse.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 from crimepulse.oplog import queries, validate
-from crimepulse.oplog.models import (
-    Approval,
-    AuditEntry,
-    Conflict,
-    Event,
-    ImportReport,
-    NotFound,
-    User,
-)
+from crimepulse.oplog.models import Approval, AuditEntry, Event, ImportReport, User
 from crimepulse.state import auth, migrate
 from crimepulse.state import db as _engine
 from crimepulse.state.auth import Actor, Role
@@ -134,9 +127,9 @@ class OutcomesLog:
         return Actor(row.id, row.name, Role(row.role), "cli")
 
     def authenticate(self, token: str | None, client: str = "http") -> Actor:
-        """The user holding `token`; raise auth.Unauthorized when there is none."""
+        """The user holding `token`; raise Unauthorized when there is none."""
         if not token:
-            raise auth.Unauthorized("no token: send Authorization: Bearer <token>")
+            raise Unauthorized("no token: send Authorization: Bearer <token>")
         digest = auth.hash_token(token)
         cached = self._signed_in.get(digest)
         if cached is not None and time.monotonic() - cached[0] < AUTH_TTL_S:
@@ -144,7 +137,7 @@ class OutcomesLog:
         with _engine.read(self.engine) as conn:
             row = conn.execute(sa.select(users).where(users.c.token_hash == digest)).first()
         if row is None or not auth.token_matches(token, row.token_hash):
-            raise auth.Unauthorized("unknown token")
+            raise Unauthorized("unknown token")
         found = Actor(row.id, row.name, Role(row.role), client)
         self._signed_in[digest] = (time.monotonic(), found)
         return found
@@ -155,8 +148,8 @@ class OutcomesLog:
         name = name.strip()
         role = _role(role)
         if not 0 < len(name) <= 80 or name.startswith("local:") or not name.isprintable():
-            raise validate.ValidationFailed(
-                [validate.FieldError("name", "1-80 printable characters, not starting local:")]
+            raise ValidationFailed(
+                [FieldError("name", "1-80 printable characters, not starting local:")]
             )
         token = auth.new_token()
         now = utcnow()
@@ -201,9 +194,7 @@ class OutcomesLog:
         auth.require(actor, auth.ADMIN, "adding event types")
         clean = "_".join(name.strip().lower().replace("-", " ").split())
         if not clean.replace("_", "").isalnum() or len(clean) > 40:
-            raise validate.ValidationFailed(
-                [validate.FieldError("name", "letters, digits and _ only, at most 40")]
-            )
+            raise ValidationFailed([FieldError("name", "letters, digits and _ only, at most 40")])
         self._add_catalog(actor, event_types, "event_type.add", clean, description=description)
         return clean
 
@@ -212,9 +203,7 @@ class OutcomesLog:
         auth.require(actor, auth.ADMIN, "adding units")
         clean = " ".join(name.split())
         if not 0 < len(clean) <= 120 or not clean.isprintable():
-            raise validate.ValidationFailed(
-                [validate.FieldError("name", "1-120 printable characters")]
-            )
+            raise ValidationFailed([FieldError("name", "1-120 printable characters")])
         if clean.casefold() in self.catalog(refresh=True).units:
             raise Conflict(f"unit {clean!r} exists already")
         self._add_catalog(actor, units, "unit.add", clean)
@@ -252,7 +241,7 @@ class OutcomesLog:
         type or unit registered moments ago by another process)."""
         try:
             return validate.event(raw, self.catalog(), self.today())
-        except validate.ValidationFailed as exc:
+        except ValidationFailed as exc:
             if not any(e.field in ("event_type", "unit") for e in exc.errors):
                 raise
         return validate.event(raw, self.catalog(refresh=True), self.today())
@@ -300,9 +289,7 @@ class OutcomesLog:
         auth.require(actor, auth.RECORD, "amending events")
         change = validate.amendment(raw)
         if not change.changes() and not change.void:
-            raise validate.ValidationFailed(
-                [validate.FieldError("(body)", "change at least one field, or set void")]
-            )
+            raise ValidationFailed([FieldError("(body)", "change at least one field, or set void")])
 
         def work(conn: Connection) -> dict[str, Any]:
             lock = sa.select(events.c.id).where(events.c.id == event_id).with_for_update()
@@ -343,13 +330,11 @@ class OutcomesLog:
         ISO week, or of every pending event (reviewer or admin)."""
         auth.require(actor, auth.REVIEW, "approving events")
         if not (event_ids or week or all_pending):
-            raise validate.ValidationFailed(
-                [validate.FieldError("event_ids", "give event ids, a week, or all_pending")]
+            raise ValidationFailed(
+                [FieldError("event_ids", "give event ids, a week, or all_pending")]
             )
         if event_ids and len(event_ids) > 10_000:
-            raise validate.ValidationFailed(
-                [validate.FieldError("event_ids", "at most 10,000 per request")]
-            )
+            raise ValidationFailed([FieldError("event_ids", "at most 10,000 per request")])
         bounds = queries.week_bounds(week) if week else None
 
         def work(conn: Connection) -> dict[str, Any]:
@@ -440,9 +425,7 @@ class OutcomesLog:
         the first commits, the second fails on the key, rolls back, and replays.
         """
         if key is not None and not 0 < len(key) <= 255:
-            raise validate.ValidationFailed(
-                [validate.FieldError("Idempotency-Key", "1-255 characters")]
-            )
+            raise ValidationFailed([FieldError("Idempotency-Key", "1-255 characters")])
         canonical = json.dumps([operation, request], sort_keys=True, default=str)
         fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
         for attempt in range(5):
@@ -590,7 +573,5 @@ class OutcomesLog:
 def _role(role: Role | str) -> Role:
     try:
         return Role(role)
-    except ValueError:
-        raise validate.ValidationFailed(
-            [validate.FieldError("role", "one of recorder, reviewer, admin")]
-        ) from None
+    except ValueError:  # the user's role name is not one of the enum's values
+        raise ValidationFailed([FieldError("role", "one of recorder, reviewer, admin")]) from None

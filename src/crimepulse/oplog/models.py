@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from crimepulse.oplog.validate import FieldError
+from crimepulse.errors import Conflict as Conflict
+from crimepulse.errors import FieldError
+from crimepulse.errors import NotFound as NotFound
 
 
 def _jsonable(value: Any) -> Any:
@@ -145,16 +147,3 @@ class ImportReport:
             "file_error": self.file_error,
             "seconds": round(self.seconds, 3),
         }
-
-
-class NotFound(LookupError):
-    """No such event (HTTP 404)."""
-
-
-class Conflict(ValueError):
-    """The request clashes with what is stored: a name taken, or an Idempotency-Key reused
-    with a different request (HTTP 409 / 422)."""
-
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.status = status

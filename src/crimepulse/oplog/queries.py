@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crimepulse.errors import FieldError, ValidationFailed
 from crimepulse.oplog.models import Event
-from crimepulse.oplog.validate import FieldError, ValidationFailed
 from crimepulse.state.schema import approvals, event_versions, events, users
 
 
@@ -25,7 +25,7 @@ def week_bounds(week: str) -> tuple[date, date]:
     try:
         year, number = week.upper().split("-W")
         monday = date.fromisocalendar(int(year), int(number), 1)
-    except ValueError:
+    except ValueError:  # the user's text is not YYYY-Www, or no such week that year
         reason = f"{week!r} is not an ISO week like 2025-W07"
         raise ValidationFailed([FieldError("week", reason)]) from None
     return monday, monday + timedelta(days=6)

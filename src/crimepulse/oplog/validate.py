@@ -27,30 +27,13 @@ from pydantic import (
     field_validator,
 )
 
+from crimepulse.errors import FieldError as FieldError
+from crimepulse.errors import ValidationFailed as ValidationFailed
 from crimepulse.state import schema
 
 MAX_COUNT = 100_000  # no unit records a hundred thousand arrests in one entry
 MAX_CRIME_IDS = 100
 EARLIEST = date(1990, 1, 1)
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One reason a field was refused (`field` is a dotted path, e.g. related_crime_ids.2)."""
-
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason}
-
-
-class ValidationFailed(ValueError):
-    """Input refused; nothing was stored. Carries every field error found."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ store (draft -> approved -> published, corrections as new versions) is
 
 from __future__ import annotations
 
-from crimepulse.snapshot.builder import PERIODS, SnapshotError, build
+from crimepulse.errors import SnapshotError, ThemeError
+from crimepulse.snapshot.builder import PERIODS, build
 from crimepulse.snapshot.model import Snapshot
 from crimepulse.snapshot.source import FactSource
-from crimepulse.snapshot.themes import Theme, ThemeError
+from crimepulse.snapshot.themes import Theme
 
 FORMATS = ("md", "html", "pdf", "json", "post")
 

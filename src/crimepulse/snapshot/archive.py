@@ -18,8 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crimepulse.oplog import Actor, NotFound, OutcomesLog
-from crimepulse.oplog.models import Conflict
+from crimepulse.errors import Conflict, NotFound
+from crimepulse.oplog import Actor, OutcomesLog
 from crimepulse.snapshot import FORMATS, render
 from crimepulse.snapshot.builder import build
 from crimepulse.snapshot.model import Snapshot

@@ -15,12 +15,11 @@ from importlib import metadata
 from typing import Any
 
 from crimepulse.analysis import periods
-from crimepulse.analysis.categories import CategoryError
-from crimepulse.analysis.periods import WindowError, month_end
-from crimepulse.analysis.selection import AreaError
+from crimepulse.analysis.periods import month_end
 from crimepulse.core.facts import Fact
 from crimepulse.core.reference import forces
 from crimepulse.core.reference.forces import DEFAULT_FORCE
+from crimepulse.errors import MissingDataError, QuestionError, SnapshotError, WindowError
 from crimepulse.oplog import OutcomesLog, week_of
 from crimepulse.present import numbers
 from crimepulse.snapshot import caveats as _caveats
@@ -34,10 +33,6 @@ PERIODS = ("week", "month", "year", "financial-year")
 _WINDOWS = {"month": ("month", "ytd"), "year": ("year",), "financial-year": ("fy",)}
 MAX_FLAGS = 4  # seasonal alerts shown under "where we must improve"
 MAX_BOROUGHS = 3  # boroughs named for a meaningful rise or fall
-
-
-class SnapshotError(ValueError):
-    """A snapshot that cannot be built as asked (bad period, no data for it, ...)."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +128,7 @@ class Builder:
                     force=self.force,
                 )
                 return end
-            except WindowError:
+            except (MissingDataError, WindowError):  # not published yet: a month earlier
                 end = month_end(end.replace(day=1) - timedelta(days=1))
         raise SnapshotError(f"no monthly figures published in the 12 months before {day}")
 
@@ -153,7 +148,7 @@ class Builder:
                 as_of=plan.month_end,
                 force=self.force,
             )
-        except (WindowError, CategoryError, AreaError, ValueError):
+        except QuestionError:  # the grid cannot count them together: one by one
             return self._headline_one_by_one(plan)
         found = {}
         for fact in grid.facts:
@@ -184,7 +179,7 @@ class Builder:
                         vs="last-year",
                         force=self.force,
                     )
-                except (WindowError, CategoryError, AreaError) as exc:
+                except QuestionError as exc:
                     self.left_out.append(f"{label.capitalize()} ({window}) is not shown: {exc}")
                     continue
                 out.append((self.add(fact), label))
@@ -208,9 +203,9 @@ class Builder:
                         force=self.force,
                     )
                     break
-                except WindowError:
+                except (MissingDataError, WindowError):  # no such week: try the week before
                     continue
-                except (CategoryError, AreaError, ValueError):
+                except QuestionError:  # the feed cannot count this category at all
                     break
             if fact is not None:
                 out.append((self.add(fact), label))
@@ -232,7 +227,7 @@ class Builder:
             found = self.cp.flags(
                 as_of=plan.month_end, categories=",".join(labels), force=self.force, years=3
             )
-        except (WindowError, CategoryError, ValueError):
+        except QuestionError:
             return []
         out = []
         for fact in found:
@@ -445,7 +440,7 @@ class Builder:
                 source,
                 self.force,
             )
-        except (WindowError, CategoryError, AreaError, ValueError) as exc:
+        except QuestionError as exc:
             self.left_out.append(f"The trend chart is not shown: {exc}")
             return None
         if not trend.counts:
@@ -473,7 +468,7 @@ class Builder:
                 vs="last-year",
                 force=self.force,
             )
-        except (WindowError, CategoryError, ValueError) as exc:
+        except QuestionError as exc:
             self.left_out.append(f"The borough map is not shown: {exc}")
             return None
         label = self.theme.categories[0][1]

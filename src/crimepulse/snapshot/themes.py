@@ -13,9 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-
-class ThemeError(ValueError):
-    """An unknown theme, or a themes file that does not have the expected shape."""
+from crimepulse.errors import ThemeError as ThemeError
 
 
 @dataclass(frozen=True)

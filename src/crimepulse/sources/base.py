@@ -13,6 +13,8 @@ from typing import BinaryIO, Protocol
 
 import pyarrow as pa
 
+from crimepulse.errors import FormatError as FormatError
+
 # Canonical datasets, each stored in one table of the warehouse (see store/schema.py).
 CRIMES = "crimes"
 OUTCOMES = "outcomes"
@@ -23,10 +25,6 @@ ACCUSED = "accused"
 AREAS = "areas"
 POPULATION = "population"
 HARM_WEIGHTS = "harm_weights"
-
-
-class FormatError(Exception):
-    """A whole file cannot be read in the format its header claimed (or in any format)."""
 
 
 @dataclass(frozen=True)

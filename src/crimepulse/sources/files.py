@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from crimepulse.sources.base import FormatError, SourceFile, normalise
+from crimepulse.errors import FormatError
+from crimepulse.sources.base import SourceFile, normalise
 
 SYNTHETIC_MARKER = ".crimepulse-synthetic"
 _GZIP_MAGIC = b"\x1f\x8b"

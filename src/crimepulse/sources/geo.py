@@ -24,11 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimepulse.core.reference import london
+from crimepulse.errors import FormatError
 from crimepulse.sources.base import (
     AREAS,
     POPULATION,
     Batch,
-    FormatError,
     Reader,
     Rejection,
     SourceFile,
@@ -118,7 +118,7 @@ def _flag(value: Any) -> bool | None:
 def _number(value: Any) -> float | None:
     try:
         return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # a property that is not a number: no number
         return None
 
 

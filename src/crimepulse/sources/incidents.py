@@ -12,7 +12,8 @@ from __future__ import annotations
 import pyarrow.compute as pc
 
 from crimepulse.core.reference.crime_types import CRIME_TYPES
-from crimepulse.sources.base import CRIMES, Batch, FormatError, Reader, SourceFile, has_columns
+from crimepulse.errors import FormatError
+from crimepulse.sources.base import CRIMES, Batch, Reader, SourceFile, has_columns
 from crimepulse.sources.csvtable import read_strings
 from crimepulse.sources.policeuk import _in_list
 from crimepulse.sources.validate import Check, coordinate_checks, lazy_valid, sql_literal

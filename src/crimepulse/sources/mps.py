@@ -27,10 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimepulse.core.reference import london
+from crimepulse.errors import FormatError
 from crimepulse.sources.base import (
     COUNTS,
     Batch,
-    FormatError,
     Reader,
     Rejection,
     SourceFile,

@@ -13,12 +13,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimepulse.core.reference.crime_types import CRIME_TYPES
+from crimepulse.errors import FormatError
 from crimepulse.sources.base import (
     CRIMES,
     OUTCOMES,
     STOPS,
     Batch,
-    FormatError,
     Reader,
     SourceFile,
     has_columns,

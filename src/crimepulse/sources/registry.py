@@ -6,8 +6,9 @@ this order and takes the first whose `matches` accepts the header.
 
 from __future__ import annotations
 
+from crimepulse.errors import FormatError
 from crimepulse.sources import files, geo, harm, homicide, incidents, mps, policeuk
-from crimepulse.sources.base import FormatError, Reader, SourceFile
+from crimepulse.sources.base import Reader, SourceFile
 
 READERS: list[Reader] = [
     *policeuk.READERS,

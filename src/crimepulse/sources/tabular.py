@@ -18,8 +18,9 @@ import pyarrow.parquet as pq
 
 from crimepulse.core import schema
 from crimepulse.core.reference import london
+from crimepulse.errors import FormatError
 from crimepulse.sources import csvtable
-from crimepulse.sources.base import Batch, FormatError, Rejection, SourceFile, normalise
+from crimepulse.sources.base import Batch, Rejection, SourceFile, normalise
 from crimepulse.sources.validate import Check, split_valid
 
 LINE = "line"

@@ -13,6 +13,9 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from crimepulse.errors import Forbidden as Forbidden
+from crimepulse.errors import Unauthorized as Unauthorized
+
 TOKEN_PREFIX = "cpk_"
 
 
@@ -40,14 +43,6 @@ class Actor:
 
     def with_client(self, client: str) -> Actor:
         return Actor(self.id, self.name, self.role, client)
-
-
-class Unauthorized(Exception):
-    """No token, or a token nobody holds (HTTP 401)."""
-
-
-class Forbidden(Exception):
-    """A valid token whose role may not do this (HTTP 403)."""
 
 
 def new_token() -> str:

@@ -12,6 +12,8 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import stats
 
+from crimepulse.errors import HistoryError
+
 from ._common import (
     NO_CHANGE,
     AsDict,
@@ -103,15 +105,15 @@ def _validate(history: History, target_year: int, target_month: int) -> np.ndarr
         seen.add(idx)
         rows.append((idx - target, month, count))
     if len(rows) < MIN_HISTORY_MONTHS:
-        raise ValueError(
+        raise HistoryError(
             f"a seasonal expectation needs at least {MIN_HISTORY_MONTHS} months of history "
             f"(two of each calendar month), got {len(rows)}"
         )
     arr = np.asarray(rows, dtype=float)
     if arr[:, 2].sum() == 0:
-        raise ValueError("the history has no events at all: there is nothing to model")
+        raise HistoryError("the history has no events at all: there is nothing to model")
     if not np.any(arr[:, 1] == target_month):
-        raise ValueError(f"the history has no month {target_month}: no seasonal level for it")
+        raise HistoryError(f"the history has no month {target_month}: no seasonal level for it")
     return arr
 
 
@@ -140,9 +142,12 @@ def seasonal_expectation(
     moment-matched to a negative binomial, as in the improved Farrington algorithm
     (Farrington et al. 1996; Noufaily et al. 2013). Band: its (1 ± level)/2 quantiles;
     p-value: twice the smaller tail at `observed`, capped at 1.
-    Needs >= 24 months of history (else ValueError). Simulated coverage of the 95%
-    band with 24–36 months: 94–97% under Poisson noise, 92–97% under strongly
-    overdispersed NB noise, whose variance φ·μ only approximates (see the tests).
+    Needs >= 24 months of history: a history the model cannot fit (too short, no events,
+    no month like the target, no convergence) is a HistoryError (a ValueError); arguments
+    that are wrong whatever the data (a month 13, a history row after the target) are a
+    plain ValueError. Simulated coverage of the 95% band with 24–36 months: 94–97% under
+    Poisson noise, 92–97% under strongly overdispersed NB noise, whose variance φ·μ only
+    approximates (see the tests).
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be between 0 and 1, got {level}")
@@ -167,7 +172,7 @@ def seasonal_expectation(
         warnings.simplefilter("ignore")  # convergence is checked below
         res = sm.GLM(y, X, family=sm.families.Poisson()).fit()
     if not res.converged:
-        raise ValueError("the Poisson model did not converge on this history")
+        raise HistoryError("the Poisson model did not converge on this history")
     df = float(res.df_resid)
     chi2 = float(res.pearson_chi2)
     phi_hat = chi2 / df if df > 0 else 1.0
@@ -287,7 +292,7 @@ def flag_series(
             exp = seasonal_expectation(
                 history, target_year, target_month, observed=observed, level=level
             )
-        except ValueError as err:
+        except HistoryError as err:  # too little history: said in `skipped`; bugs propagate
             skipped.append((key, str(err)))
             continue
         keys.append(key)

@@ -17,9 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
+from crimepulse.errors import FormatError
 from crimepulse.sources import files, registry
-from crimepulse.sources.base import Batch, FormatError, SourceFile
+from crimepulse.sources.base import Batch, SourceFile
 from crimepulse.store.warehouse import PriorLoad, Warehouse
 
 LOADED, UNCHANGED, SKIPPED, REJECTED = "loaded", "unchanged", "skipped", "rejected"
@@ -198,7 +200,9 @@ def _read(unit: SourceFile) -> Batch | FileResult:
         if reader is None:
             return FileResult(unit.name, SKIPPED, message=elsewhere or "")
         return reader.read(unit, columns)
-    except (FormatError, OSError, ValueError) as exc:
+    # A file the readers or the parsing libraries refuse (bad bytes, an encoding that is not
+    # UTF-8, a value Arrow cannot read) is rejected whole; any other error is a bug.
+    except (FormatError, OSError, UnicodeDecodeError, pa.ArrowInvalid) as exc:
         message = str(exc) if unit.name in str(exc) else f"{unit.name}: {exc}"
         return FileResult(unit.name, REJECTED, message=message, content_hash=unit.content_hash)
 

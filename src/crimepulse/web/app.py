@@ -18,6 +18,7 @@ from crimepulse import __version__
 from crimepulse.api import Crimepulse
 from crimepulse.config import Settings
 from crimepulse.oplog import OutcomesLog
+from crimepulse.web import errors
 from crimepulse.web.routes import openapi, oplog, pages, snapshots
 from crimepulse.web.routes import public_api as api
 from crimepulse.web.urls import API_PREFIX
@@ -47,7 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.readers = readers
     app.state.settings = settings
-    api.install_handlers(app)
+    errors.install(app)
     app.include_router(api.router)
     oplog.mount(app, log, prefix=API_PREFIX)
     snapshots.mount(app, cp, log, prefix=API_PREFIX)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from crimepulse.analysis.periods import add_months, month_end
+from crimepulse.errors import QuestionError
 from crimepulse.present import words
 from crimepulse.store.coverage import coverage
 from crimepulse.web.routes.public_api import Readers
@@ -273,13 +274,11 @@ def flags(r: Readers, as_of: str, borough: str | None = None) -> dict[str, Any]:
     """Borough series outside their seasonal expectation in the as-of month (FDR-controlled
     over every borough and category), most surprising first; `note` says why there are
     none when the data cannot answer."""
-    from crimepulse.analysis.categories import CategoryError
-    from crimepulse.analysis.periods import QuestionError, WindowError
 
     def compute() -> dict[str, Any]:
         try:
             found = r.analysis().flags(as_of)
-        except (WindowError, CategoryError, QuestionError) as exc:
+        except QuestionError as exc:
             return {"items": [], "note": str(exc)}
         items = []
         for f in found:

@@ -4,9 +4,9 @@
 to the one web app (`crimepulse.web.app.create_app`) at `API_PREFIX`/oplog.
 
 Writes need `Authorization: Bearer <token>` (401 without, 403 for the wrong role) and
-accept `Idempotency-Key`. Errors are RFC 9457 problem details (application/problem+json)
-with, for validation, an `errors` list of {field, reason}. The public (no token) reads
-only approved, aggregated figures.
+accept `Idempotency-Key`. Errors are RFC 9457 problem details (application/problem+json,
+answered by web.errors) with, for validation, an `errors` list of {field, reason}. The
+public (no token) reads only approved, aggregated figures.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from crimepulse.errors import FieldError, Unauthorized, ValidationFailed
 from crimepulse.oplog import Actor, Filters, OutcomesLog
-from crimepulse.oplog.models import Conflict, NotFound
-from crimepulse.oplog.validate import AmendmentIn, EventIn, FieldError, ValidationFailed
+from crimepulse.oplog.validate import AmendmentIn, EventIn
 from crimepulse.state import auth
 from crimepulse.web.errors import problem
 from crimepulse.web.urls import API_PREFIX
@@ -36,55 +35,9 @@ router = APIRouter(prefix="/oplog", tags=["operational outcomes log"])
 # --- plumbing -------------------------------------------------------------------------
 
 
-def _request_errors(exc: RequestValidationError) -> list[FieldError]:
-    found = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ())]
-        if loc and loc[0] in ("body", "query", "path", "header"):
-            loc = loc[1:]
-        reason = "required" if err.get("type") == "missing" else str(err.get("msg"))
-        if err.get("type") == "json_invalid":
-            loc, reason = [], f"invalid JSON: {err.get('ctx', {}).get('error', 'syntax error')}"
-        found.append(FieldError(".".join(loc) or "(body)", reason))
-    return found
-
-
-def install_handlers(app: FastAPI) -> None:
-    """Map the log's exceptions to problem details."""
-
-    @app.exception_handler(ValidationFailed)
-    async def _invalid(request: Request, exc: ValidationFailed) -> JSONResponse:
-        fields = ", ".join(dict.fromkeys(e.field for e in exc.errors))
-        return problem(422, "Invalid input", f"nothing was stored; check {fields}", exc.errors)
-
-    @app.exception_handler(RequestValidationError)
-    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _request_errors(exc)
-        fields = ", ".join(dict.fromkeys(e.field for e in errors))
-        return problem(422, "Invalid input", f"nothing was stored; check {fields}", errors)
-
-    @app.exception_handler(auth.Unauthorized)
-    async def _unauthorized(request: Request, exc: auth.Unauthorized) -> JSONResponse:
-        return problem(401, "Unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
-
-    @app.exception_handler(auth.Forbidden)
-    async def _forbidden(request: Request, exc: auth.Forbidden) -> JSONResponse:
-        return problem(403, "Forbidden", str(exc))
-
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, "Not found", str(exc))
-
-    @app.exception_handler(Conflict)
-    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
-        title = "Idempotency key reused" if exc.status == 422 else "Conflict"
-        return problem(exc.status, title, str(exc))
-
-
 def mount(app: FastAPI, log: OutcomesLog, prefix: str = API_PREFIX) -> None:
     """Serve the log's endpoints from `app` at `prefix`/oplog."""
     app.state.oplog = log
-    install_handlers(app)
     app.include_router(router, prefix=prefix)
 
 
@@ -119,7 +72,7 @@ async def credentials(request: Request) -> Credentials:
         return Credentials(None, client)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise auth.Unauthorized("use Authorization: Bearer <token>")
+        raise Unauthorized("use Authorization: Bearer <token>")
     return Credentials(token.strip(), client)
 
 
@@ -292,7 +245,7 @@ def _approved_only(status: str, user: Actor | None) -> bool:
     if status == "approved":
         return True
     if user is None:
-        raise auth.Unauthorized("unapproved figures need a reviewer's token")
+        raise Unauthorized("unapproved figures need a reviewer's token")
     auth.require(user, auth.REVIEW, "reading unapproved figures")
     return False
 

@@ -17,11 +17,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from crimepulse.analysis.categories import CategoryError
-from crimepulse.analysis.periods import QuestionError, WindowError
-from crimepulse.analysis.selection import AreaError
 from crimepulse.core.reference import london
-from crimepulse.oplog import NotFound
+from crimepulse.errors import AreaError, QuestionError
 from crimepulse.present import numbers, words
 from crimepulse.snapshot.archive import SnapshotStore
 from crimepulse.web import catalog, charts
@@ -31,7 +28,6 @@ from crimepulse.web.routes.oplog import Log
 from crimepulse.web.routes.public_api import Dep
 
 router = APIRouter(include_in_schema=False)
-UNANSWERABLE = (WindowError, CategoryError, AreaError, QuestionError)
 NAV = [
     ("/", "Home"),
     ("/grid", "Grid"),
@@ -91,7 +87,7 @@ def home(request: Request, r: Dep, log: Log, as_of: str | None = None) -> HTMLRe
         headline = {**latest[0], "paragraphs": paragraphs[:3]}
     try:
         grid = views.grid(r, as_of, "force", "groups", "month,ytd,fy")
-    except UNANSWERABLE as exc:
+    except QuestionError as exc:
         return unanswerable(request, "Headline figures", exc, as_of=as_of)
     csv = views.api_url("grid", as_of=as_of, areas="force", categories="groups")
     csv += "&windows=month%2Cytd%2Cfy&per_page=5000"
@@ -135,7 +131,7 @@ def grid_page(
     context: dict[str, Any] = {"form": form, "options": _options(r), "sort": sort, "dir": dir}
     try:
         view = views.grid(r, as_of, areas, categories, windows, vs, source or None)
-    except UNANSWERABLE as exc:
+    except QuestionError as exc:
         return unanswerable(request, "The grid", exc, **context)
     rows = views.sort_rows(view, sort, dir == "desc")
     if area:
@@ -161,7 +157,7 @@ def series_page(
     form = {"area": area, "category": category, "source": source}
     try:
         s = views.series(r, area, category, source or None)
-    except UNANSWERABLE as exc:
+    except QuestionError as exc:
         return unanswerable(request, "The series", exc, form=form)
     csv = views.api_url("series", area=area, category=category, source=source)
     return page(request, "series.html.j2", s=s, form=form, csv=csv)
@@ -183,7 +179,7 @@ def map_page(
     context: dict[str, Any] = {"form": form, "options": _options(r)}
     try:
         m = views.map_view(r, as_of, category, window, measure)
-    except UNANSWERABLE as exc:
+    except QuestionError as exc:
         return unanswerable(request, "The map", exc, **context)
     csv = views.api_url(
         "map", as_of=as_of, category=category, window=window, measure=measure, vs="last-year"
@@ -215,7 +211,7 @@ def area_page(
         view = views.grid(r, as_of, "boroughs", "groups", "month,ytd,fy")
         m = views.map_view(r, as_of, "all", "ytd", "change", here=code)
         flags = views.flags(r, as_of, borough)
-    except UNANSWERABLE as exc:
+    except QuestionError as exc:
         return unanswerable(request, borough, exc, **context)
     ranked = sorted(m["rows"], key=lambda row: -(row["current"] or 0))
     position = next((i + 1 for i, row in enumerate(ranked) if row["code"] == code), None)
@@ -248,7 +244,7 @@ def operations_page(
     by = by if by in catalog.BY else "event_type"
     try:
         report = catalog.operations(log, week, by)
-    except UNANSWERABLE as exc:
+    except QuestionError as exc:
         return unanswerable(request, "Police action", exc, form={"week": week, "by": by})
     csv = f"/operations.csv?week={report['week']}&by={by}"
     return page(
@@ -303,15 +299,8 @@ def _options(r: Dep) -> dict[str, Any]:
 
 
 def mount(app: FastAPI) -> None:
-    """Serve the pages, the reviewer's pages and /static from `app`."""
+    """Serve the pages, the reviewer's pages and /static from `app` (an error a page does
+    not answer itself is the problem page of web.errors)."""
     app.include_router(router)
     app.include_router(review.router)
     app.mount("/static", StaticFiles(packages=[("crimepulse.web", "static")]), name="static")
-
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> Response:
-        if request.url.path.startswith("/api/"):
-            from crimepulse.web.errors import problem
-
-            return problem(404, "Not found", str(exc))
-        return page(request, "problem.html.j2", 404, title="Not found", detail=str(exc))

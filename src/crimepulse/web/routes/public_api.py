@@ -3,7 +3,8 @@
 Stateless and cacheable: every response carries an ETag derived from the warehouse's
 data version and the request, so clients and proxies revalidate cheaply, and several
 processes can serve one warehouse file (read-only). Tables come as JSON, or as CSV with
-`?format=csv` or `Accept: text/csv`. Errors are RFC 9457 problem details.
+`?format=csv` or `Accept: text/csv`. Errors are RFC 9457 problem details (web.errors): a
+question the data cannot answer is a 422 that says why, a bug a 500.
 """
 
 from __future__ import annotations
@@ -20,16 +21,14 @@ from typing import Annotated, Any, Literal
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from crimepulse.analysis import measures
 from crimepulse.analysis.engine import Analysis
-from crimepulse.analysis.periods import QuestionError
 from crimepulse.analysis.timeseries import monthly_series
 from crimepulse.store.coverage import coverage
 from crimepulse.store.warehouse import Warehouse
-from crimepulse.web.errors import problem
 from crimepulse.web.urls import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX, tags=["public data"])
@@ -75,16 +74,6 @@ Dep = Annotated[Readers, Depends(readers)]
 AsOf = Annotated[str, Query(description="Windows end on this date (YYYY-MM-DD or YYYY-MM).")]
 SourceKey = Literal["mps", "police.uk", "feed"]
 Fmt = Annotated[str | None, Query(alias="format", description="json (default) or csv")]
-
-
-def install_handlers(app: FastAPI) -> None:
-    """Questions the data cannot answer are 422 problem details that say why; anything else
-    (a bug) stays a 500."""
-
-    async def unanswerable(request: Request, exc: Exception) -> JSONResponse:
-        return problem(422, "Cannot answer", str(exc))
-
-    app.add_exception_handler(QuestionError, unanswerable)
 
 
 class ResponseCache:

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from crimepulse.errors import Conflict, Forbidden, Unauthorized
 from crimepulse.oplog import Actor, Filters, OutcomesLog
-from crimepulse.oplog.models import Conflict
 from crimepulse.snapshot.archive import SnapshotStore
 from crimepulse.state import auth
 from crimepulse.web.routes.oplog import Log
@@ -34,7 +34,7 @@ def _actor(request: Request) -> Actor | None:
     log: OutcomesLog = request.app.state.oplog
     try:
         actor = log.authenticate(token, client="web")
-    except auth.Unauthorized:
+    except Unauthorized:
         return None
     return actor if actor.role in auth.REVIEW else None
 
@@ -51,7 +51,7 @@ async def _form(request: Request) -> dict[str, list[str]]:
     """The urlencoded form (parsed here: no multipart dependency for three fields)."""
     origin = request.headers.get("origin")
     if origin and urlparse(origin).netloc != request.url.netloc:
-        raise auth.Forbidden("a form from another site")
+        raise Forbidden("a form from another site")
     return parse_qs((await request.body()).decode("utf-8", "replace"))
 
 
@@ -79,7 +79,7 @@ async def sign_in(request: Request, log: Log) -> Response:
     token = (form.get("token") or [""])[0].strip()
     try:
         actor = log.authenticate(token, client="web")
-    except auth.Unauthorized:
+    except Unauthorized:
         return _page(request, 401, actor=None, error="That token is not known.")
     if actor.role not in auth.REVIEW:
         error = f"{actor.name} is a {actor.role}; reviewing needs a reviewer or admin token."

@@ -12,18 +12,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 import crimepulse
-from crimepulse.analysis.categories import CategoryError
-from crimepulse.analysis.periods import WindowError
-from crimepulse.analysis.selection import AreaError
-from crimepulse.oplog import NotFound, OutcomesLog
-from crimepulse.snapshot import FORMATS, SnapshotError, ThemeError
+from crimepulse.errors import NotFound
+from crimepulse.oplog import OutcomesLog
+from crimepulse.snapshot import FORMATS
 from crimepulse.snapshot import archive as st
 from crimepulse.state import auth
-from crimepulse.web.errors import problem
-from crimepulse.web.routes.oplog import User, install_handlers
+from crimepulse.web.routes.oplog import User
 from crimepulse.web.urls import API_PREFIX
 
 router = APIRouter(prefix="/snapshots", tags=["snapshots"])
@@ -127,14 +124,4 @@ def mount(
     """Serve the snapshot routes from `app` at `prefix`/snapshots."""
     app.state.warehouse = cp
     app.state.oplog = log
-    install_handlers(app)
-
-    @app.exception_handler(SnapshotError)
-    @app.exception_handler(ThemeError)
-    @app.exception_handler(WindowError)
-    @app.exception_handler(CategoryError)
-    @app.exception_handler(AreaError)
-    async def _unanswerable(request: Request, exc: ValueError) -> JSONResponse:
-        return problem(422, "Cannot build snapshot", str(exc))
-
     app.include_router(router, prefix=prefix)
