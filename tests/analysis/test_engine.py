@@ -83,7 +83,7 @@ def test_compare_counts_equal_hand_sums_and_verdict_follows_the_test(cp: Crimepu
     same = cp.compare("camden", "robbery", "year", as_of="2023-12", vs="last-year")
     assert (same.current, same.previous, same.verdict) == (120, 120, "no meaningful change")
     assert same.p_value == 1.0
-    assert same.area["code"] == "E09000007"  # names resolve case-insensitively to codes
+    assert same.area.code == "E09000007"  # names resolve case-insensitively to codes
     london = cp.compare("all", "Robbery", "ytd", as_of="2023-03-31", vs="last-year")
     assert london.current == 3 * (10 + 30 + 20) and london.previous == 3 * (10 + 15 + 20)
 
@@ -123,7 +123,7 @@ def test_small_counts_are_said_and_never_called_a_change(cp: Crimepulse) -> None
 def test_baseline_uses_the_same_window_in_each_year(cp: Crimepulse) -> None:
     fact = cp.compare("Hackney", "robbery", "ytd", as_of="2023-06", vs="baseline:2019-2022")
     assert fact.current == 30 * 6
-    assert fact.comparison is not None and fact.comparison["counts"] == [90, 90, 90, 90]
+    assert fact.comparison is not None and fact.comparison.counts == (90, 90, 90, 90)
     assert fact.previous == 90.0
 
 
@@ -178,7 +178,7 @@ def test_grid_cells_and_fdr(cp: Crimepulse) -> None:
 
 def test_flags_find_a_planted_jump(cp: Crimepulse) -> None:
     flags = cp.flags(as_of="2023-01-31", categories="minor")
-    keys = {(f.area["name"], f.category["name"]) for f in flags}
+    keys = {(f.area.name, f.category.name) for f in flags}
     assert ("Hackney", "ROBBERY OF PERSONAL PROPERTY") in keys
-    assert all(f.verdict == "up" for f in flags if f.area["name"] == "Hackney")
+    assert all(f.verdict == "up" for f in flags if f.area.name == "Hackney")
     assert ("Camden", "ROBBERY OF PERSONAL PROPERTY") not in keys

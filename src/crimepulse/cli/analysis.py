@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.cli.options import (
     AlphaOption,
     AsOfOption,
@@ -24,6 +25,7 @@ from crimepulse.cli.options import (
     console,
     errors,
 )
+from crimepulse.core.facts import Fact
 
 _MARKS = {"up": "▲", "down": "▼"}
 
@@ -45,16 +47,16 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.1f}%"
 
 
-def _fact_sentence(f: Any) -> str:
-    label = f.category.get("label") or f.category["name"]
-    where = f.area["name"]
-    win = f"{f.window['start']}..{f.window['end']}"
-    comparison = f.comparison or {}
-    if comparison.get("kind") == "baseline":
-        other = f"the {len(comparison.get('counts', []))}-year baseline average"
+def _fact_sentence(f: Fact) -> str:
+    label = f.category.label or f.category.name
+    where = f.area.name
+    win = f"{f.window.start}..{f.window.end}"
+    comparison = f.comparison
+    if comparison is not None and comparison.kind == "baseline":
+        other = f"the {len(comparison.counts or ())}-year baseline average"
     else:
-        w = comparison.get("window", {})
-        other = f"{w.get('start')}..{w.get('end')}"
+        w = comparison.window if comparison is not None else None
+        other = f"{w.start}..{w.end}" if w is not None else "an earlier period"
     numbers = (
         f"{f.current:,.0f} against {f.previous:,.1f}"
         if isinstance(f.previous, float) and not float(f.previous).is_integer()
@@ -102,16 +104,18 @@ def compare_command(
         raise typer.Exit(2)
     with _open_existing(db) as cp:
         fact = _analysis_call(
-            lambda: cp.compare(
-                area,
-                category,
-                window,
-                as_of,
-                vs,
-                source=source,
-                force=force,
-                measure=measure,
-                alpha=alpha,
+            lambda: cp.analysis.compare(
+                Question(
+                    area=area,
+                    category=category,
+                    window=window,
+                    as_of=as_of,
+                    vs=vs,
+                    measure=measure,
+                    source=source,
+                    force=force,
+                    alpha=alpha,
+                )
             )
         )
     if format is OutputFormat.json:
@@ -170,8 +174,17 @@ def grid_command(
         raise typer.Exit(2)
     with _open_existing(db) as cp:
         grid = _analysis_call(
-            lambda: cp.grid(
-                areas, categories, windows, as_of, vs, source=source, force=force, alpha=alpha
+            lambda: cp.analysis.grid(
+                GridQuestion(
+                    areas=areas,
+                    categories=categories,
+                    windows=windows,
+                    as_of=as_of,
+                    vs=vs,
+                    source=source,
+                    force=force,
+                    alpha=alpha,
+                )
             )
         )
     if format is GridFormat.json:
@@ -197,7 +210,7 @@ def grid_command(
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for f in grid.facts:
         mark = _MARKS.get(f.verdict or "", " ")
-        cells.setdefault((f.area["name"], f.category["name"]), {})[f.window["name"]] = (
+        cells.setdefault((f.area.name, f.category.name), {})[f.window.name] = (
             f"{f.current:,.0f} {_pct(f.change_pct)} {mark}"
         )
     for (area, cat), by_window in cells.items():
@@ -226,8 +239,15 @@ def flags_command(
         raise typer.Exit(2)
     with _open_existing(db) as cp:
         flags = _analysis_call(
-            lambda: cp.flags(
-                as_of, areas=areas, categories=categories, source=source, force=force, alpha=alpha
+            lambda: cp.analysis.flags(
+                GridQuestion(
+                    areas=areas,
+                    categories=categories,
+                    as_of=as_of,
+                    source=source,
+                    force=force,
+                    alpha=alpha,
+                )
             )
         )
     if format is OutputFormat.json:
@@ -238,13 +258,13 @@ def flags_command(
             "No series is outside its expected band after controlling the false discovery rate."
         )
         return
-    table = Table(title=f"Series outside their seasonal expectation, {flags[0].window['start']}")
+    table = Table(title=f"Series outside their seasonal expectation, {flags[0].window.start}")
     for name in ("area", "category", "observed", "expected", "band", "q", "verdict"):
         table.add_column(name, justify="right" if name in ("observed", "expected", "q") else "left")
     for f in flags:
         table.add_row(
-            f.area["name"],
-            f.category["name"],
+            f.area.name,
+            f.category.name,
             f"{f.current:,.0f}",
             f"{f.previous:,.1f}",
             f"{f.ci_low:,.0f}..{f.ci_high:,.0f}",

@@ -111,7 +111,7 @@ class Builder:
         end = end if end == day else month_end(day.replace(day=1) - timedelta(days=1))
         for _ in range(12):
             try:
-                self.cp.compare(self.area, self.theme.lead, "month", end, force=self.force)
+                self.cp.compare(self.area, self.theme.lead, "month", as_of=end, force=self.force)
                 return end
             except WindowError:
                 end = month_end(end.replace(day=1) - timedelta(days=1))
@@ -127,15 +127,19 @@ class Builder:
         level = "force" if self.area == "all" else "boroughs"
         try:
             grid = self.cp.grid(
-                level, ",".join(labels), ",".join(plan.windows), plan.month_end, force=self.force
+                level,
+                ",".join(labels),
+                ",".join(plan.windows),
+                as_of=plan.month_end,
+                force=self.force,
             )
         except (WindowError, CategoryError, AreaError, ValueError):
             return self._headline_one_by_one(plan)
         found = {}
         for fact in grid.facts:
-            if level == "boroughs" and fact.area["name"].lower() != self.area.lower():
+            if level == "boroughs" and fact.area.name.lower() != self.area.lower():
                 continue
-            found[(fact.category["name"], fact.window["name"])] = fact
+            found[(fact.category.name, fact.window.name)] = fact
         out = []
         for category, label in self.theme.categories:
             for window in plan.windows:
@@ -143,7 +147,7 @@ class Builder:
                 if cell is None:
                     self.left_out.append(f"{label.capitalize()} could not be counted.")
                     continue
-                named = replace(cell, category={**cell.category, "label": label})
+                named = replace(cell, category=replace(cell.category, label=label))
                 out.append((self.add(named), label))
         return out
 
@@ -153,7 +157,7 @@ class Builder:
             for window in plan.windows:
                 try:
                     fact = self.cp.compare(
-                        self.area, category, window, plan.month_end, "last-year", force=self.force
+                        self.area, category, window, as_of=plan.month_end, force=self.force
                     )
                 except (WindowError, CategoryError, AreaError) as exc:
                     self.left_out.append(f"{label.capitalize()} ({window}) is not shown: {exc}")
@@ -170,7 +174,13 @@ class Builder:
             for vs in ("last-year", "previous"):
                 try:
                     fact = self.cp.compare(
-                        self.area, category, "7d", plan.as_of, vs, source="feed", force=self.force
+                        self.area,
+                        category,
+                        "7d",
+                        as_of=plan.as_of,
+                        vs=vs,
+                        source="feed",
+                        force=self.force,
                     )
                     break
                 except WindowError:
@@ -189,7 +199,7 @@ class Builder:
         else:
             start = periods.window(plan.windows[0], plan.month_end).start
             found = oplog_facts.period_facts(self.log, start, plan.month_end, self.theme, self.area)
-        return [(self.add(f), oplog_facts.label(f["category"]["name"])) for f in found]
+        return [(self.add(f), oplog_facts.label(f.category.name)) for f in found]
 
     def flags(self, plan: Plan) -> list[tuple[str, str]]:
         labels = dict(self.theme.categories)
@@ -201,9 +211,9 @@ class Builder:
             return []
         out = []
         for fact in found:
-            if self.area != "all" and fact.area.get("name", "").lower() != self.area.lower():
+            if self.area != "all" and fact.area.name.lower() != self.area.lower():
                 continue
-            out.append((self.add(fact), labels.get(fact.category["name"], fact.category["name"])))
+            out.append((self.add(fact), labels.get(fact.category.name, fact.category.name)))
         return out[:MAX_FLAGS]
 
     # -- the document --------------------------------------------------------------------
@@ -431,13 +441,13 @@ class Builder:
         window = plan.windows[-1]
         try:
             grid = self.cp.grid(
-                "boroughs", self.theme.lead, window, plan.month_end, "last-year", force=self.force
+                "boroughs", self.theme.lead, window, as_of=plan.month_end, force=self.force
             )
         except (WindowError, CategoryError, ValueError) as exc:
             self.left_out.append(f"The borough map is not shown: {exc}")
             return None
         label = self.theme.categories[0][1]
-        ids = [self.add(replace(f, category={**f.category, "label": label})) for f in grid.facts]
+        ids = [self.add(replace(f, category=replace(f.category, label=label))) for f in grid.facts]
         if not ids:
             return None
         fact = self.facts[ids[0]]

@@ -9,8 +9,6 @@ their band; the chart needs the band for every month, hence this small adapter.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import crimepulse
 from crimepulse.analysis import selection
 from crimepulse.analysis.periods import add_months, month_end
+from crimepulse.core.facts import ComparisonRef, Fact, Finding
 from crimepulse.stats import seasonal_expectation
 from crimepulse.stats.seasonal import MIN_HISTORY_MONTHS
 
@@ -65,14 +64,13 @@ def trend_facts(
         return TrendFacts([], [])
     specs = ",".join(f"{m.isoformat()}..{month_end(m).isoformat()}" for m in months)
     level = "force" if area == "all" else "boroughs"
-    grid = cp.grid(level, category, specs, last_month.isoformat(), source=source, force=force)
-    by_month: dict[str, dict[str, Any]] = {}
+    grid = cp.grid(level, category, specs, as_of=last_month.isoformat(), source=source, force=force)
+    by_month: dict[date, Fact] = {}
     for f in grid.facts:
-        if level == "boroughs" and selection.london.borough_code(area) != f.area.get("code"):
+        if level == "boroughs" and selection.london.borough_code(area) != f.area.code:
             continue
-        d = f.as_dict()
-        by_month[d["window"]["start"]] = d
-    ordered = [by_month[m.isoformat()] for m in months if m.isoformat() in by_month]
+        by_month[f.window.start] = f
+    ordered = [by_month[m] for m in months if m in by_month]
     shown = ordered[-SHOWN:]
     expected = []
     for i, fact in enumerate(ordered):
@@ -81,52 +79,46 @@ def trend_facts(
         history = ordered[max(0, i - HISTORY) : i]
         if len(history) < MIN_HISTORY_MONTHS:
             continue
-        expected.append(_expectation(fact, history, area, category))
-    return TrendFacts(shown, expected)
+        expected.append(_expectation(fact, history, area, category).as_dict())
+    return TrendFacts([f.as_dict() for f in shown], expected)
 
 
-def _expectation(
-    fact: dict[str, Any], history: list[dict[str, Any]], area: str, category: str
-) -> dict[str, Any]:
-    target = date.fromisoformat(fact["window"]["start"])
-    rows = []
-    for h in history:
-        start = date.fromisoformat(h["window"]["start"])
-        rows.append((start.year, start.month, int(h["current"])))
-    e = seasonal_expectation(rows, target.year, target.month, observed=int(fact["current"]))
+def _expectation(fact: Fact, history: list[Fact], area: str, category: str) -> Fact:
+    target = fact.window.start
+    rows = [(h.window.start.year, h.window.start.month, int(h.current or 0)) for h in history]
+    e = seasonal_expectation(rows, target.year, target.month, observed=int(fact.current or 0))
     d = e.as_dict()
     query = {
         "call": "seasonal_expectation",
         "area": area,
         "category": category,
         "month": target.isoformat(),
-        "history": [history[0]["window"]["start"], history[-1]["window"]["end"]],
-        "history_facts": [h["id"] for h in history],
+        "history": [history[0].window.start.isoformat(), history[-1].window.end.isoformat()],
+        "history_facts": [h.id for h in history],
     }
-    text = json.dumps(query, sort_keys=True)
-    return {
-        "id": "f-" + hashlib.sha256(text.encode()).hexdigest()[:12],
-        "measure": "expected count",
-        "value": d["expected"],
-        "unit": fact["unit"],
-        "area": fact["area"],
-        "category": fact["category"],
-        "window": fact["window"],
-        "source": fact["source"],
-        "comparison": {"kind": "seasonal expectation", "model": d["model"]},
-        "current": d["observed"],
-        "previous": d["expected"],
-        "change": d["change"],
-        "change_pct": d["change_pct"],
-        "test": d["test"],
-        "p_value": d["p_value"],
-        "q_value": None,
-        "ci_low": d["low"],
-        "ci_high": d["high"],
-        "verdict": d["verdict"],
-        "small_counts": False,
-        "stats": d,
-        "sources": fact["sources"],
-        "query": query,
-        "notes": [f"95% band from {len(history)} months of history"],
-    }
+    finding = Finding(
+        current=d["observed"],
+        previous=d["expected"],
+        change=d["change"],
+        change_pct=d["change_pct"],
+        test=d["test"],
+        p_value=d["p_value"],
+        ci_low=d["low"],
+        ci_high=d["high"],
+        verdict=d["verdict"],
+        stats=d,
+    )
+    return Fact.from_finding(
+        finding,
+        measure="expected count",
+        value=d["expected"],
+        unit=fact.unit,
+        area=fact.area,
+        category=fact.category,
+        window=fact.window,
+        source=fact.source,
+        comparison=ComparisonRef("seasonal expectation", model=d["model"]),
+        sources=fact.sources,
+        query=query,
+        notes=[f"95% band from {len(history)} months of history"],
+    )
