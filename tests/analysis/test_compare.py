@@ -1,79 +1,19 @@
-"""The analysis engine on a small warehouse the tests write: counts equal hand sums,
-verdicts follow the tests, and questions the data cannot answer are clear errors."""
+"""Compare on a small warehouse the tests write (tests/analysis/conftest.py): counts equal
+hand sums, verdicts follow the tests, the Fact keeps its published shape, and questions the
+data cannot answer are clear errors."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-import crimepulse
 from crimepulse.analysis.categories import CategoryError
 from crimepulse.analysis.periods import WindowError
+from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import AreaError
 from crimepulse.api import Crimepulse
-from tests.factories import FEED_HEADER, write
-
-MONTHS = [f"{y}{m:02d}" for y in range(2019, 2024) for m in range(1, 13)]
-BOROUGHS = ["Camden", "Hackney", "Westminster"]
-
-
-def _count(borough: str, minor: str, month: str) -> int:
-    """A known count for every cell: robbery in Hackney doubles in 2023 from 10 a month."""
-    year = int(month[:4])
-    if minor == "ROBBERY OF PERSONAL PROPERTY":
-        base = 10 + 5 * BOROUGHS.index(borough)
-        return base * 2 if (borough == "Hackney" and year == 2023) else base
-    if minor == "HOMICIDE":
-        return 1 if int(month[4:]) % 4 == 0 else 0
-    return 100 + int(month[4:])  # VIOLENCE WITH INJURY: a seasonal shape, same every year
-
-
-@pytest.fixture(scope="module")
-def cp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crimepulse]:
-    root = tmp_path_factory.mktemp("engine")
-    minors = [
-        ("ROBBERY", "ROBBERY OF PERSONAL PROPERTY"),
-        ("VIOLENCE AGAINST THE PERSON", "HOMICIDE"),
-        ("VIOLENCE AGAINST THE PERSON", "VIOLENCE WITH INJURY"),
-    ]
-    rows = [
-        ",".join([major, minor, b, *(str(_count(b, minor, m)) for m in MONTHS)])
-        for b in BOROUGHS
-        for major, minor in minors
-    ]
-    write(root / "mps.csv", ",".join(["MajorText", "MinorText", "BoroughName", *MONTHS]), rows)
-    population = [
-        f"{code},{name},{year},test,{pop}"
-        for code, name, pop in (
-            ("E09000007", "Camden", 200_000),
-            ("E09000012", "Hackney", 250_000),
-            ("E09000033", "Westminster", 200_000),
-        )
-        for year in (2021, 2022)  # none for 2023: rates then are a clear error
-    ]
-    write(root / "pop.csv", "Code,Name,Year,Source,Population", population)
-    write(
-        root / "harm.csv",
-        "index,category,subgroup,weight,unit",
-        [
-            "Test Index,Robbery,Robbery of personal property,365,days",
-            "Test Index,Violence and sexual offences,Homicide,5475,days",
-        ],
-    )
-    feed = [
-        f"f{i},2023-03-{1 + i % 28:02d}T12:00:00,Robbery,,Camden,E01000001,51.5,-0.14,,metropolitan"
-        for i in range(56)
-    ] + [
-        f"g{i},2023-02-{1 + i % 28:02d}T12:00:00,Robbery,,Camden,E01000001,51.5,-0.14,,metropolitan"
-        for i in range(28)
-    ]
-    write(root / "feed.csv", FEED_HEADER + ",force", feed)
-    with crimepulse.open(root / "w.duckdb") as handle:
-        report = handle.ingest(root)
-        assert report.exit_code(strict=True) == 0, [r.message for r in report.files]
-        yield handle
+from tests.analysis.conftest import MONTHS, count
 
 
 def test_compare_counts_equal_hand_sums_and_verdict_follows_the_test(cp: Crimepulse) -> None:
@@ -139,7 +79,7 @@ def test_harm_weighted_totals_name_the_index_and_list_unweighted(cp: Crimepulse)
     fact = cp.compare("Camden", "violence", "year", as_of="2023-12", measure="harm")
     assert fact.previous == fact.current  # the same homicides every year
     assert fact.unit == "harm (Test Index)"
-    homicides = sum(_count("Camden", "HOMICIDE", m) for m in MONTHS if m.startswith("2023"))
+    homicides = sum(count("Camden", "HOMICIDE", m) for m in MONTHS if m.startswith("2023"))
     assert fact.current == homicides * 5475
     assert any("VIOLENCE WITH INJURY" in n for n in fact.notes)
 
@@ -162,23 +102,65 @@ def test_day_windows_count_the_daily_feed(cp: Crimepulse) -> None:
     assert fact.verdict == "up"
 
 
-def test_grid_cells_and_fdr(cp: Crimepulse) -> None:
-    grid = cp.grid("boroughs", "major", "year,quarter", as_of="2023-12-31")
-    table = grid.to_arrow().to_pylist()
-    assert len(table) == 3 * 2 * 2  # boroughs × majors × windows
-    cell = next(
-        r
-        for r in table
-        if r["area"] == "Hackney" and r["category"] == "ROBBERY" and r["window"] == "year"
+def test_a_compare_fact_keeps_its_published_shape(cp: Crimepulse) -> None:
+    """The JSON API, the CLI and the snapshots publish `as_dict()`: its keys, their order and
+    the shape of each part are a contract (typed parts inside, the same JSON outside)."""
+    data = cp.compare("Hackney", "robbery", "year", as_of="2023-12", vs="last-year").as_dict()
+    assert list(data) == [
+        "id", "measure", "value", "unit", "area", "category", "window", "source",
+        "comparison", "current", "previous", "change", "change_pct", "test", "p_value",
+        "q_value", "ci_low", "ci_high", "verdict", "small_counts", "stats", "sources",
+        "query", "notes",
+    ]  # fmt: skip
+    assert data["area"] == {
+        "level": "borough",
+        "code": "E09000012",
+        "name": "Hackney",
+        "force": "metropolitan",
+    }
+    assert list(data["area"]) == ["level", "code", "name", "force"]
+    assert list(data["category"]) == ["name", "label", "mps_majors", "mps_minors", "crime_types"]
+    assert data["category"]["mps_majors"] == ["ROBBERY"]
+    window = {"name": "year", "label": "the calendar year", "start": "2023-01-01"}
+    assert data["window"] == {**window, "end": "2023-12-31"}
+    assert data["comparison"] == {
+        "kind": "last-year",
+        "window": {
+            "name": "compare",  # the window's role in the one query, as always published
+            "label": "the calendar year",
+            "start": "2022-01-01",
+            "end": "2022-12-31",
+        },
+    }
+    assert list(data["query"]) == [
+        "call", "area", "category", "window", "as_of", "vs", "source", "force", "measure",
+        "alpha", "sql",
+    ]  # fmt: skip
+    assert data["query"]["as_of"] == "2023-12"  # as asked: the id hashes the question's words
+
+
+def test_a_baseline_comparison_lists_its_windows_and_counts(cp: Crimepulse) -> None:
+    fact = cp.compare("Hackney", "robbery", "ytd", as_of="2023-06", vs="baseline:2019-2020")
+    assert fact.comparison is not None
+    data = fact.as_dict()["comparison"]
+    assert list(data) == ["kind", "windows", "counts"]
+    assert [w["name"] for w in data["windows"]] == ["baseline 2019", "baseline 2020"]
+    assert [w["start"] for w in data["windows"]] == ["2019-01-01", "2020-01-01"]
+    assert data["counts"] == [90, 90] == list(fact.comparison.counts or ())
+
+
+def test_the_facade_asks_the_engine_one_question(cp: Crimepulse) -> None:
+    by_words = cp.compare("Camden", "robbery", "quarter", as_of="2023-06", vs="previous")
+    question = Question(
+        area="Camden", category="robbery", window="quarter", as_of="2023-06", vs="previous"
     )
-    assert (cell["current"], cell["previous"], cell["verdict"]) == (360, 180, "up")
-    assert all(f.q_value is not None and f.q_value >= f.p_value for f in grid.facts)
-    assert "Benjamini" in grid.meta["fdr"]
-
-
-def test_flags_find_a_planted_jump(cp: Crimepulse) -> None:
-    flags = cp.flags(as_of="2023-01-31", categories="minor")
-    keys = {(f.area.name, f.category.name) for f in flags}
-    assert ("Hackney", "ROBBERY OF PERSONAL PROPERTY") in keys
-    assert all(f.verdict == "up" for f in flags if f.area.name == "Hackney")
-    assert ("Camden", "ROBBERY OF PERSONAL PROPERTY") not in keys
+    asked = cp.analysis.compare(question)
+    assert (asked.current, asked.previous, asked.verdict) == (
+        by_words.current,
+        by_words.previous,
+        by_words.verdict,
+    )
+    strip = {"sql"}  # each run names its window table afresh
+    assert {k: v for k, v in asked.query.items() if k not in strip} == {
+        k: v for k, v in by_words.query.items() if k not in strip
+    }
