@@ -120,9 +120,6 @@ class Category:
         counts = CategoryDefinition(self.mps_majors, self.mps_minors, self.crime_types)
         return CategoryRef(self.name, self.label, counts)
 
-    def as_dict(self) -> dict[str, object]:
-        return self.ref().as_dict()
-
 
 def _minors_of(*types: str) -> tuple[str, ...]:
     return tuple(m for m, (t, _) in MPS_MINORS.items() if t in types)

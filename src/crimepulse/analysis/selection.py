@@ -85,9 +85,6 @@ class Area:
         """The area as a Fact names it."""
         return AreaRef(self.level, self.name, self.code, self.force)
 
-    def as_dict(self) -> dict[str, str | None]:
-        return self.ref().as_dict()
-
 
 class AreaError(QuestionError):
     """An area name or code that matches nothing in the data."""
