@@ -44,7 +44,7 @@ import pyarrow as pa
 # py.typed marker; `mypy` with the project's configuration (src and bench) checks it fully.
 import crimepulse
 from crimepulse.analysis import periods, selection
-from crimepulse.analysis.engine import Grid
+from crimepulse.analysis.grid import Grid
 from crimepulse.api import Crimepulse
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -74,7 +74,7 @@ class Case:
     source: str  # selection.SOURCES key
     level: str  # series level of `areas`
     sql: str  # the hand-written query; {windows} is the VALUES list of windows
-    fact_area: str  # which key of Fact.area names the area in the hand query: code or name
+    fact_area: str  # which attribute of Fact.area names the area in the hand query: code or name
     counting_category: str  # which counting column holds the category
 
     def grid(self, cp: Crimepulse, as_of: date) -> Grid:
@@ -197,7 +197,7 @@ def counting_counts(table: pa.Table, case: Case) -> Counts:
 def grid_counts(grid: Grid, case: Case) -> Counts:
     out: Counts = {}
     for fact in grid.facts:
-        key = (str(fact.area[case.fact_area]), str(fact.category["name"]), fact.window["name"])
+        key = (str(getattr(fact.area, case.fact_area)), fact.category.name, fact.window.name)
         if key in out:
             raise CountMismatch(f"{case.name} grid: cell {key} appears twice")
         out[key] = (int(fact.current or 0), int(fact.previous or 0))

@@ -14,14 +14,17 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from crimepulse.analysis import measures
-from crimepulse.analysis.engine import Analysis, Grid
+from crimepulse.analysis.engine import Analysis
+from crimepulse.analysis.grid import Grid
+from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.config import Settings
 from crimepulse.core.facts import Fact
+from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.core.schema import DATASETS
 from crimepulse.oplog import OutcomesLog
 from crimepulse.store import coverage as _coverage
@@ -108,11 +111,12 @@ class Crimepulse:
             return self.warehouse.query(f"SELECT * FROM {dataset}")
         return self.warehouse.query(f"SELECT * FROM {dataset}_as_of(?)", [str(as_of)])
 
-    # -- analysis (see crimepulse.analysis.engine for every argument) -------------------
+    # -- analysis: each method asks one Question (crimepulse.analysis.question) -----------
 
     @property
     def analysis(self) -> Analysis:
-        """The analysis engine over this warehouse (Ibis on DuckDB)."""
+        """The analysis engine over this warehouse (Ibis on DuckDB): `analysis.compare(q)`
+        and the others take a parsed `Question` / `GridQuestion`."""
         if self._analysis is None:
             self._analysis = Analysis.from_duckdb(self.warehouse.con)
         return self._analysis
@@ -122,42 +126,127 @@ class Crimepulse:
         area: str = "all",
         category: str = "all",
         window: str = "ytd",
-        as_of: str | date = "",
+        *,
+        as_of: str | date,
         vs: str = "last-year",
-        **options: Any,
+        measure: str = "count",
+        source: str | None = None,
+        force: str = DEFAULT_FORCE,
+        alpha: float = 0.05,
     ) -> Fact:
-        """One count, rate or harm total against a comparison, tested: a Fact."""
-        return self.analysis.compare(area, category, window, as_of, vs, **options)
+        """One count, rate or harm total against a comparison, tested: a Fact.
+
+        `area`: all, a borough, ward or LSOA (name or code); `category`: a grouping, a
+        police.uk crime type or an MPS category; `window`: day, 7d, 28d, month, quarter,
+        ytd, fy, year, 12m or YYYY-MM-DD..YYYY-MM-DD, ending `as_of` (a date or YYYY-MM);
+        `vs`: previous, last-year or baseline:YYYY-YYYY; `measure`: count, rate (per 1,000
+        residents) or harm; `source`: mps, police.uk or feed (default: chosen from the
+        question and the data); `alpha`: the significance level."""
+        question = Question(
+            area=area,
+            category=category,
+            window=window,
+            as_of=as_of,
+            vs=vs,
+            measure=measure,
+            source=source,
+            force=force,
+            alpha=alpha,
+        )
+        return self.analysis.compare(question)
 
     def grid(
         self,
         areas: str = "boroughs",
         categories: str = "major",
         windows: str = "28d,ytd,fy",
-        as_of: str | date = "",
+        *,
+        as_of: str | date,
         vs: str = "last-year",
-        **options: Any,
+        source: str | None = None,
+        force: str = DEFAULT_FORCE,
+        alpha: float = 0.05,
     ) -> Grid:
-        """The CompStat grid: `.facts`, and `.to_arrow()` / `.to_arrow().to_pandas()`."""
-        return self.analysis.grid(areas, categories, windows, as_of, vs, **options)
+        """The CompStat grid: `.facts`, and `.to_arrow()` / `.to_arrow().to_pandas()`.
 
-    def flags(self, as_of: str | date = "", **options: Any) -> list[Fact]:
-        """Series outside their seasonal expectation in the month ending `as_of`."""
-        return self.analysis.flags(as_of, **options)
+        `areas`: boroughs, wards, lsoas or force; `categories`: major, minor, types, groups
+        or a comma list; `windows`: a comma list; the rest as for `compare`."""
+        question = GridQuestion(
+            areas=areas,
+            categories=categories,
+            windows=windows,
+            as_of=as_of,
+            vs=vs,
+            source=source,
+            force=force,
+            alpha=alpha,
+        )
+        return self.analysis.grid(question)
+
+    def flags(
+        self,
+        as_of: str | date,
+        *,
+        areas: str = "boroughs",
+        categories: str = "major",
+        source: str | None = "mps",
+        force: str = DEFAULT_FORCE,
+        alpha: float = 0.05,
+        years: int = 5,
+    ) -> list[Fact]:
+        """Series outside their seasonal expectation in the month ending `as_of`, modelled
+        on `years` of history (`areas`: boroughs, wards or force)."""
+        question = GridQuestion(
+            areas=areas,
+            categories=categories,
+            as_of=as_of,
+            source=source,
+            force=force,
+            alpha=alpha,
+        )
+        return self.analysis.flags(question, years=years)
 
     def trend(
-        self, area: str = "all", category: str = "all", as_of: str | date = "", **options: Any
+        self,
+        area: str = "all",
+        category: str = "all",
+        *,
+        as_of: str | date,
+        months: int = 24,
+        source: str | None = None,
+        force: str = DEFAULT_FORCE,
+        alpha: float = 0.05,
     ) -> Fact:
-        """Rising, falling or no clear trend over the last months (Mann–Kendall)."""
-        return measures.trend(self.analysis, area, category, as_of, **options)
+        """Rising, falling or no clear trend over the last `months` months to `as_of`
+        (Mann–Kendall, Sen's slope), counted from the source `compare` would use."""
+        question = Question(
+            area=area, category=category, as_of=as_of, source=source, force=force, alpha=alpha
+        )
+        return self.analysis.trend(question, months=months)
 
-    def charge_rate(self, month: str | date, **options: Any) -> Fact:
+    def charge_rate(
+        self,
+        month: str | date,
+        *,
+        category: str = "all",
+        force: str = DEFAULT_FORCE,
+        alpha: float = 0.05,
+    ) -> Fact:
         """Share of a month's crimes charged or summonsed (latest outcome), with its CI."""
-        return measures.charge_rate(self.analysis, month, **options)
+        return measures.charge_rate(
+            self.analysis, month, category=category, force=force, alpha=alpha
+        )
 
-    def stop_search(self, window: str, as_of: str | date, **options: Any) -> list[Fact]:
+    def stop_search(
+        self,
+        window: str,
+        as_of: str | date,
+        *,
+        force: str = DEFAULT_FORCE,
+        alpha: float = 0.05,
+    ) -> list[Fact]:
         """Searches, arrest rate and find rate in a window, with exact intervals."""
-        return measures.stop_search(self.analysis, window, as_of, **options)
+        return measures.stop_search(self.analysis, window, as_of, force=force, alpha=alpha)
 
     def snapshot(
         self,

@@ -97,7 +97,7 @@ def test_stop_search_rates(cp: Crimepulse) -> None:
 
 
 def test_trend_rising(cp: Crimepulse) -> None:
-    fact = cp.trend("all", "robbery", "2023-12", months=12, source="police.uk")
+    fact = cp.trend("all", "robbery", as_of="2023-12", months=12, source="police.uk")
     assert fact.stats["values"] == [float(8 + 2 * m) for m in range(1, 13)]
     assert fact.verdict == "rising" and fact.value == pytest.approx(2.0)
 

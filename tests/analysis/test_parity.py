@@ -25,6 +25,7 @@ import pytest
 
 import crimepulse
 from crimepulse.analysis.engine import TABLES, Analysis
+from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.api import Crimepulse
 from crimepulse.core.facts import Fact
 from tests.factories import FEED_HEADER, STREET_HEADER, street_row, write
@@ -344,13 +345,13 @@ def test_compare_is_identical_on_duckdb_and_pyspark_and_equals_hand_counts(
     engines: dict[str, Analysis],
 ) -> None:
     for args, current, comparison in CASES:
-        duck, spark = (engines[e].compare(**args) for e in ("duckdb", "pyspark"))
+        duck, spark = (engines[e].compare(Question(**args)) for e in ("duckdb", "pyspark"))
         # both engines against the counts worked out by hand
         for fact in (duck, spark):
             assert fact.current == current, (args, fact.current)
             if isinstance(comparison, list):
                 assert fact.comparison is not None
-                assert fact.comparison["counts"] == comparison, args
+                assert list(fact.comparison.counts or ()) == comparison, args
             else:
                 assert fact.previous == comparison, (args, fact.previous)
         # and against each other: counts, value, tests, verdicts, sources, notes
@@ -367,7 +368,7 @@ def test_compare_is_identical_on_duckdb_and_pyspark_and_equals_hand_counts(
 
 def test_the_cases_test_something(warehouse: Crimepulse) -> None:
     """The sample has changes, no-changes and zeros, not only one easy verdict."""
-    facts = [warehouse.analysis.compare(**args) for args, _, _ in CASES]
+    facts = [warehouse.analysis.compare(Question(**args)) for args, _, _ in CASES]
     verdicts = {f.verdict for f in facts}
     assert {"up", "no meaningful change"} <= verdicts, verdicts
     assert any(f.current == 0 for f in facts)
@@ -380,19 +381,19 @@ def test_the_cases_test_something(warehouse: Crimepulse) -> None:
 def test_grid_is_identical_on_duckdb_and_pyspark(engines: dict[str, Analysis]) -> None:
     grids = []
     for args in GRIDS:
-        duck, spark = (engines[e].grid(**args) for e in ("duckdb", "pyspark"))
+        duck, spark = (engines[e].grid(GridQuestion(**args)) for e in ("duckdb", "pyspark"))
         assert duck.facts, args
         assert [_numbers(f) for f in spark.facts] == [_numbers(f) for f in duck.facts], args
         assert spark.to_arrow().equals(duck.to_arrow()), args
         grids.append(spark)
-    cells = {(f.area["name"], f.category["name"], f.window["name"]): f for f in grids[0].facts}
+    cells = {(f.area.name, f.category.name, f.window.name): f for f in grids[0].facts}
     assert len(cells) == len(BOROUGHS) * 3 * 3  # boroughs × majors × windows
     hackney = cells[("Hackney", "ROBBERY", "year")]
     assert (hackney.current, hackney.previous, hackney.verdict) == (384, 192, "up")
     camden = cells[("Camden", "Burglary", "quarter")]
     assert camden.current == _mps_sum(("Camden",), ("Burglary - Residential",), "202310", "202312")
     assert camden.previous == _mps_sum(("Camden",), ("Burglary - Residential",), "202210", "202212")
-    feed = {(f.area["name"], f.category["name"]): f.current for f in grids[2].facts}
+    feed = {(f.area.name, f.category.name): f.current for f in grids[2].facts}
     assert feed == {
         ("Camden", "Burglary"): 0,
         ("Camden", "Robbery"): _feed_sum("Camden", "Robbery", date(2023, 3, 1), date(2023, 3, 28)),

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from crimepulse.analysis import periods
-from crimepulse.analysis.periods import WindowError
+from crimepulse.errors import WindowError
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def test_homicide_fell_17_percent_but_that_is_within_noise(london: Crimepulse) -
 
 def test_borough_grid_is_complete_and_fdr_controlled(london: Crimepulse) -> None:
     grid = london.grid("boroughs", "major", "month,ytd,fy", as_of="2025-02-28")
-    areas = {f.area["name"] for f in grid.facts}
+    areas = {f.area.name for f in grid.facts}
     assert len([a for a in areas if a not in ("Unknown",)]) >= 32
     up = [f for f in grid.facts if f.verdict == "up"]
     assert up and all((f.q_value or 1) < 0.05 for f in up)

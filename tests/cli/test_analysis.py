@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from crimepulse.cli import app
 from crimepulse.cli.analysis import _fact_sentence
-from crimepulse.core.facts import Fact
+from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, WindowRef
 from tests.factories import write
 
 MONTHS = [f"{y}{m:02d}" for y in (2021, 2022) for m in range(1, 13)]
@@ -144,15 +145,17 @@ def test_warehouse_must_exist(tmp_path: Path) -> None:
 
 
 def _falling_fact(**fields: object) -> Fact:
+    year = WindowRef("year", "the calendar year", date(2022, 1, 1), date(2022, 12, 31))
+    before = WindowRef("compare", "the year before", date(2021, 1, 1), date(2021, 12, 31))
     base: dict[str, object] = {
         "measure": "count",
         "value": 228.0,
         "unit": "crimes",
-        "area": {"level": "borough", "name": "Camden", "code": "E09000007"},
-        "category": {"name": "robbery"},
-        "window": {"name": "year", "start": "2022-01-01", "end": "2022-12-31"},
+        "area": AreaRef("borough", "Camden", "E09000007", "metropolitan"),
+        "category": CategoryRef("robbery"),
+        "window": year,
         "source": "mps",
-        "comparison": {"kind": "last-year", "window": {"start": "2021-01-01", "end": "2021-12-31"}},
+        "comparison": ComparisonRef("last-year", window=before),
         "current": 228.0,
         "previous": 240.5,
         "change": -12.5,
@@ -161,7 +164,7 @@ def _falling_fact(**fields: object) -> Fact:
         "p_value": 0.00004,
         "verdict": "down",
     }
-    return Fact(**{**base, **fields})
+    return Fact(**{**base, **fields})  # type: ignore[arg-type]
 
 
 def test_the_sentence_writes_numbers_in_the_house_style() -> None:

@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 import crimepulse.snapshot
-from crimepulse.analysis.categories import CategoryError
-from crimepulse.analysis.periods import WindowError
-from crimepulse.core.facts import Fact
+from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, WindowRef
+from crimepulse.errors import CategoryError, WindowError
 from crimepulse.present import words
 from crimepulse.snapshot import SnapshotError, build
 from crimepulse.snapshot.model import Snapshot
@@ -42,8 +41,18 @@ THEME = Theme(
     next="The force will keep publishing these figures every year.",
 )
 YEAR = {"name": "year", "label": "the calendar year", "start": "2023-01-01", "end": "2023-12-31"}
-YEAR_BEFORE = {"name": "compare", "start": "2022-01-01", "end": "2022-12-31"}
+YEAR_BEFORE = {
+    "name": "compare",
+    "label": "the year before",
+    "start": "2022-01-01",
+    "end": "2022-12-31",
+}
 FORCE_AREA = {"level": "force", "name": "Metropolitan Police", "code": None}
+
+
+def _window(spec: dict[str, Any]) -> WindowRef:
+    start, end = date.fromisoformat(spec["start"]), date.fromisoformat(spec["end"])
+    return WindowRef(spec["name"], spec.get("label", spec["name"]), start, end)
 
 
 def fact(
@@ -65,11 +74,11 @@ def fact(
         measure="count",
         value=current,
         unit="crimes",
-        area=dict(where),
-        category={"name": category},
-        window=dict(when),
+        area=AreaRef(where["level"], where["name"], where.get("code"), where.get("force")),
+        category=CategoryRef(category),
+        window=_window(when),
         source="mps",
-        comparison={"kind": "last-year", "window": dict(YEAR_BEFORE)},
+        comparison=ComparisonRef("last-year", window=_window(YEAR_BEFORE)),
         current=current,
         previous=previous,
         change=current - previous,
@@ -118,7 +127,7 @@ class FakeSource:
         if category in self.compare_errors:
             raise self.compare_errors[category]
         for f in self.figures:
-            key = (f.category["name"], f.window["name"], f.area["level"])
+            key = (f.category.name, f.window.name, f.area.level)
             if key == (category, window, self._level(area)):
                 return f
         raise WindowError(f"{window} ({as_of}) needs months that are not published")
@@ -142,9 +151,9 @@ class FakeSource:
             [
                 f
                 for f in self.figures
-                if f.area["level"] == self._level(areas)
-                and f.category["name"] in wanted_categories
-                and f.window["name"] in wanted_windows
+                if f.area.level == self._level(areas)
+                and f.category.name in wanted_categories
+                and f.window.name in wanted_windows
             ]
         )
 

@@ -50,7 +50,7 @@ def test_annual_2022_violence_states_the_engines_verdicts(real: Crimepulse) -> N
     assert homicide["verdict"] == "no meaningful change"
     assert "−17%" in homicide_text and "within normal year-to-year variation" in homicide_text
     for category, (fact, text) in by_category.items():
-        engine = real.compare("all", category, "year", "2022-12-31")
+        engine = real.compare("all", category, "year", as_of="2022-12-31")
         assert (fact["current"], fact["previous"]) == (engine.current, engine.previous)
         if engine.verdict == "no meaningful change":  # the headline adds FDR control: never
             assert fact["verdict"] == "no meaningful change"  # a change the engine denies

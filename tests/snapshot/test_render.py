@@ -68,7 +68,7 @@ def test_numbers_equal_the_facts_they_cite(annual: snapshot.Snapshot, cp: Crimep
     assert cited >= 10
     head = _headline(doc)
     assert set(head) >= {"violence", "homicide", "robbery", "weapons"}
-    engine = cp.compare("all", "robbery", "year", "2023-12-31")
+    engine = cp.compare("all", "robbery", "year", as_of="2023-12-31")
     assert head["robbery"]["current"] == engine.current == 12 * (10 + 30 + 20)
     assert head["robbery"]["previous"] == engine.previous
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crimepulse.core.facts import CategoryDefinition, CategoryRef
 from crimepulse.core.reference.crime_types import CRIME_TYPES
 from crimepulse.errors import CategoryError as CategoryError
 
@@ -114,14 +115,10 @@ class Category:
     def in_mps(self) -> bool:
         return bool(self.mps_majors or self.mps_minors)
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "mps_majors": list(self.mps_majors),
-            "mps_minors": list(self.mps_minors),
-            "crime_types": None if self.crime_types is None else list(self.crime_types),
-        }
+    def ref(self) -> CategoryRef:
+        """The category as a Fact names it, with what it counts."""
+        counts = CategoryDefinition(self.mps_majors, self.mps_minors, self.crime_types)
+        return CategoryRef(self.name, self.label, counts)
 
 
 def _minors_of(*types: str) -> tuple[str, ...]:

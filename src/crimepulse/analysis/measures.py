@@ -14,10 +14,12 @@ from scipy import stats as sps
 
 from crimepulse.analysis import categories as cats
 from crimepulse.analysis import periods, selection
+from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import FORCE, SOURCES
-from crimepulse.core.facts import Fact
-from crimepulse.core.reference.forces import FORCE_NAMES
+from crimepulse.core.facts import AreaRef, CategoryRef, Fact, Finding
+from crimepulse.core.reference.forces import DEFAULT_FORCE, FORCE_NAMES
 from crimepulse.errors import CategoryError, MissingDataError
+from crimepulse.stats import Trend
 from crimepulse.stats import trend as mann_kendall
 
 if TYPE_CHECKING:
@@ -80,7 +82,7 @@ def charge_rate(
     month: str | date,
     *,
     category: str = "all",
-    force: str = "metropolitan",
+    force: str = DEFAULT_FORCE,
     alpha: float = 0.05,
 ) -> Fact:
     """Share of one month's crimes (data.police.uk street records) whose latest outcome is
@@ -122,32 +124,22 @@ def charge_rate(
         )
     share = proportion(charged, total, alpha)
     notes = ["small base: treat the share with caution"] if total < SMALL_BASE else []
-    return Fact(
+    return Fact.from_finding(
+        share_finding(share),
         measure="charge_rate",
         value=share["share"],
         unit="share of crimes charged or summonsed",
-        area={
-            "level": FORCE,
-            "code": None,
-            "name": FORCE_NAMES.get(force, force),
-            "force": force,
-        },
-        category=cat.as_dict(),
-        window=periods.window("month", periods.month_end(first)).as_dict(),
+        area=_force_area(force),
+        category=cat.ref(),
+        window=periods.window("month", periods.month_end(first)).ref(),
         source="police.uk",
-        current=charged,
-        previous=total,
-        test=share.get("method"),
-        ci_low=share["ci_low"],
-        ci_high=share["ci_high"],
-        stats=share,
         query={"call": "charge_rate", "month": str(first), "category": category, "force": force},
         notes=notes,
     )
 
 
 def charge_rate_by_vintage(
-    analysis: Analysis, month: str | date, *, category: str = "all", force: str = "metropolitan"
+    analysis: Analysis, month: str | date, *, category: str = "all", force: str = DEFAULT_FORCE
 ) -> list[dict[str, Any]]:
     """The charge rate of one month's crimes as each edition of the data arrived: outcomes
     come in months after the crime, so an early figure understates the final one."""
@@ -182,7 +174,7 @@ def stop_search(
     window: str,
     as_of: str | date,
     *,
-    force: str = "metropolitan",
+    force: str = DEFAULT_FORCE,
     alpha: float = 0.05,
 ) -> list[Fact]:
     """Searches in a window, the arrest rate, and the find rate (searches whose outcome is
@@ -210,18 +202,6 @@ def stop_search(
     notes = []
     if int(row["months"]) < expected_months:
         notes.append(f"only {row['months']} of {expected_months} months published")
-    base: dict[str, Any] = {
-        "area": {
-            "level": FORCE,
-            "code": None,
-            "name": FORCE_NAMES.get(force, force),
-            "force": force,
-        },
-        "category": {"name": "stop and search"},
-        "window": w.as_dict(),
-        "source": "police.uk",
-        "query": {"call": "stop_search", "window": window, "as_of": str(as_of), "force": force},
-    }
     searches = int(row["searches"])
     arrest = proportion(int(row["arrests"] or 0), searches, alpha)
     find = proportion(int(row["linked"] or 0), int(row["linked_known"] or 0), alpha)
@@ -231,96 +211,93 @@ def stop_search(
             f"the link to the object of search is recorded for {find['trials']:,} of "
             f"{searches:,} searches"
         )
+    query = {"call": "stop_search", "window": window, "as_of": str(as_of), "force": force}
+
+    def fact(
+        measure: str, finding: Finding, value: float | None, unit: str, notes: list[str]
+    ) -> Fact:
+        return Fact.from_finding(
+            finding,
+            measure=measure,
+            value=value,
+            unit=unit,
+            area=_force_area(force),
+            category=CategoryRef("stop and search"),
+            window=w.ref(),
+            source="police.uk",
+            query=query,
+            notes=notes,
+        )
+
     return [
-        Fact(
-            measure="searches",
-            value=float(searches),
-            unit="searches",
-            current=searches,
-            notes=notes,
-            **base,
-        ),
-        Fact(
-            measure="arrest_rate",
-            value=arrest["share"],
-            unit="share of searches",
-            current=arrest["successes"],
-            previous=searches,
-            ci_low=arrest["ci_low"],
-            ci_high=arrest["ci_high"],
-            test=arrest.get("method"),
-            stats=arrest,
-            notes=notes,
-            **base,
-        ),
-        Fact(
-            measure="find_rate",
-            value=find["share"],
-            unit="share of searches",
-            current=find["successes"],
-            previous=find["trials"],
-            ci_low=find["ci_low"],
-            ci_high=find["ci_high"],
-            test=find.get("method"),
-            stats=find,
-            notes=find_notes,
-            **base,
-        ),
+        fact("searches", Finding(current=searches), float(searches), "searches", notes),
+        fact("arrest_rate", share_finding(arrest), arrest["share"], "share of searches", notes),
+        fact("find_rate", share_finding(find), find["share"], "share of searches", find_notes),
     ]
 
 
-def trend(
-    analysis: Analysis,
-    area: str = "all",
-    category: str = "all",
-    as_of: str | date = "",
-    *,
-    months: int = 24,
-    source: str | None = None,
-    force: str = "metropolitan",
-    alpha: float = 0.05,
-) -> Fact:
-    """Is the monthly series over the last `months` months rising or falling? (Mann–Kendall,
-    with Sen's slope.)"""
-    end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
-    last = periods.window("month", periods.month_end(end.replace(day=1)))
-    first = periods.add_months(last.start, -(months - 1))
-    span = periods.Window("trend", f"the last {months} months", first, last.end)
-    cat = cats.resolve(category)
-    where = selection.resolve_area(area, force, analysis.tables)
-    src = SOURCES[source] if source else (SOURCES["mps"] if cat.in_mps else SOURCES["police.uk"])
-    f = selection.frame(analysis.tables, src, where.level, where.force)
-    f = f.filter(selection.category_filter(f, src, cat))
-    if where.level != FORCE:
-        f = f.filter(f.area == where.key)
-    cov = selection.coverage(analysis.tables, src, where.level, where.force)
-    cov.check([span])
-    monthly = f.mutate(month=f.period.truncate("M").cast("date"))
-    rows = selection.window_totals(monthly, [span], ["month"]).to_pyarrow().to_pylist()
-    by_month = {r["month"]: int(r["n"]) for r in rows}
-    values = [float(by_month.get(m, 0)) for m in span.months]
-    result = mann_kendall(values, alpha=alpha)
+def share_finding(share: dict[str, Any]) -> Finding:
+    """A share with its exact interval (`proportion`): `current` the successes, `previous`
+    the cases they are a share of."""
+    return Finding(
+        current=share["successes"],
+        previous=share["trials"],
+        test=share.get("method"),
+        ci_low=share["ci_low"],
+        ci_high=share["ci_high"],
+        stats=share,
+    )
+
+
+def _force_area(force: str) -> AreaRef:
+    return AreaRef(FORCE, FORCE_NAMES.get(force, force), None, force)
+
+
+def trend_finding(result: Trend, values: list[float]) -> Finding:
+    """Mann–Kendall's answer: its direction is the verdict (the slope is the Fact's value)."""
     d = result.as_dict()
-    return Fact(
-        measure="trend",
-        value=d.get("slope"),
-        unit="crimes per month (Sen's slope)",
-        area=where.as_dict(),
-        category=cat.as_dict(),
-        window=span.as_dict(),
-        source=src.key,
+    return Finding(
         test=d.get("test"),
         p_value=d.get("p_value"),
         verdict=d.get("direction"),
         stats={**d, "values": values},
-        sources=cov.vintages,
+    )
+
+
+def trend(analysis: Analysis, question: Question, *, months: int = 24) -> Fact:
+    """Is the monthly series over the last `months` months to the question's as-of date
+    rising or falling? (Mann–Kendall, with Sen's slope.) The question's area, category,
+    source and force are selected as for `compare`, counting those months."""
+    end = question.end_date()
+    last = periods.window("month", periods.month_end(end.replace(day=1)))
+    first = periods.add_months(last.start, -(months - 1))
+    span = periods.Window("trend", f"the last {months} months", first, last.end)
+    chosen = selection.select(analysis.tables, question, span)
+    f = chosen.rows(analysis.tables)
+    chosen.coverage.check([span])
+    monthly = f.mutate(month=f.period.truncate("M").cast("date"))
+    rows = selection.window_totals(monthly, [span], ["month"]).to_pyarrow().to_pylist()
+    by_month = {r["month"]: int(r["n"]) for r in rows}
+    values = [float(by_month.get(m, 0)) for m in span.months]
+    result = mann_kendall(values, alpha=question.alpha)
+    assert chosen.area is not None and chosen.category is not None
+    return Fact.from_finding(
+        trend_finding(result, values),
+        measure="trend",
+        value=result.as_dict().get("slope"),
+        unit="crimes per month (Sen's slope)",
+        area=chosen.area.ref(),
+        category=chosen.category.ref(),
+        window=span.ref(),
+        source=chosen.source.key,
+        sources=chosen.coverage.vintages,
         query={
             "call": "trend",
-            "area": area,
-            "category": category,
-            "as_of": str(as_of),
+            "area": question.area,
+            "category": question.category,
+            "as_of": str(question.as_of),
             "months": months,
-            "source": source,
-            "force": force,
+            "source": question.source,
+            "force": question.force,
         },
     )

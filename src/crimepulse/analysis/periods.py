@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from crimepulse.core.facts import WindowRef
 from crimepulse.errors import QuestionError as QuestionError
 from crimepulse.errors import WindowError as WindowError
 
@@ -83,13 +84,12 @@ class Window:
             start, end = self.start + timedelta(days=days), self.end + timedelta(days=days)
         return Window(name or self.name, self.label, start, end, self.by_month)
 
+    def ref(self) -> WindowRef:
+        """The window as a Fact names it."""
+        return WindowRef(self.name, self.label, self.start, self.end)
+
     def as_dict(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-        }
+        return self.ref().as_dict()
 
 
 def month_end(d: date) -> date:

@@ -1,4 +1,11 @@
-"""Where counts come from: a source family, an area, and the Ibis expressions that count.
+"""What a question selects, and the Ibis expressions that count it.
+
+`select` is the one selection step every question goes through (compare, grid, flags,
+trend, series): it resolves the area by name or code, the category's rows, the source
+family (`choose_source`: the one asked for, else what the data can answer — the daily
+feed for a window of days, the MPS tables for a category they count, else data.police.uk)
+and what that source has published there (`Coverage`). So two questions that differ only
+in what they compute can never count from different sources.
 
 Three families of source, each with its own granularity:
 - `mps`: the London Datastore MPS tables (monthly counts by MPS major/minor category; the
@@ -14,21 +21,30 @@ Nothing here reads files or prints.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from crimepulse.analysis import categories as cats
 from crimepulse.analysis.categories import Category
 from crimepulse.analysis.periods import DAY, MONTH, Window
+from crimepulse.core.facts import AreaRef
 from crimepulse.core.reference import london
 from crimepulse.core.reference.forces import FORCE_NAMES
-from crimepulse.errors import AreaError, CategoryError, MissingDataError, WindowError
+from crimepulse.errors import AreaError, CategoryError, MissingDataError, QuestionError, WindowError
 
+if TYPE_CHECKING:
+    from crimepulse.analysis.question import GridQuestion, Question
+
+Tables = dict[str, ir.Table]
 FORCE, BOROUGH, WARD, LSOA = "force", "borough", "ward", "lsoa"
+# A grid's `areas` -> the level its cells are at.
+AREA_LEVELS = {"boroughs": BOROUGH, "wards": WARD, "lsoas": LSOA, "force": FORCE, "all": FORCE}
 
 
 @dataclass(frozen=True)
@@ -66,11 +82,12 @@ class Area:
     code: str | None
     force: str
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"level": self.level, "code": self.code, "name": self.name, "force": self.force}
+    def ref(self) -> AreaRef:
+        """The area as a Fact names it."""
+        return AreaRef(self.level, self.name, self.code, self.force)
 
 
-def resolve_area(spec: str, force: str, tables: dict[str, ir.Table]) -> Area:
+def resolve_area(spec: str, force: str, tables: Tables) -> Area:
     """`all`, a borough (name or E09 code), a ward (name or E05 code) or an LSOA (name or
     E01 code), case-insensitively. The City of London is its own force."""
     text = spec.strip()
@@ -132,7 +149,7 @@ def resolve_area(spec: str, force: str, tables: dict[str, ir.Table]) -> Area:
 
 
 def frame(
-    tables: dict[str, ir.Table],
+    tables: Tables,
     source: Source,
     level: str,
     force: str,
@@ -259,7 +276,7 @@ class Coverage:
                 )
 
 
-def coverage(tables: dict[str, ir.Table], source: Source, level: str, force: str) -> Coverage:
+def coverage(tables: Tables, source: Source, level: str, force: str) -> Coverage:
     """The published months of the series a question will count (from the warehouse's
     current slices), with the vintages of those editions."""
     slices = tables["current_slices"]
@@ -291,3 +308,122 @@ def coverage(tables: dict[str, ir.Table], source: Source, level: str, force: str
         )
         entry["months"] += 1
     return Coverage(source, level, force, months, last_day, list(vintages.values()))
+
+
+# -- the selection step -----------------------------------------------------------------
+
+
+def choose_source(
+    tables: Tables, key: str | None, category: Category, counted: Window | None, force: str
+) -> Source:
+    """The source family a question counts from: the one it names; else, for a window that
+    is not whole months, the force's daily feed (an error when there is none); else the MPS
+    tables when they count the category and hold the force; else data.police.uk.
+    `counted` is the window counted (None: month by month, as a series is)."""
+    if key:
+        if key not in SOURCES:
+            raise QuestionError(f"unknown source {key!r}: use {', '.join(SOURCES)}")
+        return SOURCES[key]
+    if counted is not None and not counted.month_aligned:
+        crimes = tables["crimes"]
+        daily = crimes.filter(crimes.force == force, crimes.format == "daily incident feed")
+        if not daily.limit(1).count().to_pyarrow().as_py():
+            raise WindowError(
+                f"{counted.label} ({counted.start}..{counted.end}) needs day-level data, and "
+                f"the warehouse has none for {force}: the MPS tables and data.police.uk "
+                "are published by month. Use a month-based window (month, quarter, ytd, "
+                "fy, year, 12m) ending on a month's last day, or ingest a daily feed"
+            )
+        return SOURCES["feed"]
+    counts = tables["counts"]
+    has_mps = counts.filter(counts.force == force).limit(1).count().to_pyarrow().as_py()
+    if category.in_mps and has_mps:
+        return SOURCES["mps"]
+    return SOURCES["police.uk"]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a question selects: the source family, the level and force counted, what the
+    source has published there, and — for a question about one figure — the area and the
+    category (a grid or the flags count every area of the level and every row)."""
+
+    source: Source
+    level: str
+    force: str
+    coverage: Coverage
+    area: Area | None = None
+    category: Category | None = None
+    source_name: str | None = None
+
+    def rows(self, tables: Tables) -> ir.Table:
+        """The frame to count (see `frame`), narrowed to the area and the category selected;
+        CategoryError when the source cannot count the category."""
+        f = frame(tables, self.source, self.level, self.force, self.source_name)
+        if self.category is not None:
+            f = f.filter(category_filter(f, self.source, self.category))
+        if self.area is not None and self.level != FORCE:
+            f = f.filter(f.area == self.area.key)
+        return f
+
+
+def select(tables: Tables, question: Question, counted: Window | None) -> Selection:
+    """What a one-figure question (compare, trend, series) selects, counting `counted`
+    (the compared window, a trend's months; None for a series, month by month)."""
+    category = cats.resolve(question.category)
+    where = resolve_area(question.area, question.force, tables)
+    source = choose_source(tables, question.source, category, counted, where.force)
+    cov = coverage(tables, source, where.level, where.force)
+    return Selection(source, where.level, where.force, cov, where, category, question.source_name)
+
+
+def select_areas(tables: Tables, question: GridQuestion, counted: Window) -> Selection:
+    """What a grid or the flags select: every area at the question's level, counting
+    `counted` (the first window of a grid; the month the flags judge)."""
+    source = choose_source(tables, question.source, cats.GROUPS["all"], counted, question.force)
+    cov = coverage(tables, source, question.level, question.force)
+    return Selection(source, question.level, question.force, cov, None, None, question.source_name)
+
+
+# -- a grid's areas and categories, row by row --------------------------------------------
+
+
+def area_code(level: str, key: str) -> str | None:
+    """The ONS code of an area of `level` from its frame key (the force has none)."""
+    if level == BOROUGH:
+        return london.borough_code(key)
+    return None if level == FORCE else key
+
+
+CategoryKeys = Callable[[dict[str, Any]], list[str]]
+
+
+def category_keys(spec: str, src: Source) -> CategoryKeys:
+    """row -> the grid's category keys it counts towards (`spec`: major, types, minor,
+    groups, or a comma list of categories)."""
+    key = spec.strip().lower()
+    if key in ("major", "types"):
+        if src.key == "mps" and key == "major":
+            return lambda row: [row["major"]] if row["major"] else []
+        if src.key == "mps":
+            return lambda row: [cats.MPS_MINORS.get(row["minor"] or "", ("Other crime",))[0]]
+        return lambda row: [row["crime_type"]] if row["crime_type"] else []
+    if key == "minor":
+        if src.key != "mps":
+            raise cats.CategoryError(f"{src.label} has no minor categories; use major")
+        return lambda row: [row["minor"]] if row["minor"] else []
+    names = list(cats.GROUPS) if key == "groups" else [s for s in spec.split(",") if s.strip()]
+    resolved = [cats.resolve(n) for n in names if n not in ("all", "asb")]
+
+    def keys(row: dict[str, Any]) -> list[str]:
+        out = []
+        for c in resolved:
+            if src.key == "mps":
+                major, minor = (row["major"] or "").upper(), (row["minor"] or "").upper()
+                if major in c.mps_majors or minor in c.mps_minors:
+                    out.append(c.name)
+            elif c.crime_types and row["crime_type"] in c.crime_types:
+                out.append(c.name)
+        return out
+
+    return keys

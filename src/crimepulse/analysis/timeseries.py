@@ -1,8 +1,10 @@
 """One area × category over time: the counts, and what was expected of each recent month.
 
-For each of the last `band_months` months the seasonal model is fitted on the years
-before it (never on the month itself), so a point outside its band was a surprise at
-the time, not with hindsight.
+The question's area, category and source are selected as for `compare` (month by month),
+so a series and a comparison of the same question count from the same source. For each
+of the last `band_months` months the seasonal model is fitted on the years before it
+(never on the month itself), so a point outside its band was a surprise at the time, not
+with hindsight.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from crimepulse.analysis import categories as cats
 from crimepulse.analysis import periods, selection
 from crimepulse.analysis.periods import DAY, Window
-from crimepulse.analysis.selection import FORCE, SOURCES
+from crimepulse.analysis.question import Question
+from crimepulse.core.facts import AreaRef, CategoryRef
 from crimepulse.errors import HistoryError, QuestionError
 from crimepulse.stats import seasonal_expectation
 
@@ -37,8 +39,8 @@ HISTORY_YEARS = 5
 
 @dataclass
 class Series:
-    area: dict[str, Any]
-    category: dict[str, Any]
+    area: AreaRef
+    category: CategoryRef
     source: str
     granularity: str
     points: list[dict[str, Any]] = field(default_factory=list)
@@ -50,8 +52,8 @@ class Series:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "area": self.area,
-            "category": self.category,
+            "area": self.area.as_dict(),
+            "category": self.category.as_dict(),
             "source": self.source,
             "granularity": self.granularity,
             "points": self.points,
@@ -62,28 +64,23 @@ class Series:
 
 def monthly_series(
     analysis: Analysis,
-    area: str = "all",
-    category: str = "all",
+    question: Question,
     *,
     start: str | date | None = None,
     end: str | date | None = None,
-    source: str | None = None,
-    force: str = "metropolitan",
     band_months: int = 24,
     level: float = 0.95,
 ) -> Series:
-    """Counts per period (month; day for a daily source) with expected bands and flags."""
-    cat = cats.resolve(category)
-    where = selection.resolve_area(area, force, analysis.tables)
-    src = SOURCES[source] if source else (SOURCES["mps"] if cat.in_mps else SOURCES["police.uk"])
-    f = selection.frame(analysis.tables, src, where.level, where.force)
-    f = f.filter(selection.category_filter(f, src, cat))
-    if where.level != FORCE:
-        f = f.filter(f.area == where.key)
-    cov = selection.coverage(analysis.tables, src, where.level, where.force)
+    """Counts per period (month; day for a daily source) of the question's area and
+    category, from `start` to `end` (default: all that is published), with expected bands
+    and flags."""
+    chosen = selection.select(analysis.tables, question, None)
+    assert chosen.area is not None and chosen.category is not None
+    where, cat, src, cov = chosen.area.ref(), chosen.category.ref(), chosen.source, chosen.coverage
+    f = chosen.rows(analysis.tables)
     published = sorted(cov.months)
     if not published:
-        return Series(where.as_dict(), cat.as_dict(), src.key, src.granularity)
+        return Series(where, cat, src.key, src.granularity)
     first = _as_date(start) or published[0]
     last = _as_date(end) or periods.month_end(published[-1])
     months = [m for m in published if first <= m <= last]
@@ -99,7 +96,7 @@ def monthly_series(
             for p, n in sorted(counts.items())
             if first <= p <= last
         ]
-        return Series(where.as_dict(), cat.as_dict(), src.key, DAY, points, [], cov.vintages)
+        return Series(where, cat, src.key, DAY, points, [], cov.vintages)
     points = [{"period": m.isoformat(), "count": counts.get(m, 0)} for m in months]
     _add_bands(points, published, counts, band_months, level)
     breaks = [
@@ -107,7 +104,7 @@ def monthly_series(
         for key, b, note in BREAKS
         if key == src.key and first <= b <= last
     ]
-    return Series(where.as_dict(), cat.as_dict(), src.key, "month", points, breaks, cov.vintages)
+    return Series(where, cat, src.key, "month", points, breaks, cov.vintages)
 
 
 def _as_date(value: str | date | None) -> date | None:

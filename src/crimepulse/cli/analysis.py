@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
     AlphaOption,
@@ -28,20 +29,21 @@ from crimepulse.cli.options import (
     console,
     errors,
 )
+from crimepulse.core.facts import Fact
 from crimepulse.present import numbers, words
 
 
-def _fact_sentence(f: Any) -> str:
+def _fact_sentence(f: Fact) -> str:
     """The Fact in one line, numbers and verdict words in the house style (present/)."""
-    label = f.category.get("label") or f.category["name"]
-    where = f.area["name"]
-    win = f"{f.window['start']}..{f.window['end']}"
-    comparison = f.comparison or {}
-    if comparison.get("kind") == "baseline":
-        other = f"the {len(comparison.get('counts', []))}-year baseline average"
+    label = f.category.label or f.category.name
+    where = f.area.name
+    win = f"{f.window.start}..{f.window.end}"
+    comparison = f.comparison
+    if comparison is not None and comparison.kind == "baseline":
+        other = f"the {len(comparison.counts or ())}-year baseline average"
     else:
-        w = comparison.get("window", {})
-        other = f"{w.get('start')}..{w.get('end')}"
+        w = comparison.window if comparison is not None else None
+        other = f"{w.start}..{w.end}" if w is not None else "an earlier period"
     counts = f"{numbers.count(f.current)} against {numbers.mean(f.previous)}"
     change = numbers.pct(f.change_pct)
     test = f"{f.test}, {numbers.p_value(f.p_value)}"
@@ -87,16 +89,18 @@ def compare_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        fact = cp.compare(
-            area,
-            category,
-            window,
-            as_of,
-            vs,
-            source=source,
-            force=force,
-            measure=measure,
-            alpha=alpha,
+        fact = cp.analysis.compare(
+            Question(
+                area=area,
+                category=category,
+                window=window,
+                as_of=as_of,
+                vs=vs,
+                measure=measure,
+                source=source,
+                force=force,
+                alpha=alpha,
+            )
         )
     if format is OutputFormat.json:
         print(fact.to_json())
@@ -154,8 +158,17 @@ def grid_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        grid = cp.grid(
-            areas, categories, windows, as_of, vs, source=source, force=force, alpha=alpha
+        grid = cp.analysis.grid(
+            GridQuestion(
+                areas=areas,
+                categories=categories,
+                windows=windows,
+                as_of=as_of,
+                vs=vs,
+                source=source,
+                force=force,
+                alpha=alpha,
+            )
         )
     if format is GridFormat.json:
         print(
@@ -180,7 +193,7 @@ def grid_command(
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for f in grid.facts:
         mark = words.mark(f.verdict) if words.meaningful(f.verdict) else " "
-        cells.setdefault((f.area["name"], f.category["name"]), {})[f.window["name"]] = (
+        cells.setdefault((f.area.name, f.category.name), {})[f.window.name] = (
             f"{numbers.count(f.current)} {numbers.pct(f.change_pct)} {mark}"
         )
     for (area, cat), by_window in cells.items():
@@ -209,8 +222,15 @@ def flags_command(
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
     with _open_existing(db) as cp:
-        flags = cp.flags(
-            as_of, areas=areas, categories=categories, source=source, force=force, alpha=alpha
+        flags = cp.analysis.flags(
+            GridQuestion(
+                areas=areas,
+                categories=categories,
+                as_of=as_of,
+                source=source,
+                force=force,
+                alpha=alpha,
+            )
         )
     if format is OutputFormat.json:
         print(json.dumps([f.as_dict() for f in flags], default=str, indent=2))
@@ -220,13 +240,13 @@ def flags_command(
             "No series is outside its expected band after controlling the false discovery rate."
         )
         return
-    table = Table(title=f"Series outside their seasonal expectation, {flags[0].window['start']}")
+    table = Table(title=f"Series outside their seasonal expectation, {flags[0].window.start}")
     for name in ("area", "category", "observed", "expected", "band", "q", "verdict"):
         table.add_column(name, justify="right" if name in ("observed", "expected", "q") else "left")
     for f in flags:
         table.add_row(
-            f.area["name"],
-            f.category["name"],
+            f.area.name,
+            f.category.name,
             numbers.count(f.current),
             numbers.mean(f.previous),
             f"{numbers.count(f.ci_low)}..{numbers.count(f.ci_high)}",

@@ -152,9 +152,9 @@ class Builder:
             return self._headline_one_by_one(plan)
         found = {}
         for fact in grid.facts:
-            if level == "boroughs" and fact.area["name"].lower() != self.area.lower():
+            if level == "boroughs" and fact.area.name.lower() != self.area.lower():
                 continue
-            found[(fact.category["name"], fact.window["name"])] = fact
+            found[(fact.category.name, fact.window.name)] = fact
         out = []
         for category, label in self.theme.categories:
             for window in plan.windows:
@@ -162,7 +162,7 @@ class Builder:
                 if cell is None:
                     self.left_out.append(f"{label.capitalize()} could not be counted.")
                     continue
-                named = replace(cell, category={**cell.category, "label": label})
+                named = replace(cell, category=replace(cell.category, label=label))
                 out.append((self.add(named), label))
         return out
 
@@ -219,7 +219,7 @@ class Builder:
         else:
             start = periods.window(plan.windows[0], plan.month_end).start
             found = oplog_facts.period_facts(self.log, start, plan.month_end, self.theme, self.area)
-        return [(self.add(f), oplog_facts.label(f["category"]["name"])) for f in found]
+        return [(self.add(f), oplog_facts.label(f.category.name)) for f in found]
 
     def flags(self, plan: Plan) -> list[tuple[str, str]]:
         labels = dict(self.theme.categories)
@@ -231,9 +231,9 @@ class Builder:
             return []
         out = []
         for fact in found:
-            if self.area != "all" and fact.area.get("name", "").lower() != self.area.lower():
+            if self.area != "all" and fact.area.name.lower() != self.area.lower():
                 continue
-            out.append((self.add(fact), labels.get(fact.category["name"], fact.category["name"])))
+            out.append((self.add(fact), labels.get(fact.category.name, fact.category.name)))
         return out[:MAX_FLAGS]
 
     # -- the document --------------------------------------------------------------------
@@ -472,7 +472,7 @@ class Builder:
             self.left_out.append(f"The borough map is not shown: {exc}")
             return None
         label = self.theme.categories[0][1]
-        ids = [self.add(replace(f, category={**f.category, "label": label})) for f in grid.facts]
+        ids = [self.add(replace(f, category=replace(f.category, label=label))) for f in grid.facts]
         if not ids:
             return None
         fact = self.facts[ids[0]]

@@ -10,14 +10,24 @@ tests the week against the previous 13 weeks with the log's own test
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from crimepulse.core.facts import (
+    DOWN,
+    NO_CHANGE,
+    UP,
+    AreaRef,
+    CategoryRef,
+    ComparisonRef,
+    Fact,
+    Finding,
+    Verdict,
+    WindowRef,
+)
 from crimepulse.oplog import OutcomesLog, week_bounds, week_of
-from crimepulse.oplog.aggregates import compare
+from crimepulse.oplog.aggregates import Comparison, compare
 from crimepulse.snapshot.themes import Theme
 
 BASELINE_WEEKS = 13
@@ -41,62 +51,53 @@ def label(event_type: str) -> str:
     return LABELS.get(event_type, event_type.replace("_", " "))
 
 
-def _id(query: dict[str, Any]) -> str:
-    text = json.dumps(query, sort_keys=True, default=str)
-    return "f-" + hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
 def _fact(
     query: dict[str, Any],
     event_type: str,
     start: date,
     end: date,
-    count: int,
-    extra: dict[str, Any],
+    finding: Finding,
     area: str,
-) -> dict[str, Any]:
+    comparison: ComparisonRef | None = None,
+    notes: list[str] | None = None,
+) -> Fact:
     read_at = datetime.now(UTC).date().isoformat()  # the day the log was read
-    return {
-        "id": _id(query),
-        "measure": "count",
-        "value": float(count),
-        "unit": label(event_type),
-        "area": {
-            "level": "force" if area == "all" else "borough",
-            "name": "Metropolitan Police" if area == "all" else area,
-            "code": None,
-        },
-        "category": {"name": event_type, "label": label(event_type)},
-        "window": {
-            "name": "week" if (end - start).days == 6 else "period",
-            "label": "the week",
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-        },
-        "source": "oplog",
-        "comparison": None,
-        "current": count,
-        "previous": None,
-        "change": None,
-        "change_pct": None,
-        "test": None,
-        "p_value": None,
-        "q_value": None,
-        "ci_low": None,
-        "ci_high": None,
-        "verdict": None,
-        "small_counts": False,
-        "stats": {},
-        "sources": [{"source": "approved entries", "vintage": read_at}],
-        "query": query,
-        "notes": [],
-        **extra,
-    }
+    return Fact.from_finding(
+        finding,
+        measure="count",
+        value=float(finding.current or 0),
+        unit=label(event_type),
+        area=AreaRef(
+            "force" if area == "all" else "borough",
+            "Metropolitan Police" if area == "all" else area,
+        ),
+        category=CategoryRef(event_type, label(event_type)),
+        window=WindowRef("week" if (end - start).days == 6 else "period", "the week", start, end),
+        source="oplog",
+        comparison=comparison,
+        sources=[{"source": "approved entries", "vintage": read_at}],
+        query=query,
+        notes=notes or [],
+    )
 
 
-def week_facts(
-    log: OutcomesLog, week: str, theme: Theme, area: str = "all"
-) -> list[dict[str, Any]]:
+def _tested(this: int, c: Comparison) -> Finding:
+    """The week against the mean of the baseline weeks, with the log's own test."""
+    verdict: Verdict = UP if c.direction == UP else DOWN if c.direction == DOWN else NO_CHANGE
+    return Finding(
+        current=this,
+        previous=c.baseline_mean,
+        change=this - c.baseline_mean,
+        change_pct=c.change_pct,
+        test=TEST,
+        p_value=c.p_value,
+        verdict=verdict,
+        small_counts=c.small_counts,
+        stats={"rate_ratio": c.rate_ratio, "baseline_count": c.baseline_count},
+    )
+
+
+def week_facts(log: OutcomesLog, week: str, theme: Theme, area: str = "all") -> list[Fact]:
     """One Fact per event type of the theme with any activity: the week's count against
     the mean of the previous 13 weeks (untested when the log does not reach back so far)."""
     monday, sunday = week_bounds(week)
@@ -118,31 +119,20 @@ def week_facts(
         covered = all(w in series for w in baseline)
         if not covered:
             if this:
-                out.append(_fact(query, event_type, monday, sunday, this, {}, area))
+                out.append(_fact(query, event_type, monday, sunday, Finding(current=this), area))
             continue
         counts = [series[w] for w in baseline]
         if not this and not any(counts):
             continue
-        c = compare(this, counts, "previous_13_weeks")
-        verdict = c.direction if c.direction in ("up", "down") else "no meaningful change"
-        extra = {
-            "comparison": {"kind": "previous 13 weeks", "weeks": baseline, "counts": counts},
-            "previous": c.baseline_mean,
-            "change": this - c.baseline_mean,
-            "change_pct": c.change_pct,
-            "test": TEST,
-            "p_value": c.p_value,
-            "verdict": verdict,
-            "small_counts": c.small_counts,
-            "stats": {"rate_ratio": c.rate_ratio, "baseline_count": c.baseline_count},
-        }
-        out.append(_fact(query, event_type, monday, sunday, this, extra, area))
+        tested = _tested(this, compare(this, counts, "previous_13_weeks"))
+        against = ComparisonRef("previous 13 weeks", weeks=tuple(baseline), counts=tuple(counts))
+        out.append(_fact(query, event_type, monday, sunday, tested, area, against))
     return out
 
 
 def period_facts(
     log: OutcomesLog, start: date, end: date, theme: Theme, area: str = "all"
-) -> list[dict[str, Any]]:
+) -> list[Fact]:
     """Totals over the ISO weeks that end inside [start, end] (a month or a year), not
     tested: the log is summed, not compared, over long periods."""
     first_sunday = start + timedelta(days=(6 - start.weekday()) % 7)
@@ -167,9 +157,9 @@ def period_facts(
             "approved_only": True,
         }
         monday = first_sunday - timedelta(days=6)
-        fact = _fact(query, event_type, monday, last_sunday, total, {}, area)
-        fact["notes"] = [f"{len(series)} weeks of the log ({first_week} to {last_week})"]
-        out.append(fact)
+        notes = [f"{len(series)} weeks of the log ({first_week} to {last_week})"]
+        found = Finding(current=total)
+        out.append(_fact(query, event_type, monday, last_sunday, found, area, notes=notes))
     return out
 
 

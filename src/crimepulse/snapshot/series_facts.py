@@ -10,8 +10,6 @@ months can be shown comes from the warehouse's coverage (`FactSource.sources()`)
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +17,7 @@ from typing import Any
 
 from crimepulse.analysis.periods import add_months, month_end
 from crimepulse.analysis.selection import FORCE, SOURCES
+from crimepulse.core.facts import ComparisonRef, Fact, Finding
 from crimepulse.core.reference import london
 from crimepulse.snapshot.source import FactSource
 from crimepulse.stats import seasonal_expectation
@@ -86,13 +85,12 @@ def trend_facts(
         source=source,
         force=force,
     )
-    by_month: dict[str, dict[str, Any]] = {}
+    by_month: dict[date, Fact] = {}
     for f in grid.facts:
-        if level == "boroughs" and london.borough_code(area) != f.area.get("code"):
+        if level == "boroughs" and london.borough_code(area) != f.area.code:
             continue
-        d = f.as_dict()
-        by_month[d["window"]["start"]] = d
-    ordered = [by_month[m.isoformat()] for m in months if m.isoformat() in by_month]
+        by_month[f.window.start] = f
+    ordered = [by_month[m] for m in months if m in by_month]
     shown = ordered[-SHOWN:]
     expected = []
     for i, fact in enumerate(ordered):
@@ -101,52 +99,46 @@ def trend_facts(
         history = ordered[max(0, i - HISTORY) : i]
         if len(history) < MIN_HISTORY_MONTHS:
             continue
-        expected.append(_expectation(fact, history, area, category))
-    return TrendFacts(shown, expected)
+        expected.append(_expectation(fact, history, area, category).as_dict())
+    return TrendFacts([f.as_dict() for f in shown], expected)
 
 
-def _expectation(
-    fact: dict[str, Any], history: list[dict[str, Any]], area: str, category: str
-) -> dict[str, Any]:
-    target = date.fromisoformat(fact["window"]["start"])
-    rows = []
-    for h in history:
-        start = date.fromisoformat(h["window"]["start"])
-        rows.append((start.year, start.month, int(h["current"])))
-    e = seasonal_expectation(rows, target.year, target.month, observed=int(fact["current"]))
+def _expectation(fact: Fact, history: list[Fact], area: str, category: str) -> Fact:
+    target = fact.window.start
+    rows = [(h.window.start.year, h.window.start.month, int(h.current or 0)) for h in history]
+    e = seasonal_expectation(rows, target.year, target.month, observed=int(fact.current or 0))
     d = e.as_dict()
     query = {
         "call": "seasonal_expectation",
         "area": area,
         "category": category,
         "month": target.isoformat(),
-        "history": [history[0]["window"]["start"], history[-1]["window"]["end"]],
-        "history_facts": [h["id"] for h in history],
+        "history": [history[0].window.start.isoformat(), history[-1].window.end.isoformat()],
+        "history_facts": [h.id for h in history],
     }
-    text = json.dumps(query, sort_keys=True)
-    return {
-        "id": "f-" + hashlib.sha256(text.encode()).hexdigest()[:12],
-        "measure": "expected count",
-        "value": d["expected"],
-        "unit": fact["unit"],
-        "area": fact["area"],
-        "category": fact["category"],
-        "window": fact["window"],
-        "source": fact["source"],
-        "comparison": {"kind": "seasonal expectation", "model": d["model"]},
-        "current": d["observed"],
-        "previous": d["expected"],
-        "change": d["change"],
-        "change_pct": d["change_pct"],
-        "test": d["test"],
-        "p_value": d["p_value"],
-        "q_value": None,
-        "ci_low": d["low"],
-        "ci_high": d["high"],
-        "verdict": d["verdict"],
-        "small_counts": False,
-        "stats": d,
-        "sources": fact["sources"],
-        "query": query,
-        "notes": [f"95% band from {len(history)} months of history"],
-    }
+    finding = Finding(
+        current=d["observed"],
+        previous=d["expected"],
+        change=d["change"],
+        change_pct=d["change_pct"],
+        test=d["test"],
+        p_value=d["p_value"],
+        ci_low=d["low"],
+        ci_high=d["high"],
+        verdict=d["verdict"],
+        stats=d,
+    )
+    return Fact.from_finding(
+        finding,
+        measure="expected count",
+        value=d["expected"],
+        unit=fact.unit,
+        area=fact.area,
+        category=fact.category,
+        window=fact.window,
+        source=fact.source,
+        comparison=ComparisonRef("seasonal expectation", model=d["model"]),
+        sources=fact.sources,
+        query=query,
+        notes=[f"95% band from {len(history)} months of history"],
+    )

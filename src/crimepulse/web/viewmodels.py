@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from crimepulse.analysis.periods import add_months, month_end
+from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.errors import QuestionError
 from crimepulse.present import words
 from crimepulse.store.coverage import coverage
@@ -132,18 +133,21 @@ def grid(
     key = f"grid|{as_of}|{areas}|{categories}|{windows}|{vs}|{source}"
 
     def compute() -> GridView:
-        g = r.analysis().grid(areas, categories, windows, as_of, vs, source=source)
+        question = GridQuestion(
+            areas=areas, categories=categories, windows=windows, as_of=as_of, vs=vs, source=source
+        )
+        g = r.analysis().grid(question)
         rows: dict[tuple[str, str], Row] = {}
         for f in g.facts:
             d = f.as_dict()
-            k = (f.area["name"], f.category["name"])
+            k = (f.area.name, f.category.name)
             row = rows.get(k)
             if row is None:
-                area = "all" if f.area["level"] == "force" else f.area["name"]
-                row = rows[k] = Row(f.area["name"], f.area["code"], f.category["name"])
-                row.series_url = series_url(area, f.category["name"], g.meta["source"])
-            row.cells[f.window["name"]] = words.change(d)
-            row.raw[f.window["name"]] = d
+                area = "all" if f.area.level == "force" else f.area.name
+                row = rows[k] = Row(f.area.name, f.area.code, f.category.name)
+                row.series_url = series_url(area, f.category.name, g.meta["source"])
+            row.cells[f.window.name] = words.change(d)
+            row.raw[f.window.name] = d
         spans = [
             {
                 "name": w["name"],
@@ -197,11 +201,11 @@ def api_url(path: str, **params: Any) -> str:
 
 def series(r: Readers, area: str, category: str, source: str | None) -> dict[str, Any]:
     """One area × category month by month, with its chart, alt text and table rows."""
-    from crimepulse.analysis.timeseries import monthly_series
     from crimepulse.web import charts
 
     def compute() -> dict[str, Any]:
-        s = monthly_series(r.analysis(), area, category, source=source or None).as_dict()
+        question = Question(area=area, category=category, source=source or None)
+        s = r.analysis().series(question).as_dict()
         where = s["area"]["name"]
         what = str(s["category"].get("label") or category).replace("-", " ").lower()
         title = f"{words.label(what)} in {where}"
@@ -228,21 +232,22 @@ def map_view(
 
     def compute() -> dict[str, Any]:
         a = r.analysis()
-        g = a.grid("boroughs", category, window, as_of, "last-year")
+        g = a.grid(GridQuestion(areas="boroughs", categories=category, windows=window, as_of=as_of))
+        rates = Question(category=category, window=window, as_of=as_of, measure="rate")
         rows = []
         for f in g.facts:
-            if not f.area["code"]:
+            if not f.area.code:
                 continue  # "Unknown" and the airports have no place on a map
-            row: dict[str, Any] = {"name": f.area["name"], "code": f.area["code"], **f.as_dict()}
+            row: dict[str, Any] = {"name": f.area.name, "code": f.area.code, **f.as_dict()}
             if measure == "rate":
-                rate = a.compare(f.area["name"], category, window, as_of, measure="rate")
+                rate = a.compare(rates.replace(area=f.area.name))
                 row["rate_per_1000"] = rate.value
                 row["value"], row["figure"] = rate.value, numbers.rate(rate.value)
             elif measure == "count":
                 row["value"], row["figure"] = f.current, numbers.count(f.current)
             else:
                 row["value"], row["figure"] = f.change_pct, numbers.pct(f.change_pct)
-            row["label"] = charts.borough_label(f.area["name"], row, measure)
+            row["label"] = charts.borough_label(f.area.name, row, measure)
             row["change_view"] = words.change(row)
             rows.append(row)
         window_d = g.meta["windows"][0]
@@ -277,7 +282,7 @@ def flags(r: Readers, as_of: str, borough: str | None = None) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         try:
-            found = r.analysis().flags(as_of)
+            found = r.analysis().flags(GridQuestion(as_of=as_of, source="mps"))
         except QuestionError as exc:
             return {"items": [], "note": str(exc)}
         items = []
@@ -287,7 +292,7 @@ def flags(r: Readers, as_of: str, borough: str | None = None) -> dict[str, Any]:
                 {
                     **d,
                     "view": words.change(d),
-                    "series_url": series_url(f.area["name"], f.category["name"], "mps"),
+                    "series_url": series_url(f.area.name, f.category.name, "mps"),
                 }
             )
         return {"items": items, "note": None}

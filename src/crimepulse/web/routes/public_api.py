@@ -26,7 +26,7 @@ from fastapi.responses import Response
 
 from crimepulse.analysis import measures
 from crimepulse.analysis.engine import Analysis
-from crimepulse.analysis.timeseries import monthly_series
+from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.store.coverage import coverage
 from crimepulse.store.warehouse import Warehouse
 from crimepulse.web.urls import API_PREFIX
@@ -188,9 +188,17 @@ def compare(
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> Any:
-        return r.analysis().compare(
-            area, category, window, as_of, vs, source=source, force=force, measure=measure
+        question = Question(
+            area=area,
+            category=category,
+            window=window,
+            as_of=as_of,
+            vs=vs,
+            measure=measure,
+            source=source,
+            force=force,
         )
+        return r.analysis().compare(question)
 
     return _respond(request, r, payload, lambda f: _rows([f.as_dict()]), fmt)
 
@@ -211,7 +219,16 @@ def grid(
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> dict[str, Any]:
-        g = r.analysis().grid(areas, categories, windows, as_of, vs, source=source, force=force)
+        question = GridQuestion(
+            areas=areas,
+            categories=categories,
+            windows=windows,
+            as_of=as_of,
+            vs=vs,
+            source=source,
+            force=force,
+        )
+        g = r.analysis().grid(question)
         cells = g.to_arrow().to_pylist()
         start = (page - 1) * per_page
         return {
@@ -238,9 +255,8 @@ def series_(
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> Any:
-        return monthly_series(
-            r.analysis(), area, category, start=start, end=end, source=source, force=force
-        )
+        question = Question(area=area, category=category, source=source, force=force)
+        return r.analysis().series(question, start=start, end=end)
 
     return _respond(request, r, payload, lambda s: _rows(s.points), fmt)
 
@@ -257,10 +273,10 @@ def flags(
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> list[dict[str, Any]]:
-        found = r.analysis().flags(
-            as_of, areas=areas, categories=categories, source=source, force=force
+        question = GridQuestion(
+            areas=areas, categories=categories, as_of=as_of, source=source, force=force
         )
-        return [f.as_dict() for f in found]
+        return [f.as_dict() for f in r.analysis().flags(question)]
 
     return _respond(request, r, payload, _rows, fmt)
 
@@ -280,14 +296,27 @@ def map_values(
 ) -> Response:
     def payload() -> list[dict[str, Any]]:
         a = r.analysis()
-        g = a.grid("boroughs", category, window, as_of, vs, source=source, force=force)
+        g = a.grid(
+            GridQuestion(
+                areas="boroughs",
+                categories=category,
+                windows=window,
+                as_of=as_of,
+                vs=vs,
+                source=source,
+                force=force,
+            )
+        )
+        rates = Question(
+            category=category, window=window, as_of=as_of, vs=vs, source=source, force=force
+        )
         out = []
         for f in g.facts:
-            if not f.area["code"]:
+            if not f.area.code:
                 continue  # "Unknown" and the airports have no place on a map
             row = {
-                "borough": f.area["name"],
-                "code": f.area["code"],
+                "borough": f.area.name,
+                "code": f.area.code,
                 "count": f.current,
                 "previous": f.previous,
                 "change_pct": f.change_pct,
@@ -296,16 +325,7 @@ def map_values(
                 "fact_id": f.id,
             }
             if measure == "rate":
-                rate = a.compare(
-                    f.area["name"],
-                    category,
-                    window,
-                    as_of,
-                    vs,
-                    source=source,
-                    force=force,
-                    measure="rate",
-                )
+                rate = a.compare(rates.replace(area=f.area.name, measure="rate"))
                 row["rate_per_1000"] = rate.value
             out.append(row)
         return out

@@ -1,0 +1,185 @@
+"""The CompStat grid: every area × category × window against its comparison, tested, with
+the false discovery rate controlled over all the cells together.
+
+One engine query counts every cell (a range join of the frame with all the windows);
+the tests run on the small result. A grid keeps its cells; `Grid.facts` builds one Fact
+per cell (each is the compare question of that cell) on first use, as most callers only
+need the table.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from crimepulse.analysis import selection
+from crimepulse.analysis.compare import CURRENT, counts_finding
+from crimepulse.analysis.periods import Window
+from crimepulse.analysis.question import GridQuestion
+from crimepulse.analysis.selection import Tables
+from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, fact_id
+from crimepulse.stats import Comparison, apply_fdr, compare_counts_many
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One tested cell: `area` is the area's key in the frame."""
+
+    window: Window
+    other: Window
+    area: str
+    category: str
+    current: int
+    previous: int
+    test: Comparison
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every cell of one grid shares: the question, the source and the areas' names."""
+
+    question: GridQuestion
+    source: str
+    sources: list[dict[str, Any]]
+    names: dict[str, str]  # area key -> the name it is published under
+    codes: dict[str, str | None]  # area key -> ONS code
+
+
+class Grid:
+    """A CompStat grid: one tested cell per area × category × window, FDR-controlled
+    together. `to_arrow()` reads the cells directly; `facts` (one Fact per cell, with its
+    full provenance) is built on first use, as most callers need only the table."""
+
+    def __init__(self, cells: list[Cell], shared: _Shared, meta: dict[str, Any]) -> None:
+        self.cells = cells
+        self.shared = shared
+        self.meta = meta
+        self._facts: list[Fact] | None = None
+
+    def _query(self, cell: Cell) -> dict[str, Any]:
+        """The cell's own compare question (its Fact's query, so its id)."""
+        s, q = self.shared, self.shared.question
+        return {
+            "call": "compare",
+            "area": s.names[cell.area],
+            "category": cell.category,
+            "window": cell.window.name,
+            "as_of": str(q.as_of),
+            "vs": q.vs,
+            "source": s.source,
+            "force": q.force,
+            "alpha": q.alpha,
+        }
+
+    @property
+    def facts(self) -> list[Fact]:
+        if self._facts is None:
+            self._facts = [self._fact(cell) for cell in self.cells]
+        return self._facts
+
+    def _fact(self, cell: Cell) -> Fact:
+        s, q = self.shared, self.shared.question
+        return Fact.from_finding(
+            counts_finding(cell.test),
+            measure="count",
+            value=float(cell.current),
+            unit="crimes",
+            area=AreaRef(q.level, s.names[cell.area], s.codes[cell.area], q.force),
+            category=CategoryRef(cell.category),
+            window=cell.window.ref(),
+            source=s.source,
+            comparison=ComparisonRef(q.comparison, window=cell.other.ref()),
+            sources=s.sources,
+            query=self._query(cell),
+        )
+
+    def to_arrow(self) -> pa.Table:
+        s = self.shared
+        cells = self.cells
+        return pa.table(
+            {
+                "area": [s.names[x.area] for x in cells],
+                "area_code": pa.array([s.codes[x.area] for x in cells], pa.string()),
+                "category": [x.category for x in cells],
+                "window": [x.window.name for x in cells],
+                "start": [x.window.start.isoformat() for x in cells],
+                "end": [x.window.end.isoformat() for x in cells],
+                "current": pa.array([x.current for x in cells], pa.int64()),
+                "previous": pa.array([x.previous for x in cells], pa.int64()),
+                "change": pa.array([x.test.change for x in cells], pa.int64()),
+                "change_pct": pa.array([x.test.change_pct for x in cells], pa.float64()),
+                "p_value": pa.array([x.test.p_value for x in cells], pa.float64()),
+                "q_value": pa.array([x.test.q_value for x in cells], pa.float64()),
+                "verdict": [str(x.test.verdict) for x in cells],
+                "fact_id": [fact_id(self._query(x)) for x in cells],
+            }
+        )
+
+
+def grid(tables: Tables, question: GridQuestion) -> Grid:
+    """Every area × category × window with its comparison, tested, FDR-controlled."""
+    plan = question.plan
+    chosen = selection.select_areas(tables, question, plan[0][0])
+    all_windows: list[Window] = []
+    for current, other in plan:
+        chosen.coverage.check([current, other])
+        all_windows += [
+            replace(current, name=f"{current.name}|{CURRENT}"),
+            replace(other, name=f"{current.name}|compare"),
+        ]
+    f = chosen.rows(tables)
+    expr = selection.window_totals(
+        f, all_windows, ["area", "area_name", "major", "minor", "crime_type"]
+    )
+    rows = expr.to_pyarrow().to_pylist()
+    groups = selection.category_keys(question.categories, chosen.source)
+    cells: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    unplaced = 0
+    for row in rows:
+        if row["area"] is None:  # no LSOA or borough: counted in no area's cell
+            unplaced += int(row["n"]) if row["window"].endswith(CURRENT) else 0
+            continue
+        win, role = row["window"].split("|")
+        spellings[row["area"]][str(row["area_name"] or row["area"])] += int(row["n"])
+        for key in groups(row):
+            cells[(row["area"], key, win)][0 if role == CURRENT else 1] += int(row["n"])
+    # An area's name: the spelling with the most crimes (then alphabetical), so that the
+    # same question always gives the same names and Fact ids.
+    names = {a: min(v, key=lambda name: (-v[name], name)) for a, v in spellings.items()}
+    area_keys = sorted(names)
+    codes = {a: selection.area_code(question.level, a) for a in area_keys}
+    category_keys = sorted({k for (_, k, _) in cells})
+    keys = [
+        (current, other, a, c) for current, other in plan for a in area_keys for c in category_keys
+    ]
+    counts = [cells.get((a, c, current.name), [0, 0]) for current, _, a, c in keys]
+    tested = apply_fdr(
+        compare_counts_many(
+            [n for n, _ in counts],
+            [p for _, p in counts],
+            [current.days / other.days for current, other, _, _ in keys],
+            alpha=question.alpha,
+        ),
+        alpha=question.alpha,
+    )
+    cells_out = [
+        Cell(current, other, a, c, n, prev, t)
+        for (current, other, a, c), (n, prev), t in zip(keys, counts, tested, strict=True)
+    ]
+    shared = _Shared(question, chosen.source.key, chosen.coverage.vintages, names, codes)
+    meta = {
+        "areas": question.areas,
+        "categories": question.categories,
+        "windows": [current.as_dict() for current, _ in plan],
+        "vs": question.vs,
+        "source": chosen.source.key,
+        "fdr": "Benjamini-Hochberg over all cells of the grid",
+        "unplaced": unplaced,  # crimes in the current windows with no area to count in
+        "sql": str(ibis.to_sql(expr)),
+    }
+    return Grid(cells_out, shared, meta)

@@ -1,0 +1,165 @@
+"""Compare on a small warehouse the tests write (tests/analysis/conftest.py): counts equal
+hand sums, verdicts follow the tests, the Fact keeps its published shape, and questions the
+data cannot answer are clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crimepulse.analysis.question import Question
+from crimepulse.analysis.selection import AreaError
+from crimepulse.api import Crimepulse
+from crimepulse.errors import CategoryError, MissingDataError, WindowError
+from tests.analysis.conftest import MONTHS, count
+
+
+def test_compare_counts_equal_hand_sums_and_verdict_follows_the_test(cp: Crimepulse) -> None:
+    fact = cp.compare("Hackney", "robbery", "year", as_of="2023-12-31", vs="last-year")
+    assert (fact.current, fact.previous) == (15 * 2 * 12, 15 * 12)
+    assert fact.verdict == "up" and fact.p_value < 1e-10 and fact.change_pct == 100.0
+    same = cp.compare("camden", "robbery", "year", as_of="2023-12", vs="last-year")
+    assert (same.current, same.previous, same.verdict) == (120, 120, "no meaningful change")
+    assert same.p_value == 1.0
+    assert same.area.code == "E09000007"  # names resolve case-insensitively to codes
+    london = cp.compare("all", "Robbery", "ytd", as_of="2023-03-31", vs="last-year")
+    assert london.current == 3 * (10 + 30 + 20) and london.previous == 3 * (10 + 15 + 20)
+
+
+def test_fact_json_has_the_documented_keys(cp: Crimepulse) -> None:
+    fact = cp.compare("E09000012", "robbery", "quarter", as_of="2023-06-30", vs="previous")
+    data = json.loads(fact.to_json())
+    for key in (
+        "current",
+        "previous",
+        "change",
+        "change_pct",
+        "verdict",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "test",
+        "sources",
+        "query",
+        "id",
+        "window",
+        "area",
+    ):
+        assert key in data
+    assert data["window"]["start"] == "2023-04-01"
+    assert data["comparison"]["window"]["start"] == "2023-01-01"
+    assert data["query"]["call"] == "compare" and "SELECT" in data["query"]["sql"]
+    assert data["sources"][0]["source"] == "mps-datastore"
+
+
+def test_small_counts_are_said_and_never_called_a_change(cp: Crimepulse) -> None:
+    fact = cp.compare("Westminster", "homicide", "year", as_of="2023-12", vs="last-year")
+    assert (fact.current, fact.previous) == (3, 3)
+    assert fact.small_counts and fact.verdict == "no meaningful change"
+
+
+def test_baseline_uses_the_same_window_in_each_year(cp: Crimepulse) -> None:
+    fact = cp.compare("Hackney", "robbery", "ytd", as_of="2023-06", vs="baseline:2019-2022")
+    assert fact.current == 30 * 6
+    assert fact.comparison is not None and fact.comparison.counts == (90, 90, 90, 90)
+    assert fact.previous == 90.0
+
+
+def test_rate_per_1000_residents(cp: Crimepulse) -> None:
+    fact = cp.compare("Hackney", "robbery", "year", as_of="2022-12", measure="rate")
+    assert fact.value == pytest.approx(180 / 250_000 * 1000)
+    assert fact.unit == "crimes per 1,000 residents"
+    with pytest.raises(MissingDataError, match="no population for Hackney in 2023"):
+        cp.compare("Hackney", "robbery", "year", as_of="2023-12", measure="rate")
+
+
+def test_harm_weighted_totals_name_the_index_and_list_unweighted(cp: Crimepulse) -> None:
+    fact = cp.compare("Camden", "violence", "year", as_of="2023-12", measure="harm")
+    assert fact.previous == fact.current  # the same homicides every year
+    assert fact.unit == "harm (Test Index)"
+    homicides = sum(count("Camden", "HOMICIDE", m) for m in MONTHS if m.startswith("2023"))
+    assert fact.current == homicides * 5475
+    assert any("VIOLENCE WITH INJURY" in n for n in fact.notes)
+
+
+def test_granularity_and_publication_errors(cp: Crimepulse) -> None:
+    with pytest.raises(WindowError, match=r"published monthly"):
+        cp.compare("all", "robbery", "28d", as_of="2023-03-31", source="mps")
+    with pytest.raises(MissingDataError, match=r"not published.*2024-01"):
+        cp.compare("all", "robbery", "month", as_of="2024-01-31")
+    with pytest.raises(CategoryError, match=r"police\.uk"):
+        cp.compare("all", "homicide", "28d", as_of="2023-03-28", source="feed")
+    with pytest.raises(AreaError, match="unknown area"):
+        cp.compare("Atlantis", "robbery", "year", as_of="2023-12")
+
+
+def test_day_windows_count_the_daily_feed(cp: Crimepulse) -> None:
+    fact = cp.compare("Camden", "robbery", "28d", as_of="2023-03-28", vs="previous")
+    assert fact.source == "feed"
+    assert (fact.current, fact.previous) == (56, 28)
+    assert fact.verdict == "up"
+
+
+def test_a_compare_fact_keeps_its_published_shape(cp: Crimepulse) -> None:
+    """The JSON API, the CLI and the snapshots publish `as_dict()`: its keys, their order and
+    the shape of each part are a contract (typed parts inside, the same JSON outside)."""
+    data = cp.compare("Hackney", "robbery", "year", as_of="2023-12", vs="last-year").as_dict()
+    assert list(data) == [
+        "id", "measure", "value", "unit", "area", "category", "window", "source",
+        "comparison", "current", "previous", "change", "change_pct", "test", "p_value",
+        "q_value", "ci_low", "ci_high", "verdict", "small_counts", "stats", "sources",
+        "query", "notes",
+    ]  # fmt: skip
+    assert data["area"] == {
+        "level": "borough",
+        "code": "E09000012",
+        "name": "Hackney",
+        "force": "metropolitan",
+    }
+    assert list(data["area"]) == ["level", "code", "name", "force"]
+    assert list(data["category"]) == ["name", "label", "mps_majors", "mps_minors", "crime_types"]
+    assert data["category"]["mps_majors"] == ["ROBBERY"]
+    window = {"name": "year", "label": "the calendar year", "start": "2023-01-01"}
+    assert data["window"] == {**window, "end": "2023-12-31"}
+    assert data["comparison"] == {
+        "kind": "last-year",
+        "window": {
+            "name": "compare",  # the window's role in the one query, as always published
+            "label": "the calendar year",
+            "start": "2022-01-01",
+            "end": "2022-12-31",
+        },
+    }
+    assert list(data["query"]) == [
+        "call", "area", "category", "window", "as_of", "vs", "source", "force", "measure",
+        "alpha", "sql",
+    ]  # fmt: skip
+    assert data["query"]["as_of"] == "2023-12"  # as asked: the id hashes the question's words
+
+
+def test_a_baseline_comparison_lists_its_windows_and_counts(cp: Crimepulse) -> None:
+    fact = cp.compare("Hackney", "robbery", "ytd", as_of="2023-06", vs="baseline:2019-2020")
+    assert fact.comparison is not None
+    data = fact.as_dict()["comparison"]
+    assert list(data) == ["kind", "windows", "counts"]
+    assert [w["name"] for w in data["windows"]] == ["baseline 2019", "baseline 2020"]
+    assert [w["start"] for w in data["windows"]] == ["2019-01-01", "2020-01-01"]
+    assert data["counts"] == [90, 90] == list(fact.comparison.counts or ())
+
+
+def test_the_facade_asks_the_engine_one_question(cp: Crimepulse) -> None:
+    by_words = cp.compare("Camden", "robbery", "quarter", as_of="2023-06", vs="previous")
+    question = Question(
+        area="Camden", category="robbery", window="quarter", as_of="2023-06", vs="previous"
+    )
+    asked = cp.analysis.compare(question)
+    assert (asked.current, asked.previous, asked.verdict) == (
+        by_words.current,
+        by_words.previous,
+        by_words.verdict,
+    )
+    strip = {"sql"}  # each run names its window table afresh
+    assert {k: v for k, v in asked.query.items() if k not in strip} == {
+        k: v for k, v in by_words.query.items() if k not in strip
+    }

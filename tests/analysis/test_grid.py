@@ -1,0 +1,63 @@
+"""The CompStat grid on the small warehouse (tests/analysis/conftest.py): one cell per area
+× category × window with hand-known counts, q-values from the FDR control, and each cell's
+Fact the compare question of that cell."""
+
+from __future__ import annotations
+
+import pytest
+
+from crimepulse.analysis.periods import WindowError
+from crimepulse.api import Crimepulse
+
+
+def test_grid_cells_and_fdr(cp: Crimepulse) -> None:
+    grid = cp.grid("boroughs", "major", "year,quarter", as_of="2023-12-31")
+    table = grid.to_arrow().to_pylist()
+    assert len(table) == 3 * 2 * 2  # boroughs × majors × windows
+    cell = next(
+        r
+        for r in table
+        if r["area"] == "Hackney" and r["category"] == "ROBBERY" and r["window"] == "year"
+    )
+    assert (cell["current"], cell["previous"], cell["verdict"]) == (360, 180, "up")
+    assert all(f.q_value is not None and f.q_value >= f.p_value for f in grid.facts)
+    assert "Benjamini" in grid.meta["fdr"]
+
+
+def test_each_cell_is_the_compare_question_of_that_cell(cp: Crimepulse) -> None:
+    grid = cp.grid("boroughs", "major", "year,quarter", as_of="2023-12-31", vs="previous")
+    table = {(r["area"], r["category"], r["window"]): r for r in grid.to_arrow().to_pylist()}
+    fact = next(
+        f
+        for f in grid.facts
+        if (f.area.name, f.category.name, f.window.name) == ("Camden", "ROBBERY", "quarter")
+    )
+    assert fact.id == table[("Camden", "ROBBERY", "quarter")]["fact_id"]
+    assert fact.query == {
+        "call": "compare",
+        "area": "Camden",
+        "category": "ROBBERY",
+        "window": "quarter",
+        "as_of": "2023-12-31",
+        "vs": "previous",
+        "source": "mps",  # the source the grid chose, so the cell's id says what it counted
+        "force": "metropolitan",
+        "alpha": 0.05,
+    }
+    alone = cp.compare("Camden", "ROBBERY", "quarter", as_of="2023-12-31", vs="previous")
+    assert (fact.current, fact.previous) == (alone.current, alone.previous) == (30, 30)
+    assert fact.area.as_dict() == {
+        "level": "borough",
+        "code": "E09000007",
+        "name": "Camden",
+        "force": "metropolitan",
+    }
+    assert fact.category.as_dict() == {"name": "ROBBERY"}
+    assert fact.comparison is not None and fact.comparison.kind == "previous"
+    assert fact.comparison.window is not None
+    assert fact.comparison.window.start.isoformat() == "2023-07-01"
+
+
+def test_a_grid_compares_with_one_period_only(cp: Crimepulse) -> None:
+    with pytest.raises(WindowError, match="previous or last-year"):
+        cp.grid("boroughs", "major", "year", as_of="2023-12", vs="baseline:2019-2020")
