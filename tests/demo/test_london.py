@@ -17,9 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from crimepulse.sources.files import SYNTHETIC_MARKER
 from crimepulse.core.reference.london import BOROUGHS, CITY_OF_LONDON
-from crimepulse.demo.london import BOROUGH_TABLE_NAME, CRIME_TYPES, FEED_HEADER, OUTCOMES, OUTCOMES_HEADER, STOP_SEARCH_HEADER, STREET_HEADER, GenerationSummary, generate
+from crimepulse.demo.calibration import CRIME_TYPES, OUTCOMES
+from crimepulse.demo.london import GenerationSummary, generate
+from crimepulse.demo.writers import (
+    BOROUGH_TABLE_NAME,
+    FEED_HEADER,
+    OUTCOMES_HEADER,
+    STOP_SEARCH_HEADER,
+    STREET_HEADER,
+)
+from crimepulse.sources.files import SYNTHETIC_MARKER
 
 START, END, DETAIL = "2019-01", "2020-12", 2
 MONTHS = ["2020-11", "2020-12"]

@@ -8,12 +8,12 @@ the same way with `--db` / `--oplog-url` or with `--server URL --token T`.
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 import httpx
 
-import crimepulse
 from crimepulse.errors import (
     Conflict,
     FieldError,
@@ -26,7 +26,7 @@ from crimepulse.oplog.importer import ImportProgress
 from crimepulse.oplog.log import OutcomesLog
 from crimepulse.oplog.queries import Filters
 
-USER_AGENT = f"crimepulse-cli/{crimepulse.__version__}"
+USER_AGENT = f"crimepulse-cli/{version('crimepulse')}"
 
 
 class Backend(Protocol):
