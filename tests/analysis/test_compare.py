@@ -163,3 +163,32 @@ def test_the_facade_asks_the_engine_one_question(cp: Crimepulse) -> None:
     assert {k: v for k, v in asked.query.items() if k not in strip} == {
         k: v for k, v in by_words.query.items() if k not in strip
     }
+
+
+def test_rates_for_a_whole_grid_equal_one_rate_comparison_per_borough(cp: Crimepulse) -> None:
+    """The map's rates come from one grid and one population query; each must be exactly
+    what compare(measure="rate") says for that borough."""
+    from crimepulse.analysis.measures import rates_per_1000
+    from crimepulse.analysis.question import GridQuestion
+
+    grid = cp.analysis.grid(
+        GridQuestion(areas="boroughs", categories="robbery", windows="year", as_of="2022-12")
+    )
+    rates = rates_per_1000(cp.analysis, grid.facts)
+    assert set(rates) == {"E09000007", "E09000012", "E09000033"}
+    for f in grid.facts:
+        one = cp.compare(f.area.name, "robbery", "year", as_of="2022-12", measure="rate")
+        assert rates[str(f.area.code)] == pytest.approx(one.value, rel=1e-12)
+    hackney = 12 * 15 / 250_000 * 1000  # 15 robberies a month in 2022, 250,000 residents
+    assert rates["E09000012"] == pytest.approx(hackney)
+
+
+def test_rates_for_a_grid_need_every_boroughs_population(cp: Crimepulse) -> None:
+    from crimepulse.analysis.measures import rates_per_1000
+    from crimepulse.analysis.question import GridQuestion
+
+    grid = cp.analysis.grid(
+        GridQuestion(areas="boroughs", categories="robbery", windows="year", as_of="2023-12")
+    )
+    with pytest.raises(MissingDataError, match=r"no population for .* in 2023"):
+        rates_per_1000(cp.analysis, grid.facts)

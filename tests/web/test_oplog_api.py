@@ -41,7 +41,7 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     for url in fresh_url(request.param, tmp_path):
         settings = Settings(db=tmp_path / "empty.duckdb", oplog_url=url)
         with TestClient(create_app(settings)) as client:
-            yield Api(client, client.app.state.oplog)  # type: ignore[attr-defined]
+            yield Api(client, client.app.state.crimepulse.log)  # type: ignore[attr-defined]
 
 
 def problem_fields(response: Any) -> set[str]:

@@ -229,7 +229,6 @@ def _count_fact(
 
 
 def _population(tables: Tables, where: Area, year: int) -> float:
-    pop = tables["population"]
     if where.level == FORCE:
         codes = (
             [london.CITY_OF_LONDON]
@@ -240,6 +239,13 @@ def _population(tables: Tables, where: Area, year: int) -> float:
         codes = [where.code]
     else:
         raise MissingDataError(f"no population for {where.level} areas: rates are by borough")
+    return float(sum(populations(tables, codes, year).values()))
+
+
+def populations(tables: Tables, codes: list[str], year: int) -> dict[str, float]:
+    """Residents of each area code in `year`, in one query; an area with no figure for that
+    year is a MissingDataError naming it (a rate is never computed on a guess)."""
+    pop = tables["population"]
     rows = (
         pop.filter(pop.area_code.isin(codes), pop.year == year)
         .group_by("area_code")
@@ -247,14 +253,14 @@ def _population(tables: Tables, where: Area, year: int) -> float:
         .to_pyarrow()
         .to_pylist()
     )
-    if len(rows) != len(codes):
-        have = {r["area_code"] for r in rows}
-        missing = [london.BOROUGHS.get(c, c) for c in codes if c not in have]
+    found = {str(r["area_code"]): float(r["p"]) for r in rows}
+    missing = [london.BOROUGHS.get(c, c) for c in codes if c not in found]
+    if missing:
         raise MissingDataError(
             f"no population for {', '.join(missing[:5])} in {year}: "
             "ingest a population table covering that year"
         )
-    return float(sum(r["p"] for r in rows))
+    return found
 
 
 def _harm_fact(

@@ -15,10 +15,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from crimepulse import __version__
-from crimepulse.api import Crimepulse
 from crimepulse.config import Settings
-from crimepulse.oplog import OutcomesLog
 from crimepulse.web import errors
+from crimepulse.web.deps import State
 from crimepulse.web.routes import openapi, oplog, pages, snapshots
 from crimepulse.web.routes import public_api as api
 from crimepulse.web.urls import API_PREFIX
@@ -29,16 +28,12 @@ __all__ = ["API_PREFIX", "app_from_env", "create_app"]
 def create_app(settings: Settings) -> FastAPI:
     """The whole app over the warehouse `settings.db` and the log at
     `settings.oplog_location` (by default beside the warehouse)."""
-    readers = api.Readers(settings.db)
-    log = OutcomesLog.open(settings=settings)
-    cp = Crimepulse(read_only=True, settings=settings)  # the snapshot workflow drafts from it
+    held = State(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        readers.close()
-        cp.close()
-        log.close()
+        held.close()
 
     app = FastAPI(
         title="crimepulse",
@@ -46,12 +41,11 @@ def create_app(settings: Settings) -> FastAPI:
         description="How crime is changing, with an honest test of whether a change is real.",
         lifespan=lifespan,
     )
-    app.state.readers = readers
-    app.state.settings = settings
+    app.state.crimepulse = held
     errors.install(app)
     app.include_router(api.router)
-    oplog.mount(app, log, prefix=API_PREFIX)
-    snapshots.mount(app, cp, log, prefix=API_PREFIX)
+    oplog.mount(app, prefix=API_PREFIX)
+    snapshots.mount(app, prefix=API_PREFIX)
     pages.mount(app)
     openapi.install(app)
     return app

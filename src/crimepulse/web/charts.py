@@ -15,6 +15,7 @@ from typing import Any
 from crimepulse.present import numbers, words
 from crimepulse.snapshot import figures
 from crimepulse.snapshot.model import Chart
+from crimepulse.web.urls import urls
 
 SERIES_WIDTH = 640
 
@@ -146,7 +147,7 @@ def map_svg(
     for item in values:
         target = item if tiles else item["properties"]
         row = extra.get(target["code"])
-        target["url"] = f"/area/{target['code']}"
+        target["url"] = urls.area(target["code"])
         target["label"] = row["label"] if row else f"{target['name']}: no figure"
         target["value"] = row.get("value") if row else None
         target["figure"] = row.get("figure", "") if row else ""

@@ -69,7 +69,7 @@ def answer(
     """The problem as JSON problem details or as the problem page, as the request wants."""
     if wants_json(request):
         return problem(status, title, detail, errors, headers)
-    from crimepulse.web.routes.pages import page  # the pages import this module
+    from crimepulse.web.render import page  # render reaches the log through deps
 
     refused = status != 422  # not a question the data cannot answer: no advice about it
     out = page(request, "problem.html.j2", status, title=title, detail=detail, refused=refused)

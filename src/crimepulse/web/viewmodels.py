@@ -2,27 +2,24 @@
 
 Pages format; they never test or count. A grid or the seasonal flags take from half a
 second to several seconds on a city's warehouse, and the answer only changes when a file
-is ingested, so results are memoised per warehouse and data version (a bounded LRU in
-each process, like the API's response cache).
+is ingested, so results are memoised per data version in the process's one cache
+(`Readers.memo`, web.cache), beside the API's rendered responses.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
+from crimepulse.analysis import measures
 from crimepulse.analysis.periods import add_months, month_end
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.errors import QuestionError
 from crimepulse.present import words
 from crimepulse.store.coverage import coverage
-from crimepulse.web.routes.public_api import Readers
-from crimepulse.web.urls import API_PREFIX
+from crimepulse.web.deps import Readers
+from crimepulse.web.urls import urls
 
 T = TypeVar("T")
 
@@ -41,32 +38,6 @@ CATEGORY_LEVELS = {
 }
 COMPARISONS = {"last-year": "the same period last year", "previous": "the period before"}
 SOURCES = {"": "Best available", "mps": "MPS tables", "police.uk": "police.uk", "feed": "Feed"}
-
-
-class Memo:
-    """A bounded, thread-safe LRU of computed views by (warehouse, data version, question)."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self.items: OrderedDict[str, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, r: Readers, key: str, compute: Callable[[], T]) -> T:
-        full = f"{r.db}|{r.data_version()}|{key}"
-        with self.lock:
-            if full in self.items:
-                self.items.move_to_end(full)
-                found: T = self.items[full]
-                return found
-        value = compute()
-        with self.lock:
-            self.items[full] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-MEMO = Memo()
 
 
 # -- dates ----------------------------------------------------------------------------------
@@ -91,7 +62,7 @@ def months_published(r: Readers) -> list[date]:
             m = add_months(m, -1)
         return out
 
-    return MEMO.get(r, "months", compute)
+    return r.memo("months", compute)
 
 
 def default_as_of(r: Readers) -> str:
@@ -134,7 +105,13 @@ def grid(
 
     def compute() -> GridView:
         question = GridQuestion(
-            areas=areas, categories=categories, windows=windows, as_of=as_of, vs=vs, source=source
+            force=r.force,
+            areas=areas,
+            categories=categories,
+            windows=windows,
+            as_of=as_of,
+            vs=vs,
+            source=source,
         )
         g = r.analysis().grid(question)
         rows: dict[tuple[str, str], Row] = {}
@@ -159,7 +136,7 @@ def grid(
         names = sorted({row.area for row in rows.values()})
         return GridView(spans, list(rows.values()), g.meta, names)
 
-    return MEMO.get(r, key, compute)
+    return r.memo(key, compute)
 
 
 def sort_rows(view: GridView, sort: str, descending: bool) -> list[Row]:
@@ -178,22 +155,13 @@ def sort_rows(view: GridView, sort: str, descending: bool) -> list[Row]:
 
 
 def series_url(area: str, category: str, source: str | None = None) -> str:
-    query = {"area": area, "category": category}
-    if source:
-        query["source"] = source
-    return "/series?" + urlencode(query)
+    return urls.series(area=area, category=category, source=source)
 
 
 def _span(window: dict[str, Any]) -> str:
     from crimepulse.present import numbers
 
     return numbers.span(str(window["start"]), str(window["end"]))
-
-
-def api_url(path: str, **params: Any) -> str:
-    """The JSON API's CSV of the same question (every table can be downloaded)."""
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{API_PREFIX}/{path}?" + urlencode({**query, "format": "csv"})
 
 
 # -- series and map -------------------------------------------------------------------------
@@ -204,7 +172,7 @@ def series(r: Readers, area: str, category: str, source: str | None) -> dict[str
     from crimepulse.web import charts
 
     def compute() -> dict[str, Any]:
-        question = Question(area=area, category=category, source=source or None)
+        question = Question(force=r.force, area=area, category=category, source=source or None)
         s = r.analysis().series(question).as_dict()
         where = s["area"]["name"]
         what = str(s["category"].get("label") or category).replace("-", " ").lower()
@@ -218,7 +186,7 @@ def series(r: Readers, area: str, category: str, source: str | None) -> dict[str
             "flagged": [p for p in points if p.get("outside")],
         }
 
-    return MEMO.get(r, f"series|{area}|{category}|{source}", compute)
+    return r.memo(f"series|{area}|{category}|{source}", compute)
 
 
 def map_view(
@@ -232,17 +200,21 @@ def map_view(
 
     def compute() -> dict[str, Any]:
         a = r.analysis()
-        g = a.grid(GridQuestion(areas="boroughs", categories=category, windows=window, as_of=as_of))
-        rates = Question(category=category, window=window, as_of=as_of, measure="rate")
+        g = a.grid(
+            GridQuestion(
+                force=r.force, areas="boroughs", categories=category, windows=window, as_of=as_of
+            )
+        )
+        rates = measures.rates_per_1000(a, g.facts) if measure == "rate" else {}
         rows = []
         for f in g.facts:
             if not f.area.code:
                 continue  # "Unknown" and the airports have no place on a map
             row: dict[str, Any] = {"name": f.area.name, "code": f.area.code, **f.as_dict()}
             if measure == "rate":
-                rate = a.compare(rates.replace(area=f.area.name))
-                row["rate_per_1000"] = rate.value
-                row["value"], row["figure"] = rate.value, numbers.rate(rate.value)
+                rate = rates[f.area.code]
+                row["rate_per_1000"] = rate
+                row["value"], row["figure"] = rate, numbers.rate(rate)
             elif measure == "count":
                 row["value"], row["figure"] = f.current, numbers.count(f.current)
             else:
@@ -255,9 +227,8 @@ def map_view(
         title = f"{words.label(category)}, {numbers.span(window_d['start'], window_d['end'])}"
         return {"rows": rows, "geography": geography, "title": title, "window": window_d}
 
-    found = MEMO.get(r, f"map|{as_of}|{category}|{window}|{measure}", compute)
-    svg = MEMO.get(
-        r,
+    found = r.memo(f"map|{as_of}|{category}|{window}|{measure}", compute)
+    svg = r.memo(
         f"mapsvg|{as_of}|{category}|{window}|{measure}|{here}",
         lambda: charts.map_svg(found["rows"], found["geography"], found["title"], measure, here),
     )
@@ -282,7 +253,7 @@ def flags(r: Readers, as_of: str, borough: str | None = None) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         try:
-            found = r.analysis().flags(GridQuestion(as_of=as_of, source="mps"))
+            found = r.analysis().flags(GridQuestion(force=r.force, as_of=as_of, source="mps"))
         except QuestionError as exc:
             return {"items": [], "note": str(exc)}
         items = []
@@ -297,7 +268,7 @@ def flags(r: Readers, as_of: str, borough: str | None = None) -> dict[str, Any]:
             )
         return {"items": items, "note": None}
 
-    everything = MEMO.get(r, f"flags|{as_of}", compute)
+    everything = r.memo(f"flags|{as_of}", compute)
     if borough is None:
         return everything
     mine = [i for i in everything["items"] if i["area"]["name"] == borough]

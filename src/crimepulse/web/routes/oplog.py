@@ -24,6 +24,7 @@ from crimepulse.errors import FieldError, Unauthorized, ValidationFailed
 from crimepulse.oplog import Actor, Filters, OutcomesLog
 from crimepulse.oplog.validate import AmendmentIn, EventIn
 from crimepulse.state import auth
+from crimepulse.web.deps import Log
 from crimepulse.web.errors import problem
 from crimepulse.web.urls import API_PREFIX
 
@@ -35,18 +36,9 @@ router = APIRouter(prefix="/oplog", tags=["operational outcomes log"])
 # --- plumbing -------------------------------------------------------------------------
 
 
-def mount(app: FastAPI, log: OutcomesLog, prefix: str = API_PREFIX) -> None:
-    """Serve the log's endpoints from `app` at `prefix`/oplog."""
-    app.state.oplog = log
+def mount(app: FastAPI, prefix: str = API_PREFIX) -> None:
+    """Serve the log's endpoints from `app` at `prefix`/oplog (the log: web.deps)."""
     app.include_router(router, prefix=prefix)
-
-
-async def get_log(request: Request) -> OutcomesLog:
-    log: OutcomesLog = request.app.state.oplog
-    return log
-
-
-Log = Annotated[OutcomesLog, Depends(get_log)]
 
 
 @dataclass(frozen=True)

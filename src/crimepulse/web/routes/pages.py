@@ -9,62 +9,22 @@ never a zero. `mount(app)` adds the pages, the static files and the reviewer's p
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import jinja2
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from crimepulse.core.reference import london
 from crimepulse.errors import AreaError, QuestionError
-from crimepulse.present import numbers, words
-from crimepulse.snapshot.archive import SnapshotStore
 from crimepulse.web import catalog, charts
 from crimepulse.web import viewmodels as views
+from crimepulse.web.deps import Archive, Dep, Log
+from crimepulse.web.render import page, unanswerable
 from crimepulse.web.routes import review
-from crimepulse.web.routes.oplog import Log
-from crimepulse.web.routes.public_api import Dep
+from crimepulse.web.urls import urls
 
 router = APIRouter(include_in_schema=False)
-NAV = [
-    ("/", "Home"),
-    ("/grid", "Grid"),
-    ("/map", "Map"),
-    ("/operations", "Police action"),
-    ("/snapshots", "Snapshots"),
-    ("/data", "Data and methods"),
-]
-
-
-@cache
-def environment() -> jinja2.Environment:
-    loader = jinja2.PackageLoader("crimepulse.web", "templates")
-    env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(nav=NAV, boroughs=boroughs(), fmt=numbers, label=words.label)
-    return env
-
-
-def boroughs() -> list[tuple[str, str]]:
-    """(code, name) of the 32 boroughs the Met polices (the City is its own force)."""
-    return sorted(
-        ((c, n) for c, n in london.BOROUGHS.items() if c != london.CITY_OF_LONDON),
-        key=lambda item: item[1],
-    )
-
-
-def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = (
-        environment()
-        .get_template(template)
-        .render(path=request.url.path, reviewer=review.signed_in(request), **context)
-    )
-    return HTMLResponse(html, status_code=status)
-
-
-def unanswerable(request: Request, title: str, exc: Exception, **context: Any) -> HTMLResponse:
-    return page(request, "problem.html.j2", 422, title=title, detail=str(exc), **context)
 
 
 def pick_as_of(r: Dep, as_of: str | None) -> str:
@@ -75,13 +35,15 @@ def pick_as_of(r: Dep, as_of: str | None) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, r: Dep, log: Log, as_of: str | None = None) -> HTMLResponse:
+def home(
+    request: Request, r: Dep, log: Log, store: Archive, as_of: str | None = None
+) -> HTMLResponse:
     """The latest published snapshot and the force-wide headline grid."""
     as_of = pick_as_of(r, as_of)
     latest = catalog.archive(log)[:1]
     headline = None
     if latest:
-        document = SnapshotStore(log).document(latest[0]["id"])
+        document = store.document(latest[0]["id"])
         section = document.sections[0] if document.sections else None
         paragraphs = [document.text(b.spans) for b in section.blocks] if section else []
         headline = {**latest[0], "paragraphs": paragraphs[:3]}
@@ -89,7 +51,7 @@ def home(request: Request, r: Dep, log: Log, as_of: str | None = None) -> HTMLRe
         grid = views.grid(r, as_of, "force", "groups", "month,ytd,fy")
     except QuestionError as exc:
         return unanswerable(request, "Headline figures", exc, as_of=as_of)
-    csv = views.api_url("grid", as_of=as_of, areas="force", categories="groups")
+    csv = urls.csv("grid", as_of=as_of, areas="force", categories="groups")
     csv += "&windows=month%2Cytd%2Cfy&per_page=5000"
     return page(
         request,
@@ -136,7 +98,7 @@ def grid_page(
     rows = views.sort_rows(view, sort, dir == "desc")
     if area:
         rows = [row for row in rows if row.area == area]
-    csv = views.api_url(
+    csv = urls.csv(
         "grid",
         as_of=as_of,
         areas=areas,
@@ -159,7 +121,7 @@ def series_page(
         s = views.series(r, area, category, source or None)
     except QuestionError as exc:
         return unanswerable(request, "The series", exc, form=form)
-    csv = views.api_url("series", area=area, category=category, source=source)
+    csv = urls.csv("series", area=area, category=category, source=source)
     return page(request, "series.html.j2", s=s, form=form, csv=csv)
 
 
@@ -181,7 +143,7 @@ def map_page(
         m = views.map_view(r, as_of, category, window, measure)
     except QuestionError as exc:
         return unanswerable(request, "The map", exc, **context)
-    csv = views.api_url(
+    csv = urls.csv(
         "map", as_of=as_of, category=category, window=window, measure=measure, vs="last-year"
     )
     return page(request, "map.html.j2", m=m, csv=csv, measures=charts.MEASURES, **context)
@@ -217,7 +179,7 @@ def area_page(
     position = next((i + 1 for i, row in enumerate(ranked) if row["code"] == code), None)
     ops = catalog.operations(log, None, "borough")
     ops_rows = [row for row in ops["rows"] if row["group"]["borough"] == borough]
-    csv = views.api_url("grid", as_of=as_of, areas="boroughs", categories="groups")
+    csv = urls.csv("grid", as_of=as_of, areas="boroughs", categories="groups")
     return page(
         request,
         "area.html.j2",
@@ -231,7 +193,7 @@ def area_page(
         ops_rows=ops_rows,
         snapshots=catalog.archive(log, borough),
         csv=csv + "&windows=month%2Cytd%2Cfy&per_page=5000",
-        flags_csv=views.api_url("flags", as_of=as_of),
+        flags_csv=urls.csv("flags", as_of=as_of),
         **context,
     )
 
@@ -246,7 +208,7 @@ def operations_page(
         report = catalog.operations(log, week, by)
     except QuestionError as exc:
         return unanswerable(request, "Police action", exc, form={"week": week, "by": by})
-    csv = f"/operations.csv?week={report['week']}&by={by}"
+    csv = urls.page("/operations.csv", week=report["week"], by=by)
     return page(
         request,
         "operations.html.j2",
@@ -284,7 +246,7 @@ def snapshots_csv(log: Log) -> Response:
 @router.get("/data", response_class=HTMLResponse)
 def data_page(request: Request, r: Dep) -> HTMLResponse:
     """Sources, coverage, editions, gaps and caveats; how the tests work."""
-    return page(request, "data.html.j2", d=catalog.data(r), csv=views.api_url("sources"))
+    return page(request, "data.html.j2", d=catalog.data(r), csv=urls.csv("sources"))
 
 
 def _options(r: Dep) -> dict[str, Any]:

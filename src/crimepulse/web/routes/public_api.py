@@ -12,118 +12,27 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from crimepulse.analysis import measures
-from crimepulse.analysis.engine import Analysis
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.store.coverage import coverage
-from crimepulse.store.warehouse import Warehouse
+from crimepulse.web.deps import Dep, Readers
 from crimepulse.web.urls import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX, tags=["public data"])
 
 
-class Readers:
-    """One read-only DuckDB connection per process; a cursor and an Analysis per thread
-    (a DuckDB connection is not shared between threads)."""
-
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.warehouse = Warehouse(db, read_only=True)
-        self.local = threading.local()
-        self.cache = ResponseCache()
-
-    def analysis(self) -> Analysis:
-        found: Analysis | None = getattr(self.local, "analysis", None)
-        if found is None:
-            found = self.local.analysis = Analysis.from_duckdb(self.cursor())
-        return found
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        con: duckdb.DuckDBPyConnection | None = getattr(self.local, "cursor", None)
-        if con is None:
-            con = self.local.cursor = self.warehouse.con.cursor()
-        return con
-
-    def data_version(self) -> str:
-        """Changes whenever a file is ingested: the newest batch and the number of batches."""
-        row = self.cursor().execute("SELECT max(batch_id), count(*) FROM batches").fetchall()[0]
-        return f"{row[0]}-{row[1]}"
-
-    def close(self) -> None:
-        self.warehouse.close()
-
-
-def readers(request: Request) -> Readers:
-    found: Readers = request.app.state.readers
-    return found
-
-
-Dep = Annotated[Readers, Depends(readers)]
 AsOf = Annotated[str, Query(description="Windows end on this date (YYYY-MM-DD or YYYY-MM).")]
 SourceKey = Literal["mps", "police.uk", "feed"]
+FORCE_HELP = "The force's id, as data.police.uk spells it (default: the deployment's force)."
 Fmt = Annotated[str | None, Query(alias="format", description="json (default) or csv")]
-
-
-class ResponseCache:
-    """Rendered responses by (data version, request): answers are pure functions of the data,
-    so a repeated question costs a dictionary lookup until the next ingest. Bounded (LRU).
-
-    Single flight: when many clients ask the same new question at once, one thread computes
-    it and the others wait for that answer instead of all computing it (a cache stampede).
-    """
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.items: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
-        self.lock = threading.Lock()
-        self.flights: dict[str, threading.Lock] = {}
-        self.hits = self.misses = 0
-
-    def get_or_compute(
-        self, key: str, compute: Callable[[], tuple[bytes, str]]
-    ) -> tuple[bytes, str]:
-        found = self.get(key)
-        if found is not None:
-            return found
-        with self.lock:
-            flight = self.flights.setdefault(key, threading.Lock())
-        with flight:
-            found = self.get(key)  # computed by the thread we waited for
-            if found is None:
-                found = compute()
-                self.put(key, found)
-        with self.lock:
-            self.flights.pop(key, None)
-        return found
-
-    def get(self, key: str) -> tuple[bytes, str] | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self.items.move_to_end(key)
-            self.hits += 1
-            return found
-
-    def put(self, key: str, value: tuple[bytes, str]) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
 
 
 def _respond(
@@ -184,7 +93,7 @@ def compare(
     vs: str = "last-year",
     measure: str = "count",
     source: str | None = None,
-    force: str = "metropolitan",
+    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> Any:
@@ -196,7 +105,7 @@ def compare(
             vs=vs,
             measure=measure,
             source=source,
-            force=force,
+            force=force or r.force,
         )
         return r.analysis().compare(question)
 
@@ -213,7 +122,7 @@ def grid(
     windows: str = "28d,ytd,fy",
     vs: str = "last-year",
     source: str | None = None,
-    force: str = "metropolitan",
+    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=5000)] = 100,
     fmt: Fmt = None,
@@ -226,7 +135,7 @@ def grid(
             as_of=as_of,
             vs=vs,
             source=source,
-            force=force,
+            force=force or r.force,
         )
         g = r.analysis().grid(question)
         cells = g.to_arrow().to_pylist()
@@ -251,11 +160,11 @@ def series_(
     start: str | None = None,
     end: str | None = None,
     source: SourceKey | None = None,
-    force: str = "metropolitan",
+    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> Any:
-        question = Question(area=area, category=category, source=source, force=force)
+        question = Question(area=area, category=category, source=source, force=force or r.force)
         return r.analysis().series(question, start=start, end=end)
 
     return _respond(request, r, payload, lambda s: _rows(s.points), fmt)
@@ -269,12 +178,12 @@ def flags(
     areas: Literal["boroughs", "force", "wards"] = "boroughs",
     categories: str = "major",
     source: SourceKey = "mps",
-    force: str = "metropolitan",
+    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> list[dict[str, Any]]:
         question = GridQuestion(
-            areas=areas, categories=categories, as_of=as_of, source=source, force=force
+            areas=areas, categories=categories, as_of=as_of, source=source, force=force or r.force
         )
         return [f.as_dict() for f in r.analysis().flags(question)]
 
@@ -291,7 +200,7 @@ def map_values(
     vs: str = "last-year",
     measure: str = "count",
     source: str | None = None,
-    force: str = "metropolitan",
+    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> list[dict[str, Any]]:
@@ -304,12 +213,10 @@ def map_values(
                 as_of=as_of,
                 vs=vs,
                 source=source,
-                force=force,
+                force=force or r.force,
             )
         )
-        rates = Question(
-            category=category, window=window, as_of=as_of, vs=vs, source=source, force=force
-        )
+        rates = measures.rates_per_1000(a, g.facts) if measure == "rate" else {}
         out = []
         for f in g.facts:
             if not f.area.code:
@@ -325,8 +232,7 @@ def map_values(
                 "fact_id": f.id,
             }
             if measure == "rate":
-                rate = a.compare(rates.replace(area=f.area.name, measure="rate"))
-                row["rate_per_1000"] = rate.value
+                row["rate_per_1000"] = rates[f.area.code]
             out.append(row)
         return out
 
@@ -339,10 +245,13 @@ def stop_search(
     r: Dep,
     as_of: AsOf,
     window: str = "month",
-    force: str = "metropolitan",
+    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> list[dict[str, Any]]:
-        return [f.as_dict() for f in measures.stop_search(r.analysis(), window, as_of, force=force)]
+        return [
+            f.as_dict()
+            for f in measures.stop_search(r.analysis(), window, as_of, force=force or r.force)
+        ]
 
     return _respond(request, r, payload, _rows, fmt)

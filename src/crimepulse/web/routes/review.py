@@ -17,34 +17,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crimepulse.errors import Conflict, Forbidden, Unauthorized
-from crimepulse.oplog import Actor, Filters, OutcomesLog
-from crimepulse.snapshot.archive import SnapshotStore
+from crimepulse.oplog import Actor, Filters
 from crimepulse.state import auth
-from crimepulse.web.routes.oplog import Log
+from crimepulse.web.deps import REVIEWER_COOKIE, Archive, Log, reviewer
+from crimepulse.web.render import page
 
 router = APIRouter(prefix="/review", include_in_schema=False)
-COOKIE = "crimepulse_token"
+COOKIE = REVIEWER_COOKIE
 PENDING_SHOWN = 200
 
 
 def _actor(request: Request) -> Actor | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    log: OutcomesLog = request.app.state.oplog
-    try:
-        actor = log.authenticate(token, client="web")
-    except Unauthorized:
-        return None
-    return actor if actor.role in auth.REVIEW else None
-
-
-def signed_in(request: Request) -> str | None:
-    """The signed-in reviewer's name, for the page header."""
-    if COOKIE not in request.cookies:
-        return None
-    actor = _actor(request)
-    return actor.name if actor else None
+    return reviewer(request)
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
@@ -56,18 +40,15 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 
 def _page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
-    from crimepulse.web.routes.pages import page
-
     return page(request, "review.html.j2", status, **context)
 
 
 @router.get("", response_class=HTMLResponse)
-def review_page(request: Request, log: Log, done: str = "") -> HTMLResponse:
+def review_page(request: Request, log: Log, store: Archive, done: str = "") -> HTMLResponse:
     """The sign-in form, or what is waiting for this reviewer."""
     actor = _actor(request)
     if actor is None:
         return _page(request, actor=None)
-    store = SnapshotStore(log)
     waiting = [r.as_dict() for r in store.list() if r.status in ("draft", "approved")]
     pending = log.list(actor, Filters(status="pending", limit=PENDING_SHOWN))
     return _page(request, actor=actor, snapshots=waiting, events=pending, done=done)
@@ -99,13 +80,12 @@ async def sign_out(request: Request) -> Response:
 
 
 @router.post("/snapshots/{snapshot_id}/{step}", response_class=HTMLResponse, response_model=None)
-async def snapshot_step(request: Request, snapshot_id: int, step: str, log: Log) -> Response:
+async def snapshot_step(request: Request, snapshot_id: int, step: str, store: Archive) -> Response:
     """Approve a draft or publish an approved snapshot."""
     await _form(request)
     actor = _actor(request)
     if actor is None:
         return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
-    store = SnapshotStore(log)
     try:
         if step == "approve":
             record = store.approve(actor, snapshot_id)

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Request
+from fastapi import APIRouter, Body, FastAPI
 from fastapi.responses import Response
 
-import crimepulse
 from crimepulse.errors import NotFound
-from crimepulse.oplog import OutcomesLog
 from crimepulse.snapshot import FORMATS
 from crimepulse.snapshot import archive as st
 from crimepulse.state import auth
+from crimepulse.web.deps import Archive, Facade
 from crimepulse.web.routes.oplog import User
 from crimepulse.web.urls import API_PREFIX
 
@@ -33,17 +32,8 @@ MEDIA = {
 }
 
 
-async def get_store(request: Request) -> st.SnapshotStore:
-    return st.SnapshotStore(request.app.state.oplog)
-
-
-async def get_warehouse(request: Request) -> crimepulse.Crimepulse:
-    cp: crimepulse.Crimepulse = request.app.state.warehouse
-    return cp
-
-
-Store = Annotated[st.SnapshotStore, Depends(get_store)]
-Warehouse = Annotated[crimepulse.Crimepulse, Depends(get_warehouse)]
+Store = Archive
+Warehouse = Facade
 
 
 @router.get("")
@@ -118,10 +108,7 @@ def correct(
     return st.correct(cp, store, actor, snapshot_id, note).as_dict()
 
 
-def mount(
-    app: FastAPI, cp: crimepulse.Crimepulse, log: OutcomesLog, prefix: str = API_PREFIX
-) -> None:
-    """Serve the snapshot routes from `app` at `prefix`/snapshots."""
-    app.state.warehouse = cp
-    app.state.oplog = log
+def mount(app: FastAPI, prefix: str = API_PREFIX) -> None:
+    """Serve the snapshot routes from `app` at `prefix`/snapshots (the warehouse and the
+    archive: web.deps)."""
     app.include_router(router, prefix=prefix)
