@@ -96,6 +96,21 @@ class Question:
         """The same question with some of its words changed (and parsed again)."""
         return dataclasses.replace(self, **changes)
 
+    def across(self, areas: str) -> GridQuestion:
+        """The same question asked of every area of a level at once (`boroughs`, `wards`):
+        one grid, so its verdicts are FDR-controlled together (the map asks it so)."""
+        return GridQuestion(
+            areas=areas,
+            categories=self.category,
+            windows=self.window,
+            as_of=self.as_of,
+            vs=self.vs,
+            source=self.source,
+            force=self.force,
+            alpha=self.alpha,
+            source_name=self.source_name,
+        )
+
     def windows(self) -> tuple[Window, tuple[Window, ...]]:
         """The window counted and the windows it is compared with (they end at the as-of
         date: a question without one has none)."""

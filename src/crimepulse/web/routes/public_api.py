@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from crimepulse.analysis import measures
@@ -32,7 +32,63 @@ router = APIRouter(prefix=API_PREFIX, tags=["public data"])
 AsOf = Annotated[str, Query(description="Windows end on this date (YYYY-MM-DD or YYYY-MM).")]
 SourceKey = Literal["mps", "police.uk", "feed"]
 FORCE_HELP = "The force's id, as data.police.uk spells it (default: the deployment's force)."
+ForceQuery = Annotated[str | None, Query(description=FORCE_HELP)]
 Fmt = Annotated[str | None, Query(alias="format", description="json (default) or csv")]
+
+
+def asked_about(
+    r: Dep,
+    as_of: AsOf,
+    category: str = "all",
+    window: str = "ytd",
+    vs: str = "last-year",
+    source: str | None = None,
+    force: ForceQuery = None,
+) -> Question:
+    """The question's words shared by every route that asks about one window (parsed once:
+    a word that cannot be asked is a 422 that says why)."""
+    return Question(
+        category=category,
+        window=window,
+        as_of=as_of,
+        vs=vs,
+        source=source,
+        force=force or r.force,
+    )
+
+
+AskedAbout = Annotated[Question, Depends(asked_about)]
+
+
+def asked(q: AskedAbout, area: str = "all", measure: str = "count") -> Question:
+    """A whole comparison question: the shared words, an area and a measure."""
+    return q.replace(area=area, measure=measure)
+
+
+def asked_grid(
+    r: Dep,
+    as_of: AsOf,
+    areas: str = "boroughs",
+    categories: str = "major",
+    windows: str = "28d,ytd,fy",
+    vs: str = "last-year",
+    source: str | None = None,
+    force: ForceQuery = None,
+) -> GridQuestion:
+    """A grid question: areas × categories × windows."""
+    return GridQuestion(
+        areas=areas,
+        categories=categories,
+        windows=windows,
+        as_of=as_of,
+        vs=vs,
+        source=source,
+        force=force or r.force,
+    )
+
+
+Asked = Annotated[Question, Depends(asked)]
+AskedGrid = Annotated[GridQuestion, Depends(asked_grid)]
 
 
 def _respond(
@@ -83,30 +139,8 @@ def sources(request: Request, r: Dep, fmt: Fmt = None) -> Response:
 
 
 @router.get("/compare", summary="One count, rate or harm total against a comparison: a Fact")
-def compare(
-    request: Request,
-    r: Dep,
-    as_of: AsOf,
-    area: str = "all",
-    category: str = "all",
-    window: str = "ytd",
-    vs: str = "last-year",
-    measure: str = "count",
-    source: str | None = None,
-    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
-    fmt: Fmt = None,
-) -> Response:
+def compare(request: Request, r: Dep, question: Asked, fmt: Fmt = None) -> Response:
     def payload() -> Any:
-        question = Question(
-            area=area,
-            category=category,
-            window=window,
-            as_of=as_of,
-            vs=vs,
-            measure=measure,
-            source=source,
-            force=force or r.force,
-        )
         return r.analysis().compare(question)
 
     return _respond(request, r, payload, lambda f: _rows([f.as_dict()]), fmt)
@@ -116,27 +150,12 @@ def compare(
 def grid(
     request: Request,
     r: Dep,
-    as_of: AsOf,
-    areas: str = "boroughs",
-    categories: str = "major",
-    windows: str = "28d,ytd,fy",
-    vs: str = "last-year",
-    source: str | None = None,
-    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
+    question: AskedGrid,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=5000)] = 100,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> dict[str, Any]:
-        question = GridQuestion(
-            areas=areas,
-            categories=categories,
-            windows=windows,
-            as_of=as_of,
-            vs=vs,
-            source=source,
-            force=force or r.force,
-        )
         g = r.analysis().grid(question)
         cells = g.to_arrow().to_pylist()
         start = (page - 1) * per_page
@@ -160,7 +179,7 @@ def series_(
     start: str | None = None,
     end: str | None = None,
     source: SourceKey | None = None,
-    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
+    force: ForceQuery = None,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> Any:
@@ -178,7 +197,7 @@ def flags(
     areas: Literal["boroughs", "force", "wards"] = "boroughs",
     categories: str = "major",
     source: SourceKey = "mps",
-    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
+    force: ForceQuery = None,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> list[dict[str, Any]]:
@@ -192,30 +211,11 @@ def flags(
 
 @router.get("/map", summary="Per-borough values of one category and window, for a map")
 def map_values(
-    request: Request,
-    r: Dep,
-    as_of: AsOf,
-    category: str = "all",
-    window: str = "ytd",
-    vs: str = "last-year",
-    measure: str = "count",
-    source: str | None = None,
-    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
-    fmt: Fmt = None,
+    request: Request, r: Dep, question: AskedAbout, measure: str = "count", fmt: Fmt = None
 ) -> Response:
     def payload() -> list[dict[str, Any]]:
         a = r.analysis()
-        g = a.grid(
-            GridQuestion(
-                areas="boroughs",
-                categories=category,
-                windows=window,
-                as_of=as_of,
-                vs=vs,
-                source=source,
-                force=force or r.force,
-            )
-        )
+        g = a.grid(question.across("boroughs"))
         rates = measures.rates_per_1000(a, g.facts) if measure == "rate" else {}
         out = []
         for f in g.facts:
@@ -245,7 +245,7 @@ def stop_search(
     r: Dep,
     as_of: AsOf,
     window: str = "month",
-    force: Annotated[str | None, Query(description=FORCE_HELP)] = None,
+    force: ForceQuery = None,
     fmt: Fmt = None,
 ) -> Response:
     def payload() -> list[dict[str, Any]]:
