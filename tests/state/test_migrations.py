@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from crimepulse.oplog import OutcomesLog
 from crimepulse.state import db as _engine
 from crimepulse.state import migrate
-from crimepulse.state.schema import metadata
+from crimepulse.state.tables import metadata
 
 
 def test_migrations_match_the_schema_module(log: OutcomesLog) -> None:

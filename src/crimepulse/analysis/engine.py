@@ -83,7 +83,7 @@ class Analysis:
         end: str | date | None = None,
         band_months: int = 24,
         level: float = 0.95,
-    ) -> timeseries.Series:
+    ) -> timeseries.MonthlySeries:
         """The question's area × category month by month, with expected bands."""
         return timeseries.monthly_series(
             self, question, start=start, end=end, band_months=band_months, level=level

@@ -38,7 +38,7 @@ HISTORY_YEARS = 5
 
 
 @dataclass
-class Series:
+class MonthlySeries:
     area: AreaRef
     category: CategoryRef
     source: str
@@ -70,7 +70,7 @@ def monthly_series(
     end: str | date | None = None,
     band_months: int = 24,
     level: float = 0.95,
-) -> Series:
+) -> MonthlySeries:
     """Counts per period (month; day for a daily source) of the question's area and
     category, from `start` to `end` (default: all that is published), with expected bands
     and flags."""
@@ -80,7 +80,7 @@ def monthly_series(
     f = chosen.rows(analysis.tables)
     published = sorted(cov.months)
     if not published:
-        return Series(where, cat, src.key, src.granularity)
+        return MonthlySeries(where, cat, src.key, src.granularity)
     first = _as_date(start) or published[0]
     last = _as_date(end) or periods.month_end(published[-1])
     months = [m for m in published if first <= m <= last]
@@ -96,7 +96,7 @@ def monthly_series(
             for p, n in sorted(counts.items())
             if first <= p <= last
         ]
-        return Series(where, cat, src.key, DAY, points, [], cov.vintages)
+        return MonthlySeries(where, cat, src.key, DAY, points, [], cov.vintages)
     points = [{"period": m.isoformat(), "count": counts.get(m, 0)} for m in months]
     _add_bands(points, published, counts, band_months, level)
     breaks = [
@@ -104,7 +104,7 @@ def monthly_series(
         for key, b, note in BREAKS
         if key == src.key and first <= b <= last
     ]
-    return Series(where, cat, src.key, "month", points, breaks, cov.vintages)
+    return MonthlySeries(where, cat, src.key, "month", points, breaks, cov.vintages)
 
 
 def _as_date(value: str | date | None) -> date | None:

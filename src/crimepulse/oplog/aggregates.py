@@ -31,7 +31,7 @@ Group = tuple[str | None, ...]
 
 
 @dataclass(frozen=True)
-class Comparison:
+class WeeklyComparison:
     """This week's count against a baseline of `weeks` weeks."""
 
     baseline: str
@@ -52,7 +52,7 @@ class WeeklyRow:
     events: int
     count: int
     crimes_solved: int
-    comparisons: dict[str, Comparison | None]  # None: the log does not reach back so far
+    comparisons: dict[str, WeeklyComparison | None]  # None: the log does not reach back so far
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,14 @@ def _span(log: OutcomesLog, approved_only: bool) -> tuple[date | None, date | No
     return first, last
 
 
-def compare(this: int, baseline_counts: list[int], label: str) -> Comparison:
+def compare(this: int, baseline_counts: list[int], label: str) -> WeeklyComparison:
     """Compare a week's count with the weekly mean of a baseline: the analysis engine's exact
     test for two Poisson counts, with one week against `weeks` weeks of exposure."""
     weeks, total = len(baseline_counts), sum(baseline_counts)
     test = compare_counts(this, total, exposure_ratio=1 / weeks, alpha=ALPHA)
     mean = total / weeks
     direction = test.verdict
-    return Comparison(
+    return WeeklyComparison(
         baseline=label,
         weeks=weeks,
         baseline_count=total,

@@ -32,7 +32,7 @@ from crimepulse.oplog.models import ImportReport
 from crimepulse.oplog.validate import EventIn
 from crimepulse.state import auth
 from crimepulse.state.auth import Actor
-from crimepulse.state.schema import event_versions, events, utcnow
+from crimepulse.state.tables import event_versions, events, utcnow
 
 REQUIRED = ("occurred_on", "event_type", "count", "unit", "theme", "summary")
 OPTIONAL = ("borough", "crimes_solved", "note", "related_crime_ids")

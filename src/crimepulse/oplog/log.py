@@ -33,7 +33,7 @@ from crimepulse.oplog.models import Approval, AuditEntry, Event, ImportReport, U
 from crimepulse.state import auth, migrate
 from crimepulse.state import db as _engine
 from crimepulse.state.auth import Actor, Role
-from crimepulse.state.schema import (
+from crimepulse.state.tables import (
     approvals,
     audit,
     event_types,

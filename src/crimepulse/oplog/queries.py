@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from crimepulse.errors import FieldError, ValidationFailed
 from crimepulse.oplog.models import Event
-from crimepulse.state.schema import approvals, event_versions, events, users
+from crimepulse.state.tables import approvals, event_versions, events, users
 
 
 def week_bounds(week: str) -> tuple[date, date]:

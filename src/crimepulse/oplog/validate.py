@@ -29,7 +29,7 @@ from pydantic import (
 
 from crimepulse.errors import FieldError as FieldError
 from crimepulse.errors import ValidationFailed as ValidationFailed
-from crimepulse.state import schema
+from crimepulse.state import tables
 
 MAX_COUNT = 100_000  # no unit records a hundred thousand arrests in one entry
 MAX_CRIME_IDS = 100
@@ -77,18 +77,18 @@ class EventIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    event_type: _text(schema.TYPE_LEN)  # type: ignore[valid-type]
+    event_type: _text(tables.TYPE_LEN)  # type: ignore[valid-type]
     occurred_on: date
     count: int = Field(ge=1, le=MAX_COUNT)
-    unit: _text(schema.UNIT_LEN)  # type: ignore[valid-type]
-    theme: _text(schema.THEME_LEN)  # type: ignore[valid-type]
-    borough: _optional_text(schema.BOROUGH_LEN) = None  # type: ignore[valid-type]
+    unit: _text(tables.UNIT_LEN)  # type: ignore[valid-type]
+    theme: _text(tables.THEME_LEN)  # type: ignore[valid-type]
+    borough: _optional_text(tables.BOROUGH_LEN) = None  # type: ignore[valid-type]
     crimes_solved: int | None = Field(default=None, ge=0, le=MAX_COUNT * 10)
-    related_crime_ids: list[_text(schema.CRIME_ID_LEN)] = Field(  # type: ignore[valid-type]
+    related_crime_ids: list[_text(tables.CRIME_ID_LEN)] = Field(  # type: ignore[valid-type]
         default_factory=list, max_length=MAX_CRIME_IDS
     )
-    summary: _text(schema.SUMMARY_LEN)  # type: ignore[valid-type]
-    note: _optional_text(schema.NOTE_LEN, multiline=True) = None  # type: ignore[valid-type]
+    summary: _text(tables.SUMMARY_LEN)  # type: ignore[valid-type]
+    note: _optional_text(tables.NOTE_LEN, multiline=True) = None  # type: ignore[valid-type]
 
     @field_validator("event_type")
     @classmethod
@@ -135,7 +135,7 @@ class AmendmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    reason: _text(schema.REASON_LEN)  # type: ignore[valid-type]
+    reason: _text(tables.REASON_LEN)  # type: ignore[valid-type]
     void: bool = False
     event_type: str | None = None
     occurred_on: Any = None

@@ -26,7 +26,7 @@ from crimepulse.snapshot.model import Snapshot
 from crimepulse.snapshot.source import FactSource
 from crimepulse.state import auth
 from crimepulse.state import db as _engine
-from crimepulse.state.snapshots import snapshots
+from crimepulse.state.snapshot_tables import snapshots
 
 ADJECTIVES = {"week": "weekly", "month": "monthly", "year": "annual", "financial-year": "annual"}
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")

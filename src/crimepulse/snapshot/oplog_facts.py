@@ -27,7 +27,7 @@ from crimepulse.core.facts import (
     WindowRef,
 )
 from crimepulse.oplog import OutcomesLog, week_bounds, week_of
-from crimepulse.oplog.aggregates import Comparison, compare
+from crimepulse.oplog.aggregates import WeeklyComparison, compare
 from crimepulse.snapshot.themes import Theme
 
 BASELINE_WEEKS = 13
@@ -81,7 +81,7 @@ def _fact(
     )
 
 
-def _tested(this: int, c: Comparison) -> Finding:
+def _tested(this: int, c: WeeklyComparison) -> Finding:
     """The week against the mean of the baseline weeks, with the log's own test."""
     verdict: Verdict = UP if c.direction == UP else DOWN if c.direction == DOWN else NO_CHANGE
     return Finding(

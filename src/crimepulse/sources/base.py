@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from crimepulse.errors import FormatError as FormatError
 
-# Canonical datasets, each stored in one table of the warehouse (see store/schema.py).
+# Canonical datasets, each stored in one table of the warehouse (see core/schema.py).
 CRIMES = "crimes"
 OUTCOMES = "outcomes"
 STOPS = "stops"
@@ -84,7 +84,7 @@ class LazyRows:
 class Batch:
     """What a reader returns for one file.
 
-    The rows are canonical columns (see store/schema.py for the dataset) plus `line`
+    The rows are canonical columns (see core/schema.py for the dataset) plus `line`
     (1-based line in the file, header = line 1; for Parquet the 1-based row number + 1)
     and `month` (first day of the month the row belongs to; null for undated data such as
     boundaries), given either as a built `table` or as `lazy` rows. `rows_read` counts

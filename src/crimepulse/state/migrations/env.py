@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from crimepulse.state.schema import metadata
+from crimepulse.state.tables import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, transactional_ddl=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from crimepulse.state.schema import UTCDateTime
+from crimepulse.state.tables import UTCDateTime
 
 revision = "snap0001"
 down_revision = "0002"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crimepulse.state.schema import UTCDateTime
+from crimepulse.state.tables import UTCDateTime
 
 metadata = sa.MetaData()
 STATUSES = ("draft", "approved", "published")
