@@ -76,7 +76,7 @@ def compare_command(
         str, typer.Option(help="count, rate (per 1,000 residents) or harm.")
     ] = "count",
     source: SourceOption = None,
-    force: ForceOption = "metropolitan",
+    force: ForceOption = None,
     alpha: AlphaOption = 0.05,
     db: DbOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
@@ -88,7 +88,7 @@ def compare_command(
     if not as_of:
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
-    with _open_existing(db) as cp:
+    with _open_existing(db, force=force) as cp:
         fact = cp.analysis.compare(
             Question(
                 area=area,
@@ -98,7 +98,7 @@ def compare_command(
                 vs=vs,
                 measure=measure,
                 source=source,
-                force=force,
+                force=cp.settings.force,
                 alpha=alpha,
             )
         )
@@ -144,7 +144,7 @@ def grid_command(
     as_of: AsOfOption = "",
     vs: VsOption = "last-year",
     source: SourceOption = None,
-    force: ForceOption = "metropolitan",
+    force: ForceOption = None,
     alpha: AlphaOption = 0.05,
     db: DbOption = None,
     format: Annotated[GridFormat, typer.Option("--format", "-f")] = GridFormat.table,
@@ -157,7 +157,7 @@ def grid_command(
     if not as_of:
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
-    with _open_existing(db) as cp:
+    with _open_existing(db, force=force) as cp:
         grid = cp.analysis.grid(
             GridQuestion(
                 areas=areas,
@@ -166,7 +166,7 @@ def grid_command(
                 as_of=as_of,
                 vs=vs,
                 source=source,
-                force=force,
+                force=cp.settings.force,
                 alpha=alpha,
             )
         )
@@ -207,7 +207,7 @@ def flags_command(
     areas: Annotated[str, typer.Option(help="boroughs, wards or force.")] = "boroughs",
     categories: Annotated[str, typer.Option(help="major, minor, types or groups.")] = "major",
     source: Annotated[str, typer.Option(help="mps, police.uk or feed.")] = "mps",
-    force: ForceOption = "metropolitan",
+    force: ForceOption = None,
     alpha: AlphaOption = 0.05,
     db: DbOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
@@ -221,14 +221,14 @@ def flags_command(
     if not as_of:
         errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
         raise typer.Exit(2)
-    with _open_existing(db) as cp:
+    with _open_existing(db, force=force) as cp:
         flags = cp.analysis.flags(
             GridQuestion(
                 areas=areas,
                 categories=categories,
                 as_of=as_of,
                 source=source,
-                force=force,
+                force=cp.settings.force,
                 alpha=alpha,
             )
         )
