@@ -22,6 +22,7 @@ FEED_HEADER = (
     "crime_id,occurred_at,category,subcategory,borough,lsoa_code,latitude,longitude,outcome"
 )
 MET = "Metropolitan Police Service"
+CITY = "City of London Police"
 
 
 def street_row(
@@ -34,9 +35,10 @@ def street_row(
     lsoa: str = "E01000001",
     lsoa_name: str = "Camden 001A",
     location: str = "On or near High Street",
+    force_name: str = MET,
 ) -> str:
     return (
-        f"{crime_id},{month},{MET},{MET},{lon},{lat},{location},{lsoa},{lsoa_name},"
+        f"{crime_id},{month},{force_name},{force_name},{lon},{lat},{location},{lsoa},{lsoa_name},"
         f"{category},{outcome},"
     )
 
@@ -75,3 +77,24 @@ def street_month(
         for i in range(n)
     ]
     return write(folder / f"{month}-{force}-street.csv", STREET_HEADER, rows)
+
+
+# Burglaries a month in each force's street files, in 2022 and in 2023 (see two_forces).
+TWO_FORCES: dict[str, tuple[int, int]] = {"metropolitan": (30, 60), "city-of-london": (4, 2)}
+TWO_FORCES_MONTHS = [f"{y}-{m:02d}" for y in (2022, 2023) for m in range(1, 13)]
+
+
+def two_forces(folder: Path) -> Path:
+    """data.police.uk street files 2022-01..2023-12 for the Met and the City of London, the
+    force named in "Reported by" and "Falls within": each month has TWO_FORCES[force][0]
+    burglaries in 2022 and TWO_FORCES[force][1] in 2023."""
+    names = {"metropolitan": MET, "city-of-london": CITY}
+    for force, (per_month_2022, per_month_2023) in TWO_FORCES.items():
+        for month in TWO_FORCES_MONTHS:
+            n = per_month_2022 if month.startswith("2022") else per_month_2023
+            rows = [
+                street_row(f"{force}-{month}-{i:06d}", month, force_name=names[force])
+                for i in range(n)
+            ]
+            write(folder / f"{month}-{force}-street.csv", STREET_HEADER, rows)
+    return folder

@@ -6,11 +6,12 @@ per output, and any difference fails with a unified diff. The world is the synth
 the daily feed for 2023-12), ingested with a fixed `--vintage` and its outcomes log
 imported and approved, all through the CLI. Outputs are captured only through the public
 faces, `cli()` (the Typer app) and `http()` (the FastAPI app), the only two places that
-import crimepulse. What differs between two builds (random memtable names in SQL and the
-ids of the Facts that carry it, today's date, the tmp directory) is replaced by
-placeholders; pages are pinned as their text, problem details without their title. To
-accept new outputs on purpose, `CRIMEPULSE_UPDATE_GOLDEN=1 pytest tests/test_golden.py`
-rewrites the files (and passes); review the diff before committing it.
+import crimepulse. What differs between two builds (random memtable names in SQL, today's
+date, the tmp directory) is replaced by placeholders; fact ids are pinned as they are (the
+same question has the same id on every build); pages are pinned as their text, problem
+details without their title. To accept new outputs on purpose,
+`CRIMEPULSE_UPDATE_GOLDEN=1 pytest tests/test_golden.py` rewrites the files (and passes);
+review the diff before committing it.
 """
 
 from __future__ import annotations
@@ -178,14 +179,6 @@ CASES = [
     h("page-map", "/map"),
     h("page-data", "/data"),
 ]  # fmt: skip
-# Captured only to learn which fact ids are stable (the JSON is too large to pin): the
-# snapshots whose md or post form is pinned above.
-ID_SOURCES = [
-    c("month-robbery-json", "snapshot", "--period", "month", "--as-of", MONTH, "--theme",
-      "robbery", "--format", "json"),
-    c("year-violence-json", "snapshot", "--period", "year", "--as-of", "2023", "--theme",
-      "violence", "--format", "json"),
-]  # fmt: skip
 
 
 # -- capture, normalisation and rendering ----------------------------------------------------
@@ -243,14 +236,8 @@ def without_title(problem: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@dataclass(frozen=True)
-class Output:
-    text: str  # what was asked, its status, its body (JSON re-indented, pages as text)
-    data: Any = None  # the body parsed, when it is JSON
-    csv: bool = False
-
-
-def capture(case: Case, world: World, client: TestClient) -> Output:
+def capture(case: Case, world: World, client: TestClient) -> str:
+    """What was asked, its status and its body (JSON re-indented, pages as text)."""
     if case.kind == "cli":
         done = cli([*case.args, "--db", str(world.db)])
         data = as_json(done.stdout)
@@ -262,7 +249,7 @@ def capture(case: Case, world: World, client: TestClient) -> Output:
             "--- stderr ---",
             done.stderr,
         ]
-        return Output("\n".join(lines), data, "--format csv" in " ".join(case.args))
+        return "\n".join(lines)
     response = client.get(case.url)
     kind = response.headers.get("content-type", "")
     data = None if "html" in kind else as_json(response.text)
@@ -281,42 +268,15 @@ def capture(case: Case, world: World, client: TestClient) -> Output:
         "--- body ---",
         body,
     ]
-    return Output("\n".join(lines), data, "csv" in kind)
+    return "\n".join(lines)
 
 
 # Volatile, found by building the world twice and diffing every output:
-# - SQL in a Fact's query names an ibis memtable by a random name, and a Fact's id hashes
-#   that query, so the id of every Fact that carries SQL (`compare`) differs run to run;
+# - SQL in a Fact's query names an ibis memtable by a random name (a Fact's id leaves the
+#   SQL out, so ids are stable and pinned as they are);
 # - the snapshot's `built_at` and the outcomes log's edition are today's date (UTC);
 # - the world's tmp directory.
 MEMTABLE = re.compile(r"\b(ibis_[a-z_]*memtable_)[a-z0-9]+")
-FACT_ID = re.compile(r"\bf-[0-9a-f]{12}\b")
-
-
-def stable_ids(output: Output) -> set[str]:
-    """The fact ids a JSON or CSV output shows, except those of a fact (a JSON object with
-    an id, or a CSV row) whose SQL names a random memtable: those ids are random too."""
-    if output.data is None and not output.csv:
-        return set()
-    random: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            ids = {v for k, v in node.items() if k in ("id", "fact_id") and isinstance(v, str)}
-            if ids and MEMTABLE.search(json.dumps(node)):
-                random.update(ids)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(output.data)
-    if output.csv:  # one row a line (SQL inside a cell is JSON-escaped)
-        for line in output.text.splitlines():
-            if MEMTABLE.search(line):
-                random.update(FACT_ID.findall(line))
-    return set(FACT_ID.findall(output.text)) - random
 
 
 def today_forms() -> list[str]:
@@ -325,34 +285,24 @@ def today_forms() -> list[str]:
     return [form for d in sorted(days) for form in (d.isoformat(), f"{d.day} {d:%B %Y}")]
 
 
-def normalise(output: Output, world: World, stable: set[str], today: list[str]) -> str:
+def normalise(output: str, world: World, today: list[str]) -> str:
     """The output as golden text: volatile parts replaced by placeholders."""
-    lines = output.text.rstrip("\n").split("\n")
+    lines = output.rstrip("\n").split("\n")
     text = "\n".join(line.rstrip() for line in lines) + "\n"  # rich pads table cells
     text = text.replace(str(world.root), "<TMP>")
     text = MEMTABLE.sub(r"\1<RANDOM>", text)
     for form in today:
         text = re.sub(re.escape(form) + r"(T[0-9:.]+(\+00:00)?)?", "<TODAY>", text)
-    numbers: dict[str, str] = {}
-
-    def unstable(match: re.Match[str]) -> str:
-        found = match.group(0)
-        if found in stable:
-            return found
-        return numbers.setdefault(found, f"f-<random {len(numbers) + 1}>")
-
-    return FACT_ID.sub(unstable, text)
+    return text
 
 
 def capture_all(world: World) -> dict[str, str]:
-    """Every case's golden text. A fact id is pinned when a JSON or CSV output shows it and
-    not on a fact with random SQL; any other id is numbered by first appearance."""
+    """Every case's golden text."""
     today = today_forms()
     with http(world.db) as client:
-        raw = {case.name: capture(case, world, client) for case in CASES + ID_SOURCES}
-    stable = set().union(*(stable_ids(output) for output in raw.values()))
+        raw = {case.name: capture(case, world, client) for case in CASES}
     today += [form for form in today_forms() if form not in today]  # past midnight
-    return {case.name: normalise(raw[case.name], world, stable, today) for case in CASES}
+    return {case.name: normalise(raw[case.name], world, today) for case in CASES}
 
 
 # -- the test ------------------------------------------------------------------------------

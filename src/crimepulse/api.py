@@ -24,7 +24,6 @@ from crimepulse.analysis.grid import Grid
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.config import Settings
 from crimepulse.core.facts import Fact
-from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.core.schema import DATASETS
 from crimepulse.oplog import OutcomesLog
 from crimepulse.store import coverage as _coverage
@@ -112,6 +111,11 @@ class Crimepulse:
         return self.warehouse.query(f"SELECT * FROM {dataset}_as_of(?)", [str(as_of)])
 
     # -- analysis: each method asks one Question (crimepulse.analysis.question) -----------
+    # A `force` of None is the deployment's force (`settings.force`, $CRIMEPULSE_FORCE).
+
+    def _force(self, force: str | None) -> str:
+        """The force a question means: the one it names, else this deployment's."""
+        return self.settings.force if force is None else force
 
     @property
     def analysis(self) -> Analysis:
@@ -131,7 +135,7 @@ class Crimepulse:
         vs: str = "last-year",
         measure: str = "count",
         source: str | None = None,
-        force: str = DEFAULT_FORCE,
+        force: str | None = None,
         alpha: float = 0.05,
     ) -> Fact:
         """One count, rate or harm total against a comparison, tested: a Fact.
@@ -141,7 +145,8 @@ class Crimepulse:
         ytd, fy, year, 12m or YYYY-MM-DD..YYYY-MM-DD, ending `as_of` (a date or YYYY-MM);
         `vs`: previous, last-year or baseline:YYYY-YYYY; `measure`: count, rate (per 1,000
         residents) or harm; `source`: mps, police.uk or feed (default: chosen from the
-        question and the data); `alpha`: the significance level."""
+        question and the data); `force`: a force id (default: this deployment's,
+        `settings.force`); `alpha`: the significance level."""
         question = Question(
             area=area,
             category=category,
@@ -150,7 +155,7 @@ class Crimepulse:
             vs=vs,
             measure=measure,
             source=source,
-            force=force,
+            force=self._force(force),
             alpha=alpha,
         )
         return self.analysis.compare(question)
@@ -164,7 +169,7 @@ class Crimepulse:
         as_of: str | date,
         vs: str = "last-year",
         source: str | None = None,
-        force: str = DEFAULT_FORCE,
+        force: str | None = None,
         alpha: float = 0.05,
     ) -> Grid:
         """The CompStat grid: `.facts`, and `.to_arrow()` / `.to_arrow().to_pandas()`.
@@ -178,7 +183,7 @@ class Crimepulse:
             as_of=as_of,
             vs=vs,
             source=source,
-            force=force,
+            force=self._force(force),
             alpha=alpha,
         )
         return self.analysis.grid(question)
@@ -190,7 +195,7 @@ class Crimepulse:
         areas: str = "boroughs",
         categories: str = "major",
         source: str | None = "mps",
-        force: str = DEFAULT_FORCE,
+        force: str | None = None,
         alpha: float = 0.05,
         years: int = 5,
     ) -> list[Fact]:
@@ -201,7 +206,7 @@ class Crimepulse:
             categories=categories,
             as_of=as_of,
             source=source,
-            force=force,
+            force=self._force(force),
             alpha=alpha,
         )
         return self.analysis.flags(question, years=years)
@@ -214,13 +219,18 @@ class Crimepulse:
         as_of: str | date,
         months: int = 24,
         source: str | None = None,
-        force: str = DEFAULT_FORCE,
+        force: str | None = None,
         alpha: float = 0.05,
     ) -> Fact:
         """Rising, falling or no clear trend over the last `months` months to `as_of`
         (Mann–Kendall, Sen's slope), counted from the source `compare` would use."""
         question = Question(
-            area=area, category=category, as_of=as_of, source=source, force=force, alpha=alpha
+            area=area,
+            category=category,
+            as_of=as_of,
+            source=source,
+            force=self._force(force),
+            alpha=alpha,
         )
         return self.analysis.trend(question, months=months)
 
@@ -229,12 +239,12 @@ class Crimepulse:
         month: str | date,
         *,
         category: str = "all",
-        force: str = DEFAULT_FORCE,
+        force: str | None = None,
         alpha: float = 0.05,
     ) -> Fact:
         """Share of a month's crimes charged or summonsed (latest outcome), with its CI."""
         return measures.charge_rate(
-            self.analysis, month, category=category, force=force, alpha=alpha
+            self.analysis, month, category=category, force=self._force(force), alpha=alpha
         )
 
     def stop_search(
@@ -242,11 +252,13 @@ class Crimepulse:
         window: str,
         as_of: str | date,
         *,
-        force: str = DEFAULT_FORCE,
+        force: str | None = None,
         alpha: float = 0.05,
     ) -> list[Fact]:
         """Searches, arrest rate and find rate in a window, with exact intervals."""
-        return measures.stop_search(self.analysis, window, as_of, force=force, alpha=alpha)
+        return measures.stop_search(
+            self.analysis, window, as_of, force=self._force(force), alpha=alpha
+        )
 
     def snapshot(
         self,
@@ -258,12 +270,16 @@ class Crimepulse:
         oplog: bool = True,
         oplog_url: str | None = None,
         charts: bool = True,
+        force: str | None = None,
     ) -> Snapshot:
         """A public snapshot built only from Facts (crimepulse.snapshot): the week, month,
-        year or financial year to `as_of`; render it with `crimepulse.snapshot.render`."""
+        year or financial year to `as_of`, for `force` (default: this deployment's); render
+        it with `crimepulse.snapshot.render`."""
         from crimepulse.snapshot.service import build_with_log
 
-        return build_with_log(self, period, as_of, theme, area, oplog, oplog_url, charts)
+        return build_with_log(
+            self, period, as_of, theme, area, oplog, oplog_url, charts, force=self._force(force)
+        )
 
     def sql(self, query: str, params: list[object] | None = None) -> pa.Table:
         """Any SQL over the warehouse's tables and views, as Arrow."""

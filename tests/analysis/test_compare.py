@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from crimepulse.analysis.engine import Analysis
 from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import AreaError
 from crimepulse.api import Crimepulse
@@ -163,6 +164,7 @@ def test_the_facade_asks_the_engine_one_question(cp: Crimepulse) -> None:
     assert {k: v for k, v in asked.query.items() if k not in strip} == {
         k: v for k, v in by_words.query.items() if k not in strip
     }
+    assert asked.id == by_words.id
 
 
 def test_rates_for_a_whole_grid_equal_one_rate_comparison_per_borough(cp: Crimepulse) -> None:
@@ -192,3 +194,14 @@ def test_rates_for_a_grid_need_every_boroughs_population(cp: Crimepulse) -> None
     )
     with pytest.raises(MissingDataError, match=r"no population for .* in 2023"):
         rates_per_1000(cp.analysis, grid.facts)
+
+
+def test_the_same_question_keeps_its_id_run_after_run(cp: Crimepulse) -> None:
+    """Each run names the query's window table afresh (its SQL differs); the id must not."""
+    question = Question(area="Hackney", category="robbery", window="ytd", as_of="2023-06")
+    first = cp.analysis.compare(question)
+    again = Analysis.from_duckdb(cp.warehouse.con).compare(question)  # a fresh engine
+    assert first.query["sql"] != again.query["sql"]  # the premise: the SQL text moved
+    assert first.id == again.id == cp.compare("Hackney", "robbery", "ytd", as_of="2023-06").id
+    other = cp.compare("Hackney", "robbery", "ytd", as_of="2023-06", vs="previous")
+    assert other.id != first.id  # and another question gets another id

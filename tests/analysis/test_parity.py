@@ -364,6 +364,7 @@ def test_compare_is_identical_on_duckdb_and_pyspark_and_equals_hand_counts(
         assert (spark.p_value, spark.verdict) == (duck.p_value, duck.verdict), args
         assert _numbers(spark) == _numbers(duck), args
         assert spark.query["sql"] != duck.query["sql"]  # two engines did the counting
+        assert spark.id == duck.id, args  # the same question: the same id on either engine
 
 
 def test_the_cases_test_something(warehouse: Crimepulse) -> None:

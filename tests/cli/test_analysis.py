@@ -8,6 +8,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from crimepulse.cli import app
 from crimepulse.cli.analysis import _fact_sentence
 from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, WindowRef
-from tests.factories import write
+from tests.factories import TWO_FORCES, two_forces, write
 
 MONTHS = [f"{y}{m:02d}" for y in (2021, 2022) for m in range(1, 13)]
 
@@ -190,3 +191,50 @@ def test_grid_cells_use_the_house_percent(db: str) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "+100% ▲" in result.output and "+100.0%" not in result.output
+
+
+# -- the force a question means: --force, else $CRIMEPULSE_FORCE, else the default ----------
+
+
+@pytest.fixture(scope="module")
+def two_force_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("forces")
+    path = str(root / "w.duckdb")
+    done = CliRunner().invoke(app, ["ingest", str(two_forces(root / "data")), "--db", path])
+    assert done.exit_code == 0, done.output
+    return path
+
+
+def _answer(db: str, command: list[str], environment: str | None) -> dict[str, Any]:
+    """The first Fact the command prints as JSON, with CRIMEPULSE_FORCE set (or not)."""
+    env = {"CRIMEPULSE_FORCE": environment}  # None: unset for the run
+    done = CliRunner().invoke(app, [*command, "--db", db, "--format", "json"], env=env)
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.output)
+    fact: dict[str, Any] = data["facts"][0] if command[0] == "grid" else data
+    return fact
+
+
+# December 2023 against December 2022, for the force as a whole.
+FORCE_QUESTIONS = {
+    "compare": ["compare", "--window", "month", "--as-of", "2023-12", "--vs", "last-year"],
+    "grid": ["grid", "--areas", "force", "--categories", "Burglary", "--windows", "month",
+             "--as-of", "2023-12"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", FORCE_QUESTIONS.values(), ids=FORCE_QUESTIONS.keys())
+def test_the_force_is_the_option_else_the_environment_else_the_met(
+    two_force_db: str, command: list[str]
+) -> None:
+    def force_and_counts(*option: str, environment: str | None = None) -> tuple[Any, ...]:
+        fact = _answer(two_force_db, [*command, *option], environment)
+        return fact["area"]["force"], fact["current"], fact["previous"]
+
+    met = ("metropolitan", TWO_FORCES["metropolitan"][1], TWO_FORCES["metropolitan"][0])
+    city = ("city-of-london", TWO_FORCES["city-of-london"][1], TWO_FORCES["city-of-london"][0])
+    assert force_and_counts() == met  # nothing said: the default force
+    assert force_and_counts(environment="city-of-london") == city  # the deployment's
+    assert force_and_counts("--force", "city-of-london") == city
+    assert force_and_counts("--force", "metropolitan", environment="city-of-london") == met
+    assert force_and_counts("--force", "city-of-london", environment="metropolitan") == city

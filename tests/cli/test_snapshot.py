@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 
 from crimepulse.cli import app
 from crimepulse.oplog import OutcomesLog, Role
+from crimepulse.snapshot.archive import SnapshotStore
+from tests.factories import two_forces
 
 
 def test_cli_renders_and_runs_the_workflow(warehouse: Path, tmp_path: Path) -> None:
@@ -44,3 +46,22 @@ def test_cli_renders_and_runs_the_workflow(warehouse: Path, tmp_path: Path) -> N
         assert runner.invoke(app, ["snapshot", step, "1", "--db", str(db)]).exit_code == 0
     listed = runner.invoke(app, ["snapshot", "list", "--archive", "--json", "--db", str(db)])
     assert json.loads(listed.output)[0]["status"] == "published"
+
+
+def test_a_snapshot_and_its_draft_are_of_the_deployments_force(tmp_path: Path) -> None:
+    """CRIMEPULSE_FORCE names the force a snapshot is about, rendered or stored as a draft."""
+    runner = CliRunner(env={"CRIMEPULSE_FORCE": "city-of-london"})
+    db = str(tmp_path / "w.duckdb")
+    ingested = runner.invoke(app, ["ingest", str(two_forces(tmp_path / "data")), "--db", db])
+    assert ingested.exit_code == 0, ingested.output
+    when = ["--period", "month", "--as-of", "2023-12", "--theme", "burglary"]
+    args = ["snapshot", *when, "--db", db]
+    rendered = runner.invoke(app, [*args, "--format", "json"])
+    assert rendered.exit_code == 0, rendered.output
+    assert json.loads(rendered.stdout)["meta"]["force"] == "city-of-london"
+    drafted = runner.invoke(app, [*args, "--draft", "--format", "md"])
+    assert drafted.exit_code == 0, drafted.output
+    assert drafted.stdout.startswith("# Burglary in the City of London: December 2023")
+    with OutcomesLog.open(db=Path(db)) as log:
+        (record,) = SnapshotStore(log).list()
+        assert SnapshotStore(log).document(record.id).meta["force"] == "city-of-london"

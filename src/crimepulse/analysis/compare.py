@@ -24,6 +24,7 @@ from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import BOROUGH, FORCE, Area, Source, Tables
 from crimepulse.core.facts import ComparisonRef, Fact, Finding, plain
 from crimepulse.core.reference import london
+from crimepulse.core.reference.forces import CITY_OF_LONDON_FORCE
 from crimepulse.errors import MissingDataError, QuestionError, WindowError
 from crimepulse.stats import (
     BaselineComparison,
@@ -232,7 +233,7 @@ def _population(tables: Tables, where: Area, year: int) -> float:
     if where.level == FORCE:
         codes = (
             [london.CITY_OF_LONDON]
-            if where.force == "city-of-london"
+            if where.force == CITY_OF_LONDON_FORCE
             else [c for c in london.BOROUGHS if c != london.CITY_OF_LONDON]
         )
     elif where.level == BOROUGH and where.code:

@@ -35,7 +35,7 @@ from crimepulse.analysis.categories import Category
 from crimepulse.analysis.periods import DAY, MONTH, Window
 from crimepulse.core.facts import AreaRef
 from crimepulse.core.reference import london
-from crimepulse.core.reference.forces import FORCE_NAMES
+from crimepulse.core.reference.forces import CITY_OF_LONDON_FORCE, FORCE_NAMES
 from crimepulse.errors import AreaError, CategoryError, MissingDataError, QuestionError, WindowError
 
 if TYPE_CHECKING:
@@ -95,7 +95,8 @@ def resolve_area(spec: str, force: str, tables: Tables) -> Area:
         return Area(FORCE, force, FORCE_NAMES.get(force, force), None, force)
     code = london.borough_code(text)
     if code == london.CITY_OF_LONDON:
-        return Area(FORCE, "city-of-london", FORCE_NAMES["city-of-london"], None, "city-of-london")
+        city = CITY_OF_LONDON_FORCE
+        return Area(FORCE, city, FORCE_NAMES[city], None, city)
     if code:
         name = london.BOROUGHS[code]
         return Area(BOROUGH, name, name, code, force)

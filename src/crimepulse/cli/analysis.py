@@ -18,17 +18,12 @@ from rich.table import Table
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
-    AlphaOption,
-    AsOfOption,
     DbOption,
-    ForceOption,
     OutputFormat,
-    SourceOption,
-    VsOption,
     _open_existing,
     console,
-    errors,
 )
+from crimepulse.cli.questions import COMPARE, FLAGS, GRID, asks
 from crimepulse.core.facts import Fact
 from crimepulse.present import numbers, words
 
@@ -59,25 +54,9 @@ def _fact_sentence(f: Fact) -> str:
 
 
 @reports_errors
+@asks(Question, COMPARE)
 def compare_command(
-    area: Annotated[str, typer.Option(help="all, a borough, ward or LSOA (name or code).")] = "all",
-    category: Annotated[
-        str, typer.Option(help="A grouping, police.uk type or MPS category.")
-    ] = "all",
-    window: Annotated[
-        str,
-        typer.Option(
-            help="day, 7d, 28d, month, quarter, ytd, fy, year, 12m or YYYY-MM-DD..YYYY-MM-DD."
-        ),
-    ] = "ytd",
-    as_of: AsOfOption = "",
-    vs: VsOption = "last-year",
-    measure: Annotated[
-        str, typer.Option(help="count, rate (per 1,000 residents) or harm.")
-    ] = "count",
-    source: SourceOption = None,
-    force: ForceOption = "metropolitan",
-    alpha: AlphaOption = 0.05,
+    question: Question,
     db: DbOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
@@ -85,23 +64,8 @@ def compare_command(
 
     Says "up" or "down" only when the change is statistically meaningful.
     """
-    if not as_of:
-        errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
-        raise typer.Exit(2)
     with _open_existing(db) as cp:
-        fact = cp.analysis.compare(
-            Question(
-                area=area,
-                category=category,
-                window=window,
-                as_of=as_of,
-                vs=vs,
-                measure=measure,
-                source=source,
-                force=force,
-                alpha=alpha,
-            )
-        )
+        fact = cp.analysis.compare(question)
     if format is OutputFormat.json:
         print(fact.to_json())
         return
@@ -135,17 +99,9 @@ class GridFormat(StrEnum):
 
 
 @reports_errors
+@asks(GridQuestion, GRID)
 def grid_command(
-    areas: Annotated[str, typer.Option(help="boroughs, wards, lsoas or force.")] = "boroughs",
-    categories: Annotated[
-        str, typer.Option(help="major, minor, types, groups, or a comma list of categories.")
-    ] = "major",
-    windows: Annotated[str, typer.Option(help="Comma list of windows.")] = "28d,ytd,fy",
-    as_of: AsOfOption = "",
-    vs: VsOption = "last-year",
-    source: SourceOption = None,
-    force: ForceOption = "metropolitan",
-    alpha: AlphaOption = 0.05,
+    question: GridQuestion,
     db: DbOption = None,
     format: Annotated[GridFormat, typer.Option("--format", "-f")] = GridFormat.table,
 ) -> None:
@@ -154,22 +110,8 @@ def grid_command(
     Marks: ▲ up, ▼ down (meaningful after Benjamini–Hochberg control of the false
     discovery rate over the whole grid); no mark: no meaningful change.
     """
-    if not as_of:
-        errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
-        raise typer.Exit(2)
     with _open_existing(db) as cp:
-        grid = cp.analysis.grid(
-            GridQuestion(
-                areas=areas,
-                categories=categories,
-                windows=windows,
-                as_of=as_of,
-                vs=vs,
-                source=source,
-                force=force,
-                alpha=alpha,
-            )
-        )
+        grid = cp.analysis.grid(question)
     if format is GridFormat.json:
         print(
             json.dumps(
@@ -185,7 +127,10 @@ def grid_command(
         pacsv.write_csv(grid.to_arrow(), sys.stdout.buffer)
         return
     names = [w["name"] for w in grid.meta["windows"]]
-    table = Table(title=f"{categories} by {areas}, {vs}", caption=grid.meta["fdr"])
+    table = Table(
+        title=f"{question.categories} by {question.areas}, {question.vs}",
+        caption=grid.meta["fdr"],
+    )
     table.add_column("area")
     table.add_column("category")
     for name in names:
@@ -202,13 +147,9 @@ def grid_command(
 
 
 @reports_errors
+@asks(GridQuestion, FLAGS, source="mps")
 def flags_command(
-    as_of: AsOfOption = "",
-    areas: Annotated[str, typer.Option(help="boroughs, wards or force.")] = "boroughs",
-    categories: Annotated[str, typer.Option(help="major, minor, types or groups.")] = "major",
-    source: Annotated[str, typer.Option(help="mps, police.uk or feed.")] = "mps",
-    force: ForceOption = "metropolitan",
-    alpha: AlphaOption = 0.05,
+    question: GridQuestion,
     db: DbOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
@@ -218,20 +159,8 @@ def flags_command(
     and a trend; negative binomial when the data are overdispersed); the list is ranked
     by surprise, with the false discovery rate controlled over every series tested.
     """
-    if not as_of:
-        errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
-        raise typer.Exit(2)
     with _open_existing(db) as cp:
-        flags = cp.analysis.flags(
-            GridQuestion(
-                areas=areas,
-                categories=categories,
-                as_of=as_of,
-                source=source,
-                force=force,
-                alpha=alpha,
-            )
-        )
+        flags = cp.analysis.flags(question)
     if format is OutputFormat.json:
         print(json.dumps([f.as_dict() for f in flags], default=str, indent=2))
         return

@@ -21,6 +21,7 @@ from rich.progress import (
 
 import crimepulse
 from crimepulse.config import Settings
+from crimepulse.core.reference.forces import DEFAULT_FORCE
 
 console = Console()
 errors = Console(stderr=True)
@@ -44,15 +45,18 @@ def settings(
     oplog_url: str | None = None,
     server: str | None = None,
     token: str | None = None,
+    *,
+    force: str | None = None,
 ) -> Settings:
     """The deployment a command works on: its options, else the environment, else defaults."""
-    return Settings.from_env(db=db, oplog_url=oplog_url, server=server, token=token)
+    return Settings.from_env(db=db, oplog_url=oplog_url, server=server, token=token, force=force)
 
 
-def _open_existing(db: Path | None) -> crimepulse.Crimepulse:
-    """Open a warehouse for reading; a missing one is a clear error (exit 2)."""
+def _open_existing(db: Path | None, *, force: str | None = None) -> crimepulse.Crimepulse:
+    """Open a warehouse for reading, its settings from the options (`--db`, `--force`), else
+    the environment; a missing warehouse is a clear error (exit 2)."""
     try:
-        return crimepulse.open(db, read_only=True)
+        return crimepulse.open(read_only=True, settings=settings(db, force=force))
     except FileNotFoundError as exc:
         errors.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from exc
@@ -103,7 +107,10 @@ SourceOption = Annotated[
     str | None,
     typer.Option("--source", help="mps, police.uk or feed (default: chosen from the question)."),
 ]
-ForceOption = Annotated[str, typer.Option("--force", help="Force id.")]
+ForceOption = Annotated[
+    str | None,
+    typer.Option("--force", help=f"Force id (default: $CRIMEPULSE_FORCE, else {DEFAULT_FORCE})."),
+]
 
 
 def _significance_level(alpha: float) -> float:

@@ -110,7 +110,14 @@ def snapshot_command(
         if draft:
             with _open(db, oplog_url) as archive:
                 record = st.draft(
-                    cp, archive, _actor(archive.log, token), period, as_of, theme, area
+                    cp,
+                    archive,
+                    _actor(archive.log, token),
+                    period,
+                    as_of,
+                    theme,
+                    area,
+                    force=cp.settings.force,  # as `cp.snapshot` builds it: the deployment's
                 )
                 output = archive.output(record.id, format)
                 errors.print(

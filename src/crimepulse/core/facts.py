@@ -222,7 +222,8 @@ class Fact:
 
     @property
     def id(self) -> str:
-        """Stable for the same question: a hash of the query that produced it."""
+        """Stable for the same question: a hash of the query that produced it (less the
+        SQL that answered it, see `fact_id`)."""
         return fact_id(self.query)
 
     def as_dict(self) -> dict[str, Any]:
@@ -258,9 +259,17 @@ class Fact:
         return json.dumps(self.as_dict(), default=str, indent=2)
 
 
+# Parts of a query that record how it was answered, not what was asked: the rendered SQL
+# names its window table afresh on every run (and differs by engine), so it is kept in the
+# Fact's provenance but left out of the id.
+ANSWERED_BY = frozenset({"sql"})
+
+
 def fact_id(query: dict[str, Any]) -> str:
-    """A Fact's id from its query (so a table of cells can carry ids without building Facts)."""
-    text = json.dumps(query, sort_keys=True, default=str)
+    """A Fact's id from its query (so a table of cells can carry ids without building Facts):
+    the same question gets the same id on every run, on any engine."""
+    asked = {k: v for k, v in query.items() if k not in ANSWERED_BY}
+    text = json.dumps(asked, sort_keys=True, default=str)
     return "f-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

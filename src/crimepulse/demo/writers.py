@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from crimepulse.core.reference.forces import METROPOLITAN_FORCE
 from crimepulse.core.reference.london import BOROUGHS
 from crimepulse.demo.calibration import (
     ASB,
@@ -217,7 +218,7 @@ def write_feed(path: Path, crimes: Crimes, geo: Geography, months: np.ndarray) -
         _fixed6(geo.lat[safe], missing),
         _fixed6(geo.lon[safe], missing),
         take(OUTCOMES, crimes.outcome[rows]),
-        pa.array(np.full(len(rows), "metropolitan"), type=pa.string()),
+        pa.array(np.full(len(rows), METROPOLITAN_FORCE), type=pa.string()),
     ]
     return _write_csv(path, FEED_HEADER, columns)
 

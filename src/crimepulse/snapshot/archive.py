@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.errors import Conflict, NotFound
 from crimepulse.oplog import Actor, OutcomesLog
 from crimepulse.snapshot import FORMATS, render
@@ -261,9 +262,12 @@ def draft(
     theme: str,
     area: str = "all",
     pdf: bool = True,
+    *,
+    force: str = DEFAULT_FORCE,
 ) -> Record:
-    """Build a snapshot from the current data, render every format, store it as a draft."""
-    snapshot = build(cp, period, as_of, theme, area, log=store.log)
+    """Build a snapshot of `force` from the current data, render every format, store it as
+    a draft."""
+    snapshot = build(cp, period, as_of, theme, area, log=store.log, force=force)
     snapshot.meta["version"] = store.next_version(snapshot)
     return store.add(actor, snapshot, outputs(snapshot, pdf))
 

@@ -19,6 +19,7 @@ from crimepulse.analysis.periods import add_months, month_end
 from crimepulse.analysis.selection import FORCE, SOURCES
 from crimepulse.core.facts import ComparisonRef, Fact, Finding
 from crimepulse.core.reference import london
+from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.snapshot.source import FactSource
 from crimepulse.stats import seasonal_expectation
 from crimepulse.stats.seasonal import MIN_HISTORY_MONTHS
@@ -65,7 +66,7 @@ def trend_facts(
     category: str,
     last_month: date,
     source: str,
-    force: str = "metropolitan",
+    force: str = DEFAULT_FORCE,
 ) -> TrendFacts:
     """Monthly counts (vs the same month last year) and seasonal expectations."""
     months = _consecutive_before(

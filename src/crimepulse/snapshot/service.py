@@ -6,6 +6,7 @@ snapshot floor never imports the facade that sits above it."""
 
 from __future__ import annotations
 
+from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.oplog import Actor, OutcomesLog
 from crimepulse.snapshot.builder import build
 from crimepulse.snapshot.model import Snapshot
@@ -21,12 +22,14 @@ def build_with_log(
     oplog: bool = True,
     oplog_url: str | None = None,
     charts: bool = True,
+    *,
+    force: str = DEFAULT_FORCE,
 ) -> Snapshot:
     """Build with the outcomes log beside the warehouse (or at `oplog_url`), if wanted."""
     if not oplog:
-        return build(cp, period, as_of, theme, area, charts=charts)
+        return build(cp, period, as_of, theme, area, force=force, charts=charts)
     with OutcomesLog.open(oplog_url, cp.db) as log:
-        return build(cp, period, as_of, theme, area, log=log, charts=charts)
+        return build(cp, period, as_of, theme, area, log=log, force=force, charts=charts)
 
 
 def actor(log: OutcomesLog, token: str | None) -> Actor:

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimepulse.core.reference import london
+from crimepulse.core.reference.forces import METROPOLITAN_FORCE
 from crimepulse.errors import FormatError
 from crimepulse.sources.base import (
     COUNTS,
@@ -49,7 +50,7 @@ from crimepulse.sources.tabular import (
     with_raw,
 )
 
-FORCE = "metropolitan"
+FORCE = METROPOLITAN_FORCE  # the London Datastore tables are the Met's
 DEFAULT_SOURCE = "mps-datastore"
 LINE = "line"
 MONTH_COLUMN = re.compile(r"^(20\d{2})(0[1-9]|1[0-2])$")

@@ -2,7 +2,9 @@
 
 A `Force` is what makes "any force, London first" true: sentences say "the Metropolitan
 Police" and "London" from the record, never from a literal in the analysis or the
-snapshot. `DEFAULT_FORCE` is the force a question means when it names none.
+snapshot. `DEFAULT_FORCE` is the force a question means when it names none (a deployment
+chooses another with `Settings.force`); the other constants name forces whose data a
+reader or a rule knows by nature (the MPS tables are the Met's; the City is its own force).
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ class Force:
     place: str  # "London": what "the force area" is called in a sentence
 
 
+METROPOLITAN_FORCE = "metropolitan"
+CITY_OF_LONDON_FORCE = "city-of-london"
+DEFAULT_FORCE = METROPOLITAN_FORCE
 FORCES: dict[str, Force] = {
     f.slug: f
     for f in (
-        Force("metropolitan", "Metropolitan Police", "London"),
-        Force("city-of-london", "City of London Police", "the City of London"),
+        Force(METROPOLITAN_FORCE, "Metropolitan Police", "London"),
+        Force(CITY_OF_LONDON_FORCE, "City of London Police", "the City of London"),
     )
 }
-DEFAULT_FORCE = "metropolitan"
-CITY_OF_LONDON_FORCE = "city-of-london"
 FORCE_NAMES: dict[str, str] = {slug: f.name for slug, f in FORCES.items()}
 
 

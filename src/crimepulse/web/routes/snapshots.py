@@ -83,7 +83,7 @@ def create(
     """Build a snapshot from the current data and store it as a draft."""
     actor = who.actor(store.log)
     auth.require(actor, auth.READ, "drafting snapshots")
-    return st.draft(cp, store, actor, period, as_of, theme, area).as_dict()
+    return st.draft(cp, store, actor, period, as_of, theme, area, force=cp.settings.force).as_dict()
 
 
 @router.post("/{snapshot_id}/approve")
