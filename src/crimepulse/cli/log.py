@@ -8,16 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-if TYPE_CHECKING:
-    from crimepulse.oplog.backends import Backend
 from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
+    Command,
     DbOption,
     ListFormat,
     OplogUrlOption,
@@ -27,8 +26,10 @@ from crimepulse.cli.options import (
     WeekOption,
     console,
     errors,
+    injects,
     settings,
 )
+from crimepulse.oplog.backends import Backend
 from crimepulse.present import numbers, words
 
 log_app = typer.Typer(
@@ -42,13 +43,13 @@ users_app = typer.Typer(help="Users of the outcomes log and their tokens.", no_a
 
 @contextmanager
 def _oplog(
-    db: Path | None, url: str | None, server: str | None, token: str | None
+    db: Path | None, oplog_url: str | None, server: str | None, token: str | None
 ) -> Iterator[Backend]:
     """The log, directly or through `server`'s HTTP API; closed when the command is done."""
     from crimepulse.oplog import OutcomesLog, backends
     from crimepulse.web.urls import OPLOG_PATH
 
-    chosen = settings(db, url, server, token)
+    chosen = settings(db, oplog_url, server, token)
     backend: Backend = (
         backends.Remote(chosen.server.rstrip("/") + OPLOG_PATH, chosen.token)
         if chosen.server
@@ -60,12 +61,28 @@ def _oplog(
         backend.close()
 
 
+# The options every log command takes, declared once: the log itself (--db, --oplog-url)
+# or a server's HTTP API (--server, --token); the command gets the open `backend`.
+LOG_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "db": (DbOption, None),
+    "oplog_url": (OplogUrlOption, None),
+    "server": (ServerOption, None),
+    "token": (TokenOption, None),
+}
+
+
+def uses_log(command: Command) -> Command:
+    """Give a log command the log options and call it with `backend=` the open log."""
+    return injects("backend", LOG_OPTIONS, lambda words: _oplog(**words), first=False)(command)
+
+
 def _event_fields(**given: Any) -> dict[str, Any]:
     return {k: v for k, v in given.items() if v is not None}
 
 
 @log_app.command("add")
 @reports_errors
+@uses_log
 def log_add_command(
     event_type: Annotated[str, typer.Option("--type", help="e.g. firearm_recovered.")],
     count: Annotated[int, typer.Option(help="How many (arrests, firearms, lines...).")],
@@ -78,10 +95,8 @@ def log_add_command(
     crime_id: Annotated[list[str] | None, typer.Option(help="Related crime id (repeat).")] = None,
     note: Annotated[str | None, typer.Option(help="Internal note (never published).")] = None,
     key: Annotated[str | None, typer.Option(help="Idempotency key: retries add once.")] = None,
-    db: DbOption = None,
-    oplog_url: OplogUrlOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
+    *,
+    backend: Backend,
 ) -> None:
     """Record an event; prints it as JSON (with its id)."""
     raw = _event_fields(
@@ -89,12 +104,12 @@ def log_add_command(
         summary=summary, borough=borough, crimes_solved=solved,
         related_crime_ids=crime_id or None, note=note,
     )  # fmt: skip
-    with _oplog(db, oplog_url, server, token) as backend:
-        print(json.dumps(backend.add(raw, key), indent=2))
+    print(json.dumps(backend.add(raw, key), indent=2))
 
 
 @log_app.command("amend")
 @reports_errors
+@uses_log
 def log_amend_command(
     event_id: Annotated[int, typer.Argument(help="The event's id.")],
     reason: Annotated[str, typer.Option(help="Why it is corrected (kept in the history).")],
@@ -109,10 +124,8 @@ def log_amend_command(
     note: Annotated[str | None, typer.Option()] = None,
     void: Annotated[bool, typer.Option(help="Withdraw the event (counted as nothing).")] = False,
     key: Annotated[str | None, typer.Option(help="Idempotency key.")] = None,
-    db: DbOption = None,
-    oplog_url: OplogUrlOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
+    *,
+    backend: Backend,
 ) -> None:
     """Append a corrected version of an event; fields not given carry over."""
     raw = _event_fields(
@@ -121,8 +134,7 @@ def log_amend_command(
     )  # fmt: skip
     if void:
         raw["void"] = True
-    with _oplog(db, oplog_url, server, token) as backend:
-        print(json.dumps(backend.amend(event_id, raw, key), indent=2))
+    print(json.dumps(backend.amend(event_id, raw, key), indent=2))
 
 
 LIST_COLUMNS = ["id", "version", "occurred_on", "event_type", "count", "unit", "theme",
@@ -131,6 +143,7 @@ LIST_COLUMNS = ["id", "version", "occurred_on", "event_type", "count", "unit", "
 
 @log_app.command("list")
 @reports_errors
+@uses_log
 def log_list_command(
     week: WeekOption = None,
     since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
@@ -142,10 +155,8 @@ def log_list_command(
     status: Annotated[str, typer.Option(help="all, pending or approved.")] = "all",
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
     format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
-    db: DbOption = None,
-    oplog_url: OplogUrlOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
+    *,
+    backend: Backend,
 ) -> None:
     """Events as they stand now (latest amendment), by date."""
     import csv
@@ -157,8 +168,7 @@ def log_list_command(
         week=week, since=start, until=end, event_type=event_type, theme=theme,
         unit=unit, borough=borough, status=status, limit=limit,
     )  # fmt: skip
-    with _oplog(db, oplog_url, server, token) as backend:
-        items = backend.events(filters)
+    items = backend.events(filters)
     if format is ListFormat.json:
         print(json.dumps(items, indent=2))
     elif format is ListFormat.csv:
@@ -179,14 +189,13 @@ def log_list_command(
 
 @log_app.command("import")
 @reports_errors
+@uses_log
 def log_import_command(
     file: Annotated[Path, typer.Argument(help="CSV: occurred_on,event_type,count,unit,...")],
     strict: Annotated[bool, typer.Option(help="Exit 1 when any row was rejected.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Progress lines.")] = False,
-    db: DbOption = None,
-    oplog_url: OplogUrlOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
+    *,
+    backend: Backend,
 ) -> None:
     """Import events from CSV in one transaction; rejects are listed (line, field, reason).
 
@@ -199,8 +208,7 @@ def log_import_command(
             errors.print(f"stored {done}/{total} rows (not yet committed)", highlight=False)
             sys.stderr.flush()
 
-    with _oplog(db, oplog_url, server, token) as backend:
-        report = backend.import_csv(file, progress)
+    report = backend.import_csv(file, progress)
     if report["file_error"]:
         errors.print(f"[red]refused[/] {file}: {report['file_error']}", soft_wrap=True)
         raise typer.Exit(2)
@@ -221,18 +229,16 @@ def log_import_command(
 
 @log_app.command("approve")
 @reports_errors
+@uses_log
 def log_approve_command(
     event_ids: Annotated[list[int] | None, typer.Argument(help="Event ids.")] = None,
     week: WeekOption = None,
     all_pending: Annotated[bool, typer.Option(help="Every pending event.")] = False,
-    db: DbOption = None,
-    oplog_url: OplogUrlOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
+    *,
+    backend: Backend,
 ) -> None:
     """Approve events as they stand for publication (reviewer or admin)."""
-    with _oplog(db, oplog_url, server, token) as backend:
-        done = backend.approve(event_ids or [], week, all_pending)
+    done = backend.approve(event_ids or [], week, all_pending)
     console.print(
         f"approved {len(done['approved']):,} event(s); {done['already_approved']:,} were "
         "approved already"
@@ -241,6 +247,7 @@ def log_approve_command(
 
 @log_app.command("weekly")
 @reports_errors
+@uses_log
 def log_weekly_command(
     week: WeekOption = None,
     by: Annotated[list[str] | None, typer.Option(help="event_type, theme, unit, borough.")] = None,
@@ -248,14 +255,11 @@ def log_weekly_command(
         bool, typer.Option("--all", help="Include pending events (reviewer).")
     ] = False,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
-    db: DbOption = None,
-    oplog_url: OplogUrlOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
+    *,
+    backend: Backend,
 ) -> None:
     """A week's figures with 4-week, 13-week and same-week-last-year comparisons."""
-    with _oplog(db, oplog_url, server, token) as backend:
-        report = backend.weekly(week, by or ["event_type"], all_events)
+    report = backend.weekly(week, by or ["event_type"], all_events)
     if format is OutputFormat.json:
         print(json.dumps(report, indent=2))
         return
@@ -281,31 +285,27 @@ def log_weekly_command(
 
 @log_types_app.command("add")
 @reports_errors
+@uses_log
 def log_types_add_command(
     name: str,
     description: Annotated[str, typer.Option()] = "",
-    db: DbOption = None,
-    oplog_url: OplogUrlOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
+    *,
+    backend: Backend,
 ) -> None:
     """Register an event type (admin)."""
-    with _oplog(db, oplog_url, server, token) as backend:
-        console.print(f"event type {backend.add_event_type(name, description)} added")
+    console.print(f"event type {backend.add_event_type(name, description)} added")
 
 
 @log_units_app.command("add")
 @reports_errors
+@uses_log
 def log_units_add_command(
     name: str,
-    db: DbOption = None,
-    oplog_url: OplogUrlOption = None,
-    server: ServerOption = None,
-    token: TokenOption = None,
+    *,
+    backend: Backend,
 ) -> None:
     """Register a unit (admin)."""
-    with _oplog(db, oplog_url, server, token) as backend:
-        console.print(f"unit {backend.add_unit(name)} added")
+    console.print(f"unit {backend.add_unit(name)} added")
 
 
 @users_app.command("add")

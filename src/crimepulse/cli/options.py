@@ -3,9 +3,14 @@ consoles (results to stdout, progress and errors to stderr), progress bars."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -123,3 +128,48 @@ def _significance_level(alpha: float) -> float:
 AlphaOption = Annotated[
     float, typer.Option("--alpha", help="Significance level.", callback=_significance_level)
 ]
+
+
+Command = Callable[..., None]
+
+
+def injects(
+    param: str,
+    options: dict[str, tuple[Any, Any]],
+    enter: Callable[[dict[str, Any]], AbstractContextManager[Any]],
+    *,
+    first: bool = True,
+) -> Callable[[Command], Command]:
+    """Options declared once for many commands: give a command the `options` (name ->
+    (Typer annotation, default)) in place of its parameter `param`, and call it with
+    `param=` what `enter(values of those options)` yields (closed when the command ends).
+
+    Typer reads a command's options from its signature, so the decorator writes one: the
+    shared options before the command's own (`first`) or after them. Typer calls a command
+    with keywords only, so every parameter is made keyword-only (any order is valid)."""
+
+    def decorate(command: Command) -> Command:
+        hints = typing.get_type_hints(command, include_extras=True)
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        own = [
+            p.replace(annotation=hints.get(p.name, p.annotation), kind=keyword)
+            for p in inspect.signature(command).parameters.values()
+            if p.name != param
+        ]
+        shared = [
+            inspect.Parameter(name, keyword, annotation=kind, default=default)
+            for name, (kind, default) in options.items()
+        ]
+
+        @functools.wraps(command)
+        def run(**given: Any) -> None:
+            words = {name: given.pop(name) for name in options}
+            with enter(words) as value:
+                command(**{param: value}, **given)
+
+        parameters = [*shared, *own] if first else [*own, *shared]
+        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in parameters}
+        return run
+
+    return decorate

@@ -11,10 +11,8 @@ before any work, and a command without --force asks about the deployment's force
 
 from __future__ import annotations
 
-import functools
-import inspect
-import typing
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Annotated, Any
 
 import typer
@@ -23,10 +21,12 @@ from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.cli.options import (
     AlphaOption,
     AsOfOption,
+    Command,
     ForceOption,
     SourceOption,
     VsOption,
     errors,
+    injects,
     settings,
 )
 
@@ -65,8 +65,6 @@ COMPARE = ("area", "category", "window", "as_of", "vs", "measure", "source", "fo
 GRID = ("areas", "categories", "windows", "as_of", "vs", "source", "force", "alpha")
 FLAGS = ("as_of", "areas", "categories", "source", "force", "alpha")
 
-Command = Callable[..., None]
-
 
 def asks(
     kind: type[Question] | type[GridQuestion],
@@ -76,35 +74,12 @@ def asks(
     """Give a command the question options `names` (with these `defaults`) and call it with
     `question=` the parsed `kind` instead."""
 
-    def decorate(command: Command) -> Command:
-        hints = typing.get_type_hints(command, include_extras=True)
-        own = [
-            p.replace(annotation=hints.get(p.name, p.annotation))
-            for p in inspect.signature(command).parameters.values()
-            if p.name != "question"
-        ]
-        shared = [
-            inspect.Parameter(
-                name,
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                annotation=OPTIONS[name][0],
-                default=defaults.get(name, OPTIONS[name][1]),
-            )
-            for name in names
-        ]
+    def parse(words: dict[str, Any]) -> AbstractContextManager[Question | GridQuestion]:
+        if not words["as_of"]:
+            errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
+            raise typer.Exit(2)
+        words["force"] = words["force"] or settings().force
+        return nullcontext(kind(**words))
 
-        @functools.wraps(command)
-        def run(**given: Any) -> None:
-            words = {name: given.pop(name) for name in names}
-            if not words["as_of"]:
-                errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
-                raise typer.Exit(2)
-            words["force"] = words["force"] or settings().force
-            command(question=kind(**words), **given)
-
-        parameters = [*shared, *own]
-        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in parameters}
-        return run
-
-    return decorate
+    chosen = {name: (OPTIONS[name][0], defaults.get(name, OPTIONS[name][1])) for name in names}
+    return injects("question", chosen, parse)
