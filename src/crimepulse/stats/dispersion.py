@@ -1,0 +1,279 @@
+"""Is a change bigger than the series' normal variation? A verdict test that knows crime
+counts vary more than Poisson noise.
+
+Why this exists: the exact Poisson test (`counts.compare_counts`) asks only whether two
+counts differ beyond chance. Crime counts also move from year to year for reasons no
+count explains (weather, policing, events), so that test calls most ordinary changes
+"meaningful". This test judges the change against the variation the series itself showed
+between comparable periods (for example the same window in each earlier year).
+
+The method, in plain words (quasi-Poisson, as in a quasi-Poisson regression):
+
+1. Dispersion from the history. `history` holds the counts of k comparable periods
+   (same length, in time order; typically the same window in the k years before the
+   current one, the comparison period among them). Their spread is compared with what
+   Poisson noise alone would give: the Pearson dispersion φ = Σ (h − μ̂)² / μ̂ / df,
+   where μ̂ is the history's mean (df = k − 1) or, from `TREND_FROM` periods on, a
+   log-linear trend fitted to it by Poisson regression (df = k − 2), so that a steady
+   drift is not mistaken for noise. φ = 1 means Poisson-like; φ = 5 means the counts
+   vary five times as much as Poisson noise would make them.
+2. The test. Given the total n = current + previous, the current count under "no
+   change" has mean n·π0 with π0 = e / (1 + e) (e = `exposure_ratio`), and variance
+   φ·n·π0·(1 − π0): the binomial variance of the exact test, inflated by φ. The
+   statistic t = (current − n·π0) / √(φ·n·π0·(1 − π0)) is referred to Student's t with
+   df degrees of freedom, which carries the uncertainty of a φ estimated from a few
+   periods into the p-value (with 3 periods, df = 2 and the tails are wide).
+3. Never less cautious than the exact test. Extra variation can only make a change less
+   surprising, so the p-value is the larger of the t-test's and the exact Poisson test's.
+   Where the history shows no extra-Poisson variation (φ ≤ 1) the test IS the exact
+   Poisson test, and says so in `test`; this keeps tiny, Poisson-like counts right.
+4. Too little history. With fewer than `MIN_HISTORY` periods the variation cannot be
+   estimated: the verdict is "not enough history" and the p-value is None. The exact
+   Poisson result is still given, labelled as a second opinion, never as the verdict.
+
+Assumptions: the history's periods are comparable with the two compared (same window
+length, no series break inside); the periods' own shocks are roughly independent of
+each other (strong year-to-year persistence would make φ too small); the dispersion is
+on the scale of counts, so it grows with the level (at London level it is large, in a
+small borough category near 1), which is why it is estimated per series. The interval
+for the rate ratio is the Wald interval on the log scale with the same φ and t quantile
+(0.5 added to each count): approximate, and near alpha it may disagree with the p-value.
+
+The exact Poisson p-value and verdict are kept in every result (`poisson_p_value`,
+`poisson_verdict`), labelled: "the counts differ beyond chance" is a different, weaker
+claim than "the change is bigger than the series' usual variation".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+from ._common import AsDict, check_alpha, check_count, verdict_from
+from .counts import compare_counts
+
+#: Fewer comparable periods than this and the variation is not estimated: the verdict
+#: is NOT_ENOUGH_HISTORY (a dispersion from two periods has one degree of freedom).
+MIN_HISTORY = 3
+#: A dispersion this close to 1 counts as Poisson-like (rounding in φ's arithmetic).
+POISSON_LIKE = 1.0 + 1e-9
+#: From this many periods on, the dispersion is measured around a log-linear trend.
+TREND_FROM = 5
+
+NOT_ENOUGH_HISTORY: Literal["not enough history"] = "not enough history"
+HistoryVerdict = Literal["up", "down", "no meaningful change", "not enough history"]
+
+DISPERSED_TEST = "quasi-Poisson test, dispersion from the series' own history (t reference)"
+EXACT_FALLBACK = "exact conditional binomial test for two Poisson counts (history Poisson-like)"
+NO_TEST = "none: too little history to estimate the series' usual variation"
+POISSON_OPINION = "the counts differ beyond chance (exact Poisson test)"
+
+
+@dataclass(frozen=True)
+class HistoryComparison(AsDict):
+    """Current vs previous count, judged against the series' own period-to-period variation.
+
+    `p_value`, `ci_low`..`ci_high` and `verdict` are the new test's (None / NaN limits and
+    "not enough history" when the history is too short). `dispersion` is φ and `df` its
+    degrees of freedom (both None without enough history). `poisson_p_value` and
+    `poisson_verdict` are the exact Poisson test's, a labelled second opinion
+    (`poisson_test`). `change_pct` is on the raw counts, `rate_ratio` per unit of exposure.
+    """
+
+    current: int
+    previous: int
+    history: tuple[int, ...]
+    change: int
+    change_pct: float | None
+    rate_ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    test: str
+    verdict: HistoryVerdict
+    dispersion: float | None
+    df: int | None
+    trend_removed: bool
+    poisson_p_value: float
+    poisson_verdict: HistoryVerdict
+    poisson_test: str
+    small_counts: bool
+    exposure_ratio: float
+    alpha: float
+
+
+def history_dispersion(history: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Pearson dispersion φ of each row of `history` (series × periods) and its df.
+
+    Around the row mean when there are fewer than TREND_FROM periods (df = k − 1), else
+    around a log-linear Poisson-regression trend (df = k − 2, fitted by iteratively
+    reweighted least squares, vectorised over the rows). A row of zeros has φ = 0 (no
+    variation at all). Returns (φ, df per row, whether a trend was removed).
+    """
+    h = np.asarray(history, dtype=float)
+    if h.ndim != 2 or h.shape[1] < MIN_HISTORY:
+        raise ValueError(f"history must be series x periods with >= {MIN_HISTORY} periods")
+    k = h.shape[1]
+    if k < TREND_FROM:
+        mu = np.repeat(h.mean(axis=1, keepdims=True), k, axis=1)
+        df = k - 1
+        trend_removed = False
+    else:
+        mu = _poisson_trend(h)
+        df = k - 2
+        trend_removed = True
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(mu > 0, (h - mu) ** 2 / mu, 0.0)
+    phi = terms.sum(axis=1) / df
+    return phi, np.full(h.shape[0], df), trend_removed
+
+
+def _poisson_trend(h: np.ndarray, iterations: int = 25) -> np.ndarray:
+    """Fitted means of log μ = a + b·t per row (Poisson regression by IRLS)."""
+    k = h.shape[1]
+    t = np.arange(k, dtype=float) - (k - 1) / 2.0
+    mean = np.maximum(h.mean(axis=1), 1e-9)
+    a = np.log(mean)
+    b = np.zeros(h.shape[0])
+    for _ in range(iterations):
+        mu = np.exp(a[:, None] + b[:, None] * t[None, :])
+        z = a[:, None] + b[:, None] * t[None, :] + (h - mu) / mu
+        w = mu
+        sw, swt, swtt = w.sum(1), (w * t).sum(1), (w * t * t).sum(1)
+        swz, swtz = (w * z).sum(1), (w * t * z).sum(1)
+        det = sw * swtt - swt**2
+        ok = det > 1e-12
+        a = np.where(ok, (swtt * swz - swt * swtz) / np.where(ok, det, 1.0), a)
+        b = np.where(ok, (sw * swtz - swt * swz) / np.where(ok, det, 1.0), b)
+        b = np.clip(b, -5.0, 5.0)
+    fitted: np.ndarray = np.exp(a[:, None] + b[:, None] * t[None, :])
+    return np.where(h.sum(axis=1, keepdims=True) > 0, fitted, 0.0)
+
+
+def exact_poisson_p(current: np.ndarray, previous: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """The exact conditional test's two-sided p-value (as `compare_counts`), vectorised."""
+    c, b = np.asarray(current, dtype=float), np.asarray(previous, dtype=float)
+    n = c + b
+    pi0 = exposure / (1.0 + exposure)
+    low = stats.binom.cdf(c, n, pi0)
+    high = stats.binom.sf(c - 1, n, pi0)
+    p: np.ndarray = np.where(n == 0, 1.0, np.minimum(1.0, 2.0 * np.minimum(low, high)))
+    return p
+
+
+def dispersed_p_values(
+    current: np.ndarray,
+    previous: np.ndarray,
+    history: np.ndarray,
+    exposure_ratio: float | np.ndarray = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The test over many series at once: (p, φ, df, exact Poisson p) per row.
+
+    `history` is series × periods (>= MIN_HISTORY periods). Where φ ≤ 1 the p-value is
+    the exact Poisson one; elsewhere the larger of the t-test's and the exact one's.
+    """
+    c, b = np.asarray(current, dtype=float), np.asarray(previous, dtype=float)
+    e = np.broadcast_to(np.asarray(exposure_ratio, dtype=float), c.shape)
+    phi, df, _ = history_dispersion(history)
+    p_exact = exact_poisson_p(c, b, e)
+    n = c + b
+    pi0 = e / (1.0 + e)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (c - n * pi0) / np.sqrt(np.maximum(phi, 1.0) * n * pi0 * (1.0 - pi0))
+    p_t = np.where(n == 0, 1.0, 2.0 * stats.t.sf(np.abs(np.nan_to_num(t)), df))
+    p = np.where(phi <= POISSON_LIKE, p_exact, np.maximum(p_t, p_exact))
+    return p, phi, df, p_exact
+
+
+def compare_with_history(
+    current: int,
+    previous: int,
+    history: Sequence[int],
+    *,
+    exposure_ratio: float = 1.0,
+    alpha: float = 0.05,
+) -> HistoryComparison:
+    """Compare two counts against the variation the series showed between comparable periods.
+
+    See the module docstring for the method. `history`: counts of comparable periods in
+    time order (may be empty: the verdict is then "not enough history").
+    """
+    c = check_count(current, "current")
+    b = check_count(previous, "previous")
+    hist = tuple(check_count(v, f"history[{i}]") for i, v in enumerate(history))
+    alpha = check_alpha(alpha)
+    exact = compare_counts(c, b, exposure_ratio=exposure_ratio, alpha=alpha)
+    e = exact.exposure_ratio
+    too_short = HistoryComparison(
+        current=c,
+        previous=b,
+        history=hist,
+        change=c - b,
+        change_pct=exact.change_pct,
+        rate_ratio=exact.rate_ratio,
+        ci_low=None,
+        ci_high=None,
+        p_value=None,
+        test=NO_TEST,
+        verdict=NOT_ENOUGH_HISTORY,
+        dispersion=None,
+        df=None,
+        trend_removed=False,
+        poisson_p_value=exact.p_value,
+        poisson_verdict=exact.verdict,
+        poisson_test=POISSON_OPINION,
+        small_counts=exact.small_counts,
+        exposure_ratio=e,
+        alpha=alpha,
+    )
+    if len(hist) < MIN_HISTORY:
+        return too_short
+    p, phi, df, _ = dispersed_p_values(
+        np.array([c]), np.array([b]), np.array([hist], dtype=float), e
+    )
+    dispersion, p_value, dof = float(phi[0]), float(p[0]), int(df[0])
+    trend_removed = len(hist) >= TREND_FROM
+    direction = int(np.sign(c - (c + b) * e / (1.0 + e)))
+    if dispersion <= POISSON_LIKE:
+        ci_low, ci_high, test = exact.ci_low, exact.ci_high, EXACT_FALLBACK
+    else:
+        log_rr = math.log((c + 0.5) / (b + 0.5) / e)
+        half = float(stats.t.ppf(1 - alpha / 2, dof)) * math.sqrt(
+            dispersion * (1.0 / (c + 0.5) + 1.0 / (b + 0.5))
+        )
+        ci_low, ci_high, test = math.exp(log_rr - half), math.exp(log_rr + half), DISPERSED_TEST
+    return dataclasses.replace(
+        too_short,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        test=test,
+        verdict=verdict_from(p_value, alpha, direction),
+        dispersion=dispersion,
+        df=dof,
+        trend_removed=trend_removed,
+    )
+
+
+__all__ = [
+    "DISPERSED_TEST",
+    "EXACT_FALLBACK",
+    "MIN_HISTORY",
+    "NOT_ENOUGH_HISTORY",
+    "NO_TEST",
+    "POISSON_LIKE",
+    "POISSON_OPINION",
+    "TREND_FROM",
+    "HistoryComparison",
+    "HistoryVerdict",
+    "compare_with_history",
+    "dispersed_p_values",
+    "exact_poisson_p",
+    "history_dispersion",
+]
