@@ -61,6 +61,7 @@ bench: $(STAMP) $(DEMO_DB)
 	$(BIN)/python bench/analysis.py
 	$(BIN)/python bench/snapshot.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/calibration.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
