@@ -65,3 +65,26 @@ def test_a_snapshot_and_its_draft_are_of_the_deployments_force(tmp_path: Path) -
     with OutcomesLog.open(db=Path(db)) as log:
         (record,) = SnapshotStore(log).list()
         assert SnapshotStore(log).document(record.id).meta["force"] == "city-of-london"
+
+
+def test_a_correction_is_of_the_force_that_was_published(tmp_path: Path) -> None:
+    """A correction rebuilds the snapshot as published: for its force, whatever the
+    environment of the reviewer correcting it says."""
+    city = CliRunner(env={"CRIMEPULSE_FORCE": "city-of-london"})
+    db = str(tmp_path / "w.duckdb")
+    assert (
+        city.invoke(app, ["ingest", str(two_forces(tmp_path / "data")), "--db", db]).exit_code == 0
+    )
+    when = ["--period", "month", "--as-of", "2023-12", "--theme", "burglary"]
+    drafted = city.invoke(app, ["snapshot", *when, "--db", db, "--draft", "--format", "md"])
+    assert drafted.exit_code == 0, drafted.output
+    for step in ("approve", "publish"):
+        assert city.invoke(app, ["snapshot", step, "1", "--db", db]).exit_code == 0
+    met = CliRunner(env={"CRIMEPULSE_FORCE": "metropolitan"})
+    fixed = met.invoke(app, ["snapshot", "correct", "1", "--note", "revised", "--db", db])
+    assert fixed.exit_code == 0, fixed.output
+    with OutcomesLog.open(db=Path(db)) as log:
+        store = SnapshotStore(log)
+        versions = store.list()
+        assert len(versions) == 2
+        assert {store.document(r.id).meta["force"] for r in versions} == {"city-of-london"}

@@ -287,7 +287,10 @@ def correct(
         raise Conflict(f"snapshot {snapshot_id} is {old.status}: correct a published one")
     if not note.strip():
         raise Conflict("a correction needs a note saying what changed")
-    snapshot = build(cp, old.period, old.as_of.isoformat(), old.theme, old.area, log=store.log)
+    force = store.document(snapshot_id).meta.get("force") or DEFAULT_FORCE  # as published
+    snapshot = build(
+        cp, old.period, old.as_of.isoformat(), old.theme, old.area, force=force, log=store.log
+    )
     snapshot.meta["correction"] = {
         "note": note.strip(),
         "supersedes_id": old.id,
