@@ -107,3 +107,9 @@ def test_proportion_interval_matches_clopper_pearson_by_hand() -> None:
     zero = proportion(0, 10)
     assert zero["ci_low"] == 0.0 and zero["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 10))
     assert proportion(0, 0)["share"] is None
+
+
+def test_stop_search_facts_each_have_their_own_id(cp: Crimepulse) -> None:
+    facts = cp.stop_search("month", "2024-01-31")
+    assert [f.measure for f in facts] == ["searches", "arrest_rate", "find_rate"]
+    assert len({f.id for f in facts}) == 3

@@ -227,7 +227,7 @@ def stop_search(
             category=CategoryRef("stop and search"),
             window=w.ref(),
             source="police.uk",
-            query=query,
+            query={**query, "measure": measure},  # three measures, three questions, three ids
             notes=notes,
         )
 
