@@ -32,25 +32,21 @@ MEDIA = {
 }
 
 
-Store = Archive
-Warehouse = Facade
-
-
 @router.get("")
-def archive(store: Store, period: str | None = None, theme: str | None = None) -> dict[str, Any]:
+def archive(store: Archive, period: str | None = None, theme: str | None = None) -> dict[str, Any]:
     """Published snapshots, series by series in date order (public)."""
     return {"items": store.archive(period, theme)}
 
 
 @router.get("/versions")
-def versions(store: Store, who: User, status: str | None = None) -> dict[str, Any]:
+def versions(store: Archive, who: User, status: str | None = None) -> dict[str, Any]:
     """Every stored version, drafts included (any signed-in role)."""
     auth.require(who.actor(store.log), auth.READ, "reading drafts")
     return {"items": [r.as_dict() for r in store.list(status=status)]}
 
 
 @router.get("/{snapshot_id}")
-def record(snapshot_id: int, store: Store, who: User) -> dict[str, Any]:
+def record(snapshot_id: int, store: Archive, who: User) -> dict[str, Any]:
     """A version's workflow record (drafts need a token)."""
     found = store.get(snapshot_id)
     if found.status != "published":
@@ -59,7 +55,7 @@ def record(snapshot_id: int, store: Store, who: User) -> dict[str, Any]:
 
 
 @router.get("/{snapshot_id}/{fmt}")
-def output(snapshot_id: int, fmt: str, store: Store, who: User) -> Response:
+def output(snapshot_id: int, fmt: str, store: Archive, who: User) -> Response:
     """A version's stored output (md, html, pdf, json, post), exactly as approved."""
     if fmt not in FORMATS:
         raise NotFound(f"no format {fmt!r}; use {', '.join(FORMATS)}")
@@ -72,8 +68,8 @@ def output(snapshot_id: int, fmt: str, store: Store, who: User) -> Response:
 
 @router.post("", status_code=201)
 def create(
-    store: Store,
-    cp: Warehouse,
+    store: Archive,
+    cp: Facade,
     who: User,
     period: Annotated[str, Body()],
     as_of: Annotated[str, Body()],
@@ -87,20 +83,20 @@ def create(
 
 
 @router.post("/{snapshot_id}/approve")
-def approve(snapshot_id: int, store: Store, who: User) -> dict[str, Any]:
+def approve(snapshot_id: int, store: Archive, who: User) -> dict[str, Any]:
     """draft -> approved (reviewer or admin)."""
     return store.approve(who.actor(store.log), snapshot_id).as_dict()
 
 
 @router.post("/{snapshot_id}/publish")
-def publish(snapshot_id: int, store: Store, who: User) -> dict[str, Any]:
+def publish(snapshot_id: int, store: Archive, who: User) -> dict[str, Any]:
     """approved -> published (reviewer or admin)."""
     return store.publish(who.actor(store.log), snapshot_id).as_dict()
 
 
 @router.post("/{snapshot_id}/correct", status_code=201)
 def correct(
-    snapshot_id: int, store: Store, cp: Warehouse, who: User, note: Annotated[str, Body(embed=True)]
+    snapshot_id: int, store: Archive, cp: Facade, who: User, note: Annotated[str, Body(embed=True)]
 ) -> dict[str, Any]:
     """A new draft version of a published snapshot with a visible correction note."""
     actor = who.actor(store.log)
