@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import ibis
 from scipy import stats as sps
@@ -17,15 +17,12 @@ from crimepulse.analysis import categories as cats
 from crimepulse.analysis import periods, selection
 from crimepulse.analysis.compare import populations
 from crimepulse.analysis.question import Question
-from crimepulse.analysis.selection import FORCE, SOURCES
+from crimepulse.analysis.selection import FORCE, SOURCES, HasTables
 from crimepulse.core.facts import AreaRef, CategoryRef, Fact, Finding
 from crimepulse.core.reference.forces import DEFAULT_FORCE, FORCE_NAMES
 from crimepulse.errors import CategoryError, MissingDataError
 from crimepulse.stats import Trend
 from crimepulse.stats import trend as mann_kendall
-
-if TYPE_CHECKING:
-    from crimepulse.analysis.engine import Analysis
 
 # data.police.uk outcomes that mean a suspect was charged or summonsed (including every
 # court outcome, which only follows a charge). Out-of-court disposals are not charges.
@@ -80,7 +77,7 @@ def _month(as_of: str | date) -> date:
 
 
 def charge_rate(
-    analysis: Analysis,
+    analysis: HasTables,
     month: str | date,
     *,
     category: str = "all",
@@ -140,8 +137,16 @@ def charge_rate(
     )
 
 
+class Editions(Protocol):
+    """An engine that can answer as of an earlier edition of the data (analysis.Analysis)."""
+
+    backend: Any
+
+    def as_of(self, when: str) -> HasTables: ...
+
+
 def charge_rate_by_vintage(
-    analysis: Analysis, month: str | date, *, category: str = "all", force: str = DEFAULT_FORCE
+    analysis: Editions, month: str | date, *, category: str = "all", force: str = DEFAULT_FORCE
 ) -> list[dict[str, Any]]:
     """The charge rate of one month's crimes as each edition of the data arrived: outcomes
     come in months after the crime, so an early figure understates the final one."""
@@ -172,7 +177,7 @@ def charge_rate_by_vintage(
 
 
 def stop_search(
-    analysis: Analysis,
+    analysis: HasTables,
     window: str,
     as_of: str | date,
     *,
@@ -238,7 +243,7 @@ def stop_search(
     ]
 
 
-def rates_per_1000(analysis: Analysis, facts: Sequence[Fact]) -> dict[str, float]:
+def rates_per_1000(analysis: HasTables, facts: Sequence[Fact]) -> dict[str, float]:
     """Crimes per 1,000 residents for each borough Fact of a grid, by area code: the count
     over the residents in the year its window ends, as `compare(measure="rate")` gives it,
     but with one population query for all of them (not one comparison per borough)."""
@@ -283,7 +288,7 @@ def trend_finding(result: Trend, values: list[float]) -> Finding:
     )
 
 
-def trend(analysis: Analysis, question: Question, *, months: int = 24) -> Fact:
+def trend(analysis: HasTables, question: Question, *, months: int = 24) -> Fact:
     """Is the monthly series over the last `months` months to the question's as-of date
     rising or falling? (Mann–Kendall, with Sen's slope.) The question's area, category,
     source and force are selected as for `compare`, counting those months."""

@@ -19,11 +19,43 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import ibis.expr.types as ir
+
 from crimepulse.analysis import periods
-from crimepulse.analysis.periods import Window
-from crimepulse.analysis.selection import AREA_LEVELS, SOURCES
+from crimepulse.analysis.periods import DAY, MONTH, Window
 from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.errors import QuestionError, WindowError
+
+Tables = dict[str, ir.Table]
+FORCE, BOROUGH, WARD, LSOA = "force", "borough", "ward", "lsoa"
+# A grid's `areas` -> the level its cells are at.
+AREA_LEVELS = {"boroughs": BOROUGH, "wards": WARD, "lsoas": LSOA, "force": FORCE, "all": FORCE}
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    label: str
+    dataset: str
+    granularity: str
+
+    def format_for(self, level: str) -> str:
+        if self.key == "mps":
+            return {FORCE: "mps-borough", BOROUGH: "mps-borough"}.get(level, f"mps-{level}")
+        return "police.uk street" if self.key == "police.uk" else "daily incident feed"
+
+    def area_type(self, level: str) -> str | None:
+        if self.key != "mps":
+            return None
+        return BOROUGH if level in (FORCE, BOROUGH) else level
+
+
+SOURCES = {
+    "mps": Source("mps", "MPS recorded crime (London Datastore)", "counts", MONTH),
+    "police.uk": Source("police.uk", "data.police.uk street-level crime", "crimes", MONTH),
+    "feed": Source("feed", "the force's daily incident feed", "crimes", DAY),
+}
+
 
 MEASURES = ("count", "rate", "harm")
 NO_AS_OF = "give an as-of date (YYYY-MM-DD or YYYY-MM)"

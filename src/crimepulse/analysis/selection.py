@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
@@ -33,43 +33,31 @@ import pyarrow as pa
 from crimepulse.analysis import categories as cats
 from crimepulse.analysis.categories import Category
 from crimepulse.analysis.periods import DAY, MONTH, Window
+from crimepulse.analysis.question import (
+    AREA_LEVELS,
+    BOROUGH,
+    FORCE,
+    LSOA,
+    SOURCES,
+    WARD,
+    GridQuestion,
+    Question,
+    Source,
+    Tables,
+)
 from crimepulse.core.facts import AreaRef
 from crimepulse.core.reference import london
 from crimepulse.core.reference.forces import CITY_OF_LONDON_FORCE, FORCE_NAMES
 from crimepulse.errors import AreaError, CategoryError, MissingDataError, QuestionError, WindowError
 
-if TYPE_CHECKING:
-    from crimepulse.analysis.question import GridQuestion, Question
-
-Tables = dict[str, ir.Table]
-FORCE, BOROUGH, WARD, LSOA = "force", "borough", "ward", "lsoa"
-# A grid's `areas` -> the level its cells are at.
-AREA_LEVELS = {"boroughs": BOROUGH, "wards": WARD, "lsoas": LSOA, "force": FORCE, "all": FORCE}
+# The vocabulary is the question's (analysis.question); selection executes it.
+__all__ = ["AREA_LEVELS", "BOROUGH", "FORCE", "LSOA", "SOURCES", "WARD", "Source", "Tables"]
 
 
-@dataclass(frozen=True)
-class Source:
-    key: str
-    label: str
-    dataset: str
-    granularity: str
+class HasTables(Protocol):
+    """What the measures ask of the engine: its canonical tables."""
 
-    def format_for(self, level: str) -> str:
-        if self.key == "mps":
-            return {FORCE: "mps-borough", BOROUGH: "mps-borough"}.get(level, f"mps-{level}")
-        return "police.uk street" if self.key == "police.uk" else "daily incident feed"
-
-    def area_type(self, level: str) -> str | None:
-        if self.key != "mps":
-            return None
-        return BOROUGH if level in (FORCE, BOROUGH) else level
-
-
-SOURCES = {
-    "mps": Source("mps", "MPS recorded crime (London Datastore)", "counts", MONTH),
-    "police.uk": Source("police.uk", "data.police.uk street-level crime", "crimes", MONTH),
-    "feed": Source("feed", "the force's daily incident feed", "crimes", DAY),
-}
+    tables: Tables
 
 
 @dataclass(frozen=True)

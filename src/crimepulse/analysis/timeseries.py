@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
 from crimepulse.analysis import periods, selection
 from crimepulse.analysis.periods import DAY, Window
 from crimepulse.analysis.question import Question
+from crimepulse.analysis.selection import HasTables
 from crimepulse.core.facts import AreaRef, CategoryRef
 from crimepulse.errors import HistoryError, QuestionError
 from crimepulse.stats import seasonal_expectation
-
-if TYPE_CHECKING:
-    from crimepulse.analysis.engine import Analysis
 
 # Known breaks in published series: (source key, first period after the break, note).
 BREAKS = [
@@ -63,7 +61,7 @@ class MonthlySeries:
 
 
 def monthly_series(
-    analysis: Analysis,
+    analysis: HasTables,
     question: Question,
     *,
     start: str | date | None = None,
