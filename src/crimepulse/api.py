@@ -11,6 +11,7 @@ cp.table("crimes", as_of="2024-01-01")  # what was published then
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -275,11 +276,15 @@ class Crimepulse:
         """A public snapshot built only from Facts (crimepulse.snapshot): the week, month,
         year or financial year to `as_of`, for `force` (default: this deployment's); render
         it with `crimepulse.snapshot.render`."""
-        from crimepulse.snapshot.service import build_with_log
+        from crimepulse.snapshot.builder import build
 
-        return build_with_log(
-            self, period, as_of, theme, area, oplog, oplog_url, charts, force=self._force(force)
-        )
+        chosen = self._force(force)
+        if not oplog:
+            return build(self, period, as_of, theme, area, force=chosen, charts=charts)
+        # This deployment's log (as its settings say), or the one `oplog_url` names.
+        opened = nullcontext(self.log) if oplog_url is None else OutcomesLog.open(oplog_url)
+        with opened as log:
+            return build(self, period, as_of, theme, area, log=log, force=chosen, charts=charts)
 
     def sql(self, query: str, params: list[object] | None = None) -> pa.Table:
         """Any SQL over the warehouse's tables and views, as Arrow."""

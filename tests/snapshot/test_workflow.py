@@ -103,3 +103,18 @@ def test_http_workflow_needs_the_reviewer_role(db: Path) -> None:
             headers=as_recorder,
         )
         assert bad.status_code == 422
+
+
+def test_the_facade_builds_with_the_log_its_settings_name(tmp_path: Path) -> None:
+    """A facade opened on Settings(oplog_url=...) reads that log, not the one beside the
+    warehouse (the snapshot's operational results come from the deployment's own log)."""
+    db = build_warehouse(tmp_path)  # its log, beside it, holds the week's approved events
+    elsewhere = f"sqlite:///{tmp_path / 'elsewhere.oplog.sqlite'}"
+
+    def log_facts(settings: Settings) -> int:
+        with crimepulse.open(read_only=True, settings=settings) as cp:
+            snap = cp.snapshot("week", "2024-01-07", "violence", charts=False)
+        return sum(1 for f in snap.facts.values() if f["source"] == "oplog")
+
+    assert log_facts(Settings(db=db)) > 0
+    assert log_facts(Settings(db=db, oplog_url=elsewhere)) == 0  # an empty log elsewhere
