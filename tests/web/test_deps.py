@@ -35,3 +35,8 @@ def test_every_link_the_builder_makes_lands_on_a_route(client: TestClient, site:
         assert client.get(link).status_code == 200, link
     assert urls.csv("grid", as_of=AS_OF, source="").endswith("format=csv")
     assert "source" not in urls.series(area="Hackney", category="robbery", source=None)
+
+
+def test_one_outcomes_log_per_process(client: TestClient) -> None:
+    held: State = client.app.state.crimepulse  # type: ignore[attr-defined]
+    assert held.log is held.warehouse.log and held.archive.log is held.log

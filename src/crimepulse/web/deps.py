@@ -73,12 +73,11 @@ class State:
         self.settings = settings
         self.warehouse = Crimepulse(read_only=True, settings=settings)  # drafts read it too
         self.readers = Readers(self.warehouse.warehouse, settings.force)
-        self.log = OutcomesLog.open(settings=settings)
+        self.log = self.warehouse.log  # one log per process: the facade's
         self.archive = SnapshotStore(self.log)
 
     def close(self) -> None:
-        self.log.close()
-        self.warehouse.close()
+        self.warehouse.close()  # closes its log too
 
 
 def state(request: Request) -> State:
