@@ -26,10 +26,34 @@ def london(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield cp
 
 
-def test_robbery_2022_was_up_on_2021(london: Crimepulse) -> None:
+def test_robbery_2022_rose_21_percent_within_its_usual_variation(london: Crimepulse) -> None:
+    """+21% on 2021 — but London robbery moved 20-30% between ordinary years, and the
+    exact Poisson test's "up" (p ~ 1e-104) only says the counts differ beyond chance."""
     fact = london.compare("all", "robbery", "year", as_of="2022-12-31", vs="last-year")
     assert (fact.current, fact.previous) == (27_663, 22_803)
-    assert fact.verdict == "up" and fact.source == "mps"
+    assert fact.source == "mps" and fact.test and fact.test.startswith("quasi-Poisson")
+    assert fact.verdict == "no meaningful change" and 0.2 < fact.p_value < 0.9
+    assert fact.stats["dispersion"] > 100 and fact.stats["df"] == 3
+    assert fact.stats["poisson_verdict"] == "up" and fact.stats["poisson_p_value"] < 1e-50
+    assert len(fact.stats["history_windows"]) == 5  # 2017-2021
+
+
+def test_violence_2022_is_within_its_usual_variation(london: Crimepulse) -> None:
+    fact = london.compare("all", "violence", "year", as_of="2022-12", vs="last-year")
+    assert fact.change_pct == pytest.approx(3.14, abs=0.01)
+    assert fact.verdict == "no meaningful change" and fact.p_value > 0.1
+    assert fact.stats["poisson_p_value"] < 1e-20
+    assert 1 < fact.stats["usual_change_pct"] < 10  # it moves a few % in a year
+
+
+def test_a_month_against_the_month_before_is_compared_per_day(london: Crimepulse) -> None:
+    """February 2021 (28 days) against January (31): fewer crimes, more a day. The %
+    is the per-day change the test judged, so a verdict and its sign cannot disagree."""
+    fact = london.compare("all", "all", "month", as_of="2021-02", vs="previous")
+    assert (fact.current, fact.previous) == (52_368, 52_743)
+    assert fact.stats["change_basis"] == "per day"
+    assert fact.change_pct == pytest.approx(100 * (52_368 / 28) / (52_743 / 31) - 100)
+    assert fact.change_pct > 0 and fact.verdict != "down"
 
 
 def test_homicide_fell_17_percent_but_that_is_within_noise(london: Crimepulse) -> None:
@@ -44,8 +68,12 @@ def test_borough_grid_is_complete_and_fdr_controlled(london: Crimepulse) -> None
     grid = london.grid("boroughs", "major", "month,ytd,fy", as_of="2025-02-28")
     areas = {f.area.name for f in grid.facts}
     assert len([a for a in areas if a not in ("Unknown",)]) >= 32
-    up = [f for f in grid.facts if f.verdict == "up"]
-    assert up and all((f.q_value or 1) < 0.05 for f in up)
+    called = [f for f in grid.facts if f.verdict in ("up", "down")]
+    assert all((f.q_value or 1) < 0.05 for f in called)
+    # an ordinary month: few cells beyond their usual variation (the exact Poisson test
+    # calls many, its second opinion is kept on every cell)
+    assert len(called) < 0.1 * len(grid.facts)
+    assert sum(f.stats["poisson_p_value"] < 0.05 for f in grid.facts) > 3 * len(called)
 
 
 def test_rates_and_harm_on_real_tables(london: Crimepulse) -> None:

@@ -192,3 +192,26 @@ def test_calibration_on_realistic_null_series(level: int) -> None:
     bound = 0.05 + 3 * math.sqrt(0.05 * 0.95 / 400)
     assert float(np.mean(p < 0.05)) <= bound
     assert float(np.mean([r.p_value < 0.05 for r in exact])) > bound
+
+
+def test_many_cells_at_once_match_one_call_per_cell() -> None:
+    """The grid's vectorised path gives each cell exactly what compare_with_history does."""
+    from crimepulse.stats.dispersion import compare_with_history_many
+
+    cells = [
+        (120, 100, [90, 130, 100], 1.0),
+        (5, 0, [1, 2, 0, 3, 1], 1.0),
+        (0, 0, [0, 0, 0], 1.0),
+        (3000, 2500, [2400, 2600, 2550, 2700, 2500], 28 / 31),
+        (10, 4, [], 1.0),
+        (40, 41, [40, 40], 1.0),
+    ]
+    many = compare_with_history_many(
+        [c for c, *_ in cells],
+        [b for _, b, *_ in cells],
+        [h for *_, h, _ in cells],
+        [e for *_, e in cells],
+    )
+    one = [compare_with_history(c, b, h, exposure_ratio=e) for c, b, h, e in cells]
+    assert many == one
+    assert [r.verdict for r in many][-2:] == ["not enough history", "not enough history"]

@@ -1,12 +1,20 @@
 """Compare: one count, rate or harm total against its comparison, tested, as a Fact.
 
 A `Question` names the area, category and window; `selection.select` resolves what it
-counts and from which source; one engine query sums the window and the windows it is
-compared with; the statistics (crimepulse.stats) run on the small result. A count or a
-rate is tested with the exact test for two Poisson counts (exposure: days, and residents
-for a rate) or against a multi-year baseline; a harm total with the weighted comparison.
-The functions turning each test's result into a `Finding` live here too (the grid uses
-the count's).
+counts and from which source; one engine query sums the window, the windows it is
+compared with and its history (the same window in up to HISTORY_YEARS earlier years the
+source has published); the statistics (crimepulse.stats) run on the small result.
+
+A count or a rate against the previous period or last year is judged against the
+series' own usual variation (stats.dispersion: quasi-Poisson, dispersion from the
+history, t reference); the exact Poisson test's answer is kept in the Fact's stats as a
+labelled second opinion. With too little history the verdict is "not enough history".
+A count against a multi-year baseline uses the baseline's own spread; a harm total the
+weighted comparison. One definition of change per Fact (`change_basis` in its stats):
+the counts when the periods are the same length, else the rate per day (or per resident
+for a rate), and then `change_pct` is that rate's change, so the verdict and the printed
+% always point the same way. The functions turning each test's result into a `Finding`
+live here too (the grid uses them).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from typing import Any
 import ibis
 
 from crimepulse.analysis import categories as cats
-from crimepulse.analysis import selection
+from crimepulse.analysis import periods, selection
 from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import BOROUGH, FORCE, Area, Source, Tables
@@ -28,24 +36,52 @@ from crimepulse.core.reference.forces import CITY_OF_LONDON_FORCE
 from crimepulse.errors import MissingDataError, QuestionError, WindowError
 from crimepulse.stats import (
     BaselineComparison,
-    Comparison,
+    HistoryComparison,
     WeightedComparison,
-    compare_counts,
     compare_to_baseline,
+    compare_with_history,
     weighted_comparison,
 )
 
 CURRENT = "current"  # the role of the window counted (the others: "compare", "baseline YYYY")
+HISTORY = "history"  # "history 1" is the window a year before the current one, and so on
+#: How many earlier years a verdict's history reaches back (fewer when the source has
+#: published fewer): five years give three degrees of freedom around a trend.
+HISTORY_YEARS = 5
+#: Periods whose lengths differ by more than this share are compared per day (a month
+#: against the month before); closer ones (a leap day in a year) are compared as counts.
+SAME_LENGTH = 0.02
+COUNTS_BASIS, PER_DAY_BASIS, RATE_BASIS = "counts", "per day", "per resident"
 
 
-def counts_finding(result: Comparison) -> Finding:
-    """Two counts, tested (crimepulse.stats.compare_counts): a compare or a grid cell."""
+def history_windows(current: Window, covered: selection.Coverage) -> list[Window]:
+    """The window counted, in each of up to HISTORY_YEARS earlier years that the source has
+    published, oldest first: comparable periods whose spread is the series' usual
+    variation (a history stops at the first year the source does not cover)."""
+    found: list[Window] = []
+    shifted = current
+    for years_back in range(1, HISTORY_YEARS + 1):
+        shifted = periods.last_year(shifted)
+        if not covered.covers(shifted):
+            break
+        found.append(replace(shifted, name=f"{HISTORY} {years_back}"))
+    return found[::-1]
+
+
+def history_finding(result: HistoryComparison, basis: str) -> Finding:
+    """Two counts judged against the series' own variation (stats.dispersion): a compare
+    or a grid cell. `basis` is the change's definition: with "counts" the % is on the
+    counts, otherwise it is the rate ratio's (per day, per resident), the test's."""
     d = result.as_dict()
+    pct = d["change_pct"]
+    if basis != COUNTS_BASIS:
+        pct = None if result.rate_ratio is None else 100.0 * (result.rate_ratio - 1.0)
+    d["change_basis"] = basis
     return Finding(
         current=d["current"],
         previous=d["previous"],
         change=d["change"],
-        change_pct=d["change_pct"],
+        change_pct=pct,
         test=d["test"],
         p_value=d["p_value"],
         q_value=d.get("q_value"),
@@ -113,6 +149,8 @@ def compare(tables: Tables, question: Question) -> Fact:
     f = chosen.rows(tables)  # CategoryError when this source cannot count the category
     chosen.coverage.check([current, *others])
     roles = _with_roles(current, list(others))
+    if question.comparison != "baseline" and question.measure != "harm":
+        roles.update({w.name: w for w in history_windows(current, chosen.coverage)})
     by = ["minor", "crime_type"] if question.measure == "harm" else []
     expr = selection.window_totals(f, list(roles.values()), by)
     rows = expr.to_pyarrow().to_pylist()
@@ -184,24 +222,20 @@ def _count_fact(
 ) -> Fact:
     current = roles[CURRENT]
     n = totals.get(CURRENT, 0)
-    comparison_windows = [w for role, w in roles.items() if role != CURRENT]
+    comparison_windows = [
+        w for role, w in roles.items() if role != CURRENT and not role.startswith(HISTORY)
+    ]
     notes = list(asked.notes)
     value: float = float(n)
     unit = "crimes"
-    exposure = [float(w.days) for w in comparison_windows]
-    cur_exposure = float(current.days)
+    if measure not in ("count", "rate"):
+        raise QuestionError(f"unknown measure {measure!r}: use count, rate or harm")
+    people = 1.0
     if measure == "rate":
         people = _population(tables, asked.area, current.end.year)
         value = n / people * 1000
         unit = "crimes per 1,000 residents"
-        cur_exposure *= people
-        exposure = [
-            e * _population(tables, asked.area, w.end.year)
-            for e, w in zip(exposure, comparison_windows, strict=True)
-        ]
         notes.append(f"population {people:,.0f} ({current.end.year})")
-    elif measure != "count":
-        raise QuestionError(f"unknown measure {measure!r}: use count, rate or harm")
     if asked.kind == "baseline":
         counts = [totals.get(role, 0) for role in roles if role != CURRENT]
         return asked.fact(
@@ -217,10 +251,26 @@ def _count_fact(
             notes=notes,
         )
     other = comparison_windows[0]
-    prev = totals.get("compare", 0)
-    tested = compare_counts(n, prev, exposure_ratio=cur_exposure / exposure[0], alpha=asked.alpha)
+    exposure, basis = 1.0, COUNTS_BASIS
+    if measure == "rate":
+        then = _population(tables, asked.area, other.end.year)
+        exposure, basis = current.days * people / (other.days * then), RATE_BASIS
+    elif abs(current.days / other.days - 1.0) > SAME_LENGTH:
+        exposure, basis = current.days / other.days, PER_DAY_BASIS
+        notes.append(
+            f"compared per day: {current.days} days against {other.days}, "
+            "so the % is the change in crimes a day"
+        )
+    history = [totals.get(role, 0) for role in roles if role.startswith(HISTORY)]
+    tested = compare_with_history(
+        n, totals.get("compare", 0), history, exposure_ratio=exposure, alpha=asked.alpha
+    )
+    finding = history_finding(tested, basis)
+    finding.stats["history_windows"] = [
+        w.ref().as_dict() for role, w in roles.items() if role.startswith(HISTORY)
+    ]
     return asked.fact(
-        counts_finding(tested),
+        finding,
         measure=measure,
         value=plain(value),
         unit=unit,

@@ -17,12 +17,20 @@ import ibis
 import pyarrow as pa
 
 from crimepulse.analysis import selection
-from crimepulse.analysis.compare import CURRENT, counts_finding
+from crimepulse.analysis.compare import (
+    COUNTS_BASIS,
+    CURRENT,
+    PER_DAY_BASIS,
+    SAME_LENGTH,
+    history_finding,
+    history_windows,
+)
 from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import GridQuestion
 from crimepulse.analysis.selection import Tables
 from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, fact_id
-from crimepulse.stats import Comparison, apply_fdr, compare_counts_many
+from crimepulse.stats import HistoryComparison, apply_fdr
+from crimepulse.stats.dispersion import compare_with_history_many
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,8 @@ class Cell:
     category: str
     current: int
     previous: int
-    test: Comparison
+    test: HistoryComparison
+    basis: str = COUNTS_BASIS
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ class Grid:
     def _fact(self, cell: Cell) -> Fact:
         s, q = self.shared, self.shared.question
         return Fact.from_finding(
-            counts_finding(cell.test),
+            history_finding(cell.test, cell.basis),
             measure="count",
             value=float(cell.current),
             unit="crimes",
@@ -111,10 +120,17 @@ class Grid:
                 "current": pa.array([x.current for x in cells], pa.int64()),
                 "previous": pa.array([x.previous for x in cells], pa.int64()),
                 "change": pa.array([x.test.change for x in cells], pa.int64()),
-                "change_pct": pa.array([x.test.change_pct for x in cells], pa.float64()),
+                "change_pct": pa.array(
+                    [history_finding(x.test, x.basis).change_pct for x in cells], pa.float64()
+                ),
+                "change_basis": [x.basis for x in cells],
                 "p_value": pa.array([x.test.p_value for x in cells], pa.float64()),
                 "q_value": pa.array([x.test.q_value for x in cells], pa.float64()),
                 "verdict": [str(x.test.verdict) for x in cells],
+                "poisson_p_value": pa.array([x.test.poisson_p_value for x in cells], pa.float64()),
+                "usual_change_pct": pa.array(
+                    [x.test.usual_change_pct for x in cells], pa.float64()
+                ),
                 "fact_id": [fact_id(self._query(x)) for x in cells],
             }
         )
@@ -125,11 +141,15 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
     plan = question.plan
     chosen = selection.select_areas(tables, question, plan[0][0])
     all_windows: list[Window] = []
+    depth: dict[str, int] = {}  # window name -> how many history years it has
     for current, other in plan:
         chosen.coverage.check([current, other])
+        history = history_windows(current, chosen.coverage)
+        depth[current.name] = len(history)
         all_windows += [
             replace(current, name=f"{current.name}|{CURRENT}"),
             replace(other, name=f"{current.name}|compare"),
+            *(replace(h, name=f"{current.name}|{h.name}") for h in history),
         ]
     f = chosen.rows(tables)
     expr = selection.window_totals(
@@ -137,17 +157,21 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
     )
     rows = expr.to_pyarrow().to_pylist()
     groups = selection.category_keys(question.categories, chosen.source)
-    cells: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    # per cell: [current, compare, history 1, history 2, ...] (history k = k years back)
+    width = 2 + max(depth.values(), default=0)
+    cells: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0] * width)
+    slot = {CURRENT: 0, "compare": 1}
     spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     unplaced = 0
     for row in rows:
-        if row["area"] is None:  # no LSOA or borough: counted in no area's cell
-            unplaced += int(row["n"]) if row["window"].endswith(CURRENT) else 0
-            continue
         win, role = row["window"].split("|")
+        if row["area"] is None:  # no LSOA or borough: counted in no area's cell
+            unplaced += int(row["n"]) if role == CURRENT else 0
+            continue
+        index = slot[role] if role in slot else 1 + int(role.split()[-1])
         spellings[row["area"]][str(row["area_name"] or row["area"])] += int(row["n"])
         for key in groups(row):
-            cells[(row["area"], key, win)][0 if role == CURRENT else 1] += int(row["n"])
+            cells[(row["area"], key, win)][index] += int(row["n"])
     # An area's name: the spelling with the most crimes (then alphabetical), so that the
     # same question always gives the same names and Fact ids.
     names = {a: min(v, key=lambda name: (-v[name], name)) for a, v in spellings.items()}
@@ -157,19 +181,28 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
     keys = [
         (current, other, a, c) for current, other in plan for a in area_keys for c in category_keys
     ]
-    counts = [cells.get((a, c, current.name), [0, 0]) for current, _, a, c in keys]
+    counts = [cells.get((a, c, current.name), [0] * width) for current, _, a, c in keys]
+    bases = [_basis(current, other) for current, other, _, _ in keys]
     tested = apply_fdr(
-        compare_counts_many(
-            [n for n, _ in counts],
-            [p for _, p in counts],
-            [current.days / other.days for current, other, _, _ in keys],
+        compare_with_history_many(
+            [row[0] for row in counts],
+            [row[1] for row in counts],
+            # oldest first, as many years as the window has
+            [
+                row[2 : 2 + depth[current.name]][::-1]
+                for (current, *_), row in zip(keys, counts, strict=True)
+            ],
+            [
+                current.days / other.days if basis == PER_DAY_BASIS else 1.0
+                for (current, other, _, _), basis in zip(keys, bases, strict=True)
+            ],
             alpha=question.alpha,
         ),
         alpha=question.alpha,
     )
     cells_out = [
-        Cell(current, other, a, c, n, prev, t)
-        for (current, other, a, c), (n, prev), t in zip(keys, counts, tested, strict=True)
+        Cell(current, other, a, c, row[0], row[1], t, basis)
+        for (current, other, a, c), row, t, basis in zip(keys, counts, tested, bases, strict=True)
     ]
     shared = _Shared(question, chosen.source.key, chosen.coverage.vintages, names, codes)
     meta = {
@@ -178,8 +211,14 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         "windows": [current.as_dict() for current, _ in plan],
         "vs": question.vs,
         "source": chosen.source.key,
-        "fdr": "Benjamini-Hochberg over all cells of the grid",
+        "fdr": "Benjamini-Hochberg over all cells of the grid with a verdict",
+        "history_years": {name: years for name, years in depth.items()},
         "unplaced": unplaced,  # crimes in the current windows with no area to count in
         "sql": str(ibis.to_sql(expr)),
     }
     return Grid(cells_out, shared, meta)
+
+
+def _basis(current: Window, other: Window) -> str:
+    """A cell's change as counts, or per day when its periods' lengths differ (compare's rule)."""
+    return PER_DAY_BASIS if abs(current.days / other.days - 1.0) > SAME_LENGTH else COUNTS_BASIS

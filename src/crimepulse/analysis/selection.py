@@ -237,6 +237,15 @@ class Coverage:
     last_day: date | None
     vintages: list[dict[str, Any]]
 
+    def covers(self, window: Window) -> bool:
+        """Whether the series has published every month (and day) `window` needs: what
+        `check` asks, as a yes or no (a verdict's history stops where coverage does)."""
+        if self.source.granularity == MONTH and not window.month_aligned:
+            return False
+        if any(m not in self.months for m in window.months):
+            return False
+        return self.last_day is None or window.end <= self.last_day
+
     def check(self, windows: list[Window]) -> None:
         """Raise WindowError when a window is finer than the data, MissingDataError when
         it needs months (or days) not yet published."""

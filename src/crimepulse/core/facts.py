@@ -21,11 +21,21 @@ from datetime import date
 from typing import Any, Literal
 
 # A verdict is a word, never a number: a change ("up", "down", "no meaningful change",
-# the words of crimepulse.stats) or, for a trend, a direction (Mann–Kendall's words).
-Verdict = Literal["up", "down", "no meaningful change", "rising", "falling", "no clear trend"]
+# the words of crimepulse.stats; "not enough history" when the series' usual variation
+# cannot be estimated, so no verdict is possible) or, for a trend, a direction.
+Verdict = Literal[
+    "up",
+    "down",
+    "no meaningful change",
+    "not enough history",
+    "rising",
+    "falling",
+    "no clear trend",
+]
 UP: Verdict = "up"
 DOWN: Verdict = "down"
 NO_CHANGE: Verdict = "no meaningful change"
+NOT_ENOUGH_HISTORY: Verdict = "not enough history"
 
 
 @dataclass(frozen=True)

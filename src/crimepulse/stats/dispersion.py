@@ -56,7 +56,7 @@ import numpy as np
 from scipy import stats
 
 from ._common import AsDict, check_alpha, check_count, verdict_from
-from .counts import compare_counts
+from .counts import Comparison, compare_counts_many
 
 #: Fewer comparable periods than this and the variation is not estimated: the verdict
 #: is NOT_ENOUGH_HISTORY (a dispersion from two periods has one degree of freedom).
@@ -84,6 +84,8 @@ class HistoryComparison(AsDict):
     degrees of freedom (both None without enough history). `poisson_p_value` and
     `poisson_verdict` are the exact Poisson test's, a labelled second opinion
     (`poisson_test`). `change_pct` is on the raw counts, `rate_ratio` per unit of exposure.
+    `usual_change_pct` is how much the series moves between two ordinary periods (see
+    `usual_change`). `q_value` and the fdr fields are set by `apply_fdr` in a grid.
     """
 
     current: int
@@ -106,6 +108,22 @@ class HistoryComparison(AsDict):
     small_counts: bool
     exposure_ratio: float
     alpha: float
+    usual_change_pct: float | None = None
+    q_value: float | None = None
+    fdr_controlled: bool = False
+    fdr_family_size: int | None = None
+
+
+def usual_change(history: Sequence[int], dispersion: float) -> float | None:
+    """How much the series moves between two ordinary periods, as a % (one standard
+    deviation of the change between two periods at the history's mean level, with the
+    history's dispersion): what "it moves ±6% in an ordinary year" prints. None for a
+    history of zeros."""
+    mean = float(np.mean(history)) if len(history) else 0.0
+    if mean <= 0:
+        return None
+    spread = math.sqrt(max(dispersion, 1.0) * 2.0 / mean)
+    return 100.0 * math.expm1(spread) if spread < 50 else None
 
 
 def history_dispersion(history: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -204,17 +222,59 @@ def compare_with_history(
     See the module docstring for the method. `history`: counts of comparable periods in
     time order (may be empty: the verdict is then "not enough history").
     """
-    c = check_count(current, "current")
-    b = check_count(previous, "previous")
-    hist = tuple(check_count(v, f"history[{i}]") for i, v in enumerate(history))
+    return compare_with_history_many([current], [previous], [history], exposure_ratio, alpha=alpha)[
+        0
+    ]
+
+
+def compare_with_history_many(
+    current: Sequence[int],
+    previous: Sequence[int],
+    histories: Sequence[Sequence[int]],
+    exposure_ratio: float | Sequence[float] = 1.0,
+    *,
+    alpha: float = 0.05,
+) -> list[HistoryComparison]:
+    """`compare_with_history` over many cells at once (a CompStat grid), vectorised:
+    the same results as one call per cell. Cells are grouped by history length, so a
+    grid whose windows share their history years costs a few array operations."""
     alpha = check_alpha(alpha)
-    exact = compare_counts(c, b, exposure_ratio=exposure_ratio, alpha=alpha)
-    e = exact.exposure_ratio
-    too_short = HistoryComparison(
-        current=c,
-        previous=b,
+    if len(histories) != len(current):
+        raise ValueError(f"{len(current)} cells but {len(histories)} histories")
+    exact = compare_counts_many(current, previous, exposure_ratio, alpha=alpha)
+    hists = [
+        tuple(check_count(v, f"histories[{i}][{j}]") for j, v in enumerate(h))
+        for i, h in enumerate(histories)
+    ]
+    out: list[HistoryComparison | None] = [None] * len(exact)
+    by_length: dict[int, list[int]] = {}
+    for i, h in enumerate(hists):
+        if len(h) < MIN_HISTORY:
+            out[i] = _too_short(exact[i], h)
+        else:
+            by_length.setdefault(len(h), []).append(i)
+    for rows in by_length.values():
+        c = np.array([exact[i].current for i in rows], dtype=float)
+        b = np.array([exact[i].previous for i in rows], dtype=float)
+        e = np.array([exact[i].exposure_ratio for i in rows])
+        p, phi, df, _ = dispersed_p_values(c, b, np.array([hists[i] for i in rows], float), e)
+        quantile = float(stats.t.ppf(1 - alpha / 2, int(df[0])))
+        for j, i in enumerate(rows):
+            out[i] = _judged(exact[i], hists[i], float(p[j]), float(phi[j]), int(df[j]), quantile)
+    return [r for r in out if r is not None]
+
+
+def _exp(x: float) -> float:
+    """e**x, infinite where it overflows (an unbounded limit of a rate ratio)."""
+    return math.exp(x) if x < 700 else math.inf
+
+
+def _too_short(exact: Comparison, hist: tuple[int, ...]) -> HistoryComparison:
+    return HistoryComparison(
+        current=exact.current,
+        previous=exact.previous,
         history=hist,
-        change=c - b,
+        change=exact.current - exact.previous,
         change_pct=exact.change_pct,
         rate_ratio=exact.rate_ratio,
         ci_low=None,
@@ -229,35 +289,39 @@ def compare_with_history(
         poisson_verdict=exact.verdict,
         poisson_test=POISSON_OPINION,
         small_counts=exact.small_counts,
-        exposure_ratio=e,
-        alpha=alpha,
+        exposure_ratio=exact.exposure_ratio,
+        alpha=exact.alpha,
     )
-    if len(hist) < MIN_HISTORY:
-        return too_short
-    p, phi, df, _ = dispersed_p_values(
-        np.array([c]), np.array([b]), np.array([hist], dtype=float), e
-    )
-    dispersion, p_value, dof = float(phi[0]), float(p[0]), int(df[0])
-    trend_removed = len(hist) >= TREND_FROM
+
+
+def _judged(
+    exact: Comparison,
+    hist: tuple[int, ...],
+    p_value: float,
+    dispersion: float,
+    dof: int,
+    quantile: float,
+) -> HistoryComparison:
+    """The verdict of a cell with enough history (`quantile`: t's at 1 − alpha/2, df)."""
+    c, b, e = exact.current, exact.previous, exact.exposure_ratio
     direction = int(np.sign(c - (c + b) * e / (1.0 + e)))
     if dispersion <= POISSON_LIKE:
         ci_low, ci_high, test = exact.ci_low, exact.ci_high, EXACT_FALLBACK
     else:
         log_rr = math.log((c + 0.5) / (b + 0.5) / e)
-        half = float(stats.t.ppf(1 - alpha / 2, dof)) * math.sqrt(
-            dispersion * (1.0 / (c + 0.5) + 1.0 / (b + 0.5))
-        )
-        ci_low, ci_high, test = math.exp(log_rr - half), math.exp(log_rr + half), DISPERSED_TEST
+        half = quantile * math.sqrt(dispersion * (1.0 / (c + 0.5) + 1.0 / (b + 0.5)))
+        ci_low, ci_high, test = _exp(log_rr - half), _exp(log_rr + half), DISPERSED_TEST
     return dataclasses.replace(
-        too_short,
+        _too_short(exact, hist),
         ci_low=ci_low,
         ci_high=ci_high,
         p_value=p_value,
         test=test,
-        verdict=verdict_from(p_value, alpha, direction),
+        verdict=verdict_from(p_value, exact.alpha, direction),
         dispersion=dispersion,
         df=dof,
-        trend_removed=trend_removed,
+        trend_removed=len(hist) >= TREND_FROM,
+        usual_change_pct=usual_change(hist, dispersion),
     )
 
 
@@ -273,7 +337,9 @@ __all__ = [
     "HistoryComparison",
     "HistoryVerdict",
     "compare_with_history",
+    "compare_with_history_many",
     "dispersed_p_values",
     "exact_poisson_p",
     "history_dispersion",
+    "usual_change",
 ]
