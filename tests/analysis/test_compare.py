@@ -19,7 +19,11 @@ from tests.analysis.conftest import MONTHS, count
 def test_compare_counts_equal_hand_sums_and_verdict_follows_the_test(cp: Crimepulse) -> None:
     fact = cp.compare("Hackney", "robbery", "year", as_of="2023-12-31", vs="last-year")
     assert (fact.current, fact.previous) == (15 * 2 * 12, 15 * 12)
-    assert fact.verdict == "up" and fact.p_value < 1e-10 and fact.change_pct == 100.0
+    assert fact.verdict == "up" and fact.change_pct == 100.0
+    # a flat history (φ̂ = 0) is not taken at its word: t with 3 df and φ = 1 gives
+    # t = 90 / √(540 / 4) = 7.75, p = 0.0045; the exact Poisson test says 1e-10
+    assert fact.p_value == pytest.approx(0.0045, abs=1e-4)
+    assert fact.stats["poisson_p_value"] < 1e-10 and fact.stats["df"] == 3
     same = cp.compare("camden", "robbery", "year", as_of="2023-12", vs="last-year")
     assert (same.current, same.previous, same.verdict) == (120, 120, "no meaningful change")
     assert same.p_value == 1.0

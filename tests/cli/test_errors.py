@@ -26,7 +26,7 @@ def test_a_question_error_is_one_line_and_exit_2(warehouse: Path) -> None:
 def test_a_value_error_inside_the_statistics_is_not_exit_2(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    break_function(monkeypatch, stats.compare_counts)
+    break_function(monkeypatch, stats.compare_with_history)
     result = runner.invoke(app, ["compare", "--db", str(warehouse), *QUESTION])
     assert result.exit_code not in (0, 2)
     assert isinstance(result.exception, ValueError) and str(result.exception) == BUG

@@ -23,6 +23,7 @@ from crimepulse.core.facts import (
     WindowRef,
     fact_id,
 )
+from crimepulse.stats.dispersion import HistoryVerdict
 from crimepulse.stats.trend import Direction
 
 YEAR = WindowRef("year", "the calendar year", date(2023, 1, 1), date(2023, 12, 31))
@@ -193,5 +194,5 @@ def test_the_parts_are_frozen_values() -> None:
 
 
 def test_the_verdict_words_are_those_the_statistics_give() -> None:
-    said = set(get_args(stats.Verdict)) | set(get_args(Direction))
+    said = set(get_args(stats.Verdict)) | set(get_args(Direction)) | set(get_args(HistoryVerdict))
     assert set(get_args(Verdict)) == said

@@ -43,7 +43,10 @@ def test_annual_2022_violence_states_the_engines_verdicts(real: Crimepulse) -> N
             by_category[facts[i]["category"]["name"]] = (facts[i], item["text"])
     robbery, robbery_text = by_category["robbery"]
     assert (robbery["current"], robbery["previous"]) == (27_663, 22_803)  # README check
-    assert robbery["verdict"] == "up" and "Robbery went up" in robbery_text
+    # +21%, but within the usual variation of London robbery (it moved 20-30% between
+    # ordinary years): the exact Poisson test's "up" is only a second opinion
+    assert robbery["verdict"] == "no meaningful change" and "went up" not in robbery_text
+    assert robbery["stats"]["poisson_verdict"] == "up"
     assert "27,663" in robbery_text and "22,803" in robbery_text
     homicide, homicide_text = by_category["homicide"]
     assert (homicide["current"], homicide["previous"]) == (112, 135)

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from crimepulse.stats import (
     NO_CHANGE,
@@ -22,8 +23,8 @@ from crimepulse.stats import (
 )
 from crimepulse.stats.dispersion import (
     DISPERSED_TEST,
-    EXACT_FALLBACK,
     NO_TEST,
+    POISSON_LIKE_TEST,
     POISSON_OPINION,
     dispersed_p_values,
     history_dispersion,
@@ -73,12 +74,14 @@ def test_tiny_overdispersed_counts_are_not_called_up() -> None:
     assert r.small_counts
 
 
-def test_tiny_poisson_like_counts_use_the_exact_test() -> None:
-    # history 0, 1, 0: mean 1/3, X² = (1/9 + 4/9 + 1/9) · 3 = 2, φ = 1: exact test.
-    # 3 vs 0: p = 2 · (½)³ = 0.25.
+def test_tiny_poisson_like_counts_are_never_less_cautious_than_the_exact_test() -> None:
+    # history 0, 1, 0: mean 1/3, X² = (1/9 + 4/9 + 1/9) · 3 = 2, φ = 1 (df 2).
+    # 3 vs 0: t = 1.5 / √(3/4) = √3; with 2 df the two-sided p is 1 − t/√(t² + 2)
+    # = 1 − √(3/5) = 0.2254; the exact test's 2 · (½)³ = 0.25 is larger, so p = 0.25.
     r = compare_with_history(3, 0, [0, 1, 0])
     assert r.dispersion == pytest.approx(1.0)  # 1 up to rounding: still Poisson-like
-    assert r.test == EXACT_FALLBACK
+    assert r.test == POISSON_LIKE_TEST
+    assert 1 - math.sqrt(3 / 5) == pytest.approx(0.2254, abs=1e-4)
     assert r.p_value == pytest.approx(0.25)
     assert r.rate_ratio is None and r.ci_high == math.inf
 
@@ -91,19 +94,22 @@ def test_tiny_poisson_like_counts_use_the_exact_test() -> None:
         (250, 100, [100, 95, 105], 2.0),
     ],
 )
-def test_dispersion_at_most_one_is_exactly_the_poisson_test(
+def test_a_poisson_like_history_is_not_taken_at_its_word(
     current: int, previous: int, history: list[int], exposure: float
 ) -> None:
+    """φ̂ ≤ 1 from a few periods is often chance: φ is floored at 1 and the t reference
+    kept, so the p-value is the larger of t's (φ = 1) and the exact test's."""
     r = compare_with_history(current, previous, history, exposure_ratio=exposure)
     exact = compare_counts(current, previous, exposure_ratio=exposure)
     assert r.dispersion is not None and r.dispersion <= 1.0
-    assert r.test == EXACT_FALLBACK
-    assert (r.p_value, r.ci_low, r.ci_high, r.verdict) == (
-        exact.p_value,
-        exact.ci_low,
-        exact.ci_high,
-        exact.verdict,
-    )
+    assert r.test == POISSON_LIKE_TEST
+    n, pi0 = current + previous, exposure / (1 + exposure)
+    t = (current - n * pi0) / math.sqrt(n * pi0 * (1 - pi0))
+    p_t = 2 * stats.t.sf(abs(t), len(history) - 1)
+    assert r.p_value == pytest.approx(max(p_t, exact.p_value), rel=1e-9)
+    assert r.p_value >= exact.p_value
+    assert r.ci_low is not None and r.ci_high is not None
+    assert r.ci_low <= exact.ci_low and r.ci_high >= exact.ci_high
 
 
 @pytest.mark.parametrize("history", [[], [12], [10, 12]])
@@ -126,7 +132,7 @@ def test_a_steady_trend_is_not_mistaken_for_noise() -> None:
     r = compare_with_history(3200, 1600, history)
     assert r.trend_removed and r.df == 3
     assert r.dispersion == pytest.approx(0.0, abs=1e-6)
-    assert r.test == EXACT_FALLBACK
+    assert r.test == POISSON_LIKE_TEST
     mean = sum(history) / 5
     around_mean = sum((h - mean) ** 2 for h in history) / mean / 4
     phi, df, removed = history_dispersion(np.array([history[:4]], dtype=float))

@@ -83,7 +83,7 @@ def test_a_snapshot_that_cannot_be_built_keeps_its_title(client: TestClient, sit
 def test_a_value_error_inside_the_statistics_is_a_500(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    break_function(monkeypatch, stats.compare_counts)
+    break_function(monkeypatch, stats.compare_with_history)
     with TestClient(create_app(Settings(db=site.db)), raise_server_exceptions=False) as client:
         r = client.get(
             "/api/v1/compare",

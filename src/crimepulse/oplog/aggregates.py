@@ -3,9 +3,14 @@
 For one week and any grouping by event type / theme / unit / borough: the number of
 entries, the summed `count` (e.g. firearms recovered) and crimes solved, compared with
 the mean of the previous 4 and 13 weeks and with the same ISO week last year. A change
-is called "up" or "down" only when the exact Poisson test says p < 0.05; counts too
-small to say much are flagged. A baseline reaching back before the log's first entry is
-reported as unavailable rather than counted as zeros: no record is not a zero.
+is called "up" or "down" only when it is bigger than the log's own usual variation
+(crimepulse.stats.dispersion, the analysis engine's verdict test): against the previous
+4 or 13 weeks, the spread of those weeks; against the same week last year, the spread of
+that week over the earlier years the log holds (with fewer than three such years the
+verdict is "not enough history"). The exact Poisson test's answer is kept beside it as a
+labelled second opinion. Counts too small to say much are flagged. A baseline reaching
+back before the log's first entry is reported as unavailable rather than counted as
+zeros: no record is not a zero.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from crimepulse.errors import FieldError, ValidationFailed
 from crimepulse.oplog import queries
 from crimepulse.oplog.log import OutcomesLog
 from crimepulse.state import db as _engine
-from crimepulse.stats import compare_counts
+from crimepulse.stats import compare_with_history
 
 DIMENSIONS = ("event_type", "theme", "unit", "borough")
+YEARS_BACK = 5  # how many earlier years of the same week the last-year verdict may use
 ALPHA = 0.05
 SMALL = 5  # below this many a week (observed and expected), say the counts are small
 WEEK = timedelta(weeks=1)
@@ -40,9 +46,13 @@ class WeeklyComparison:
     baseline_mean: float
     change_pct: float | None
     rate_ratio: float | None
-    p_value: float
-    direction: str  # up | down | no meaningful change (the analysis engine's verdicts)
+    p_value: float | None  # None: too little history to judge ("not enough history")
+    direction: str  # up | down | no meaningful change | not enough history (the engine's)
     small_counts: bool
+    test: str = ""
+    dispersion: float | None = None
+    poisson_p_value: float | None = None  # the exact Poisson test: a labelled second opinion
+    poisson_direction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,13 +99,16 @@ def _span(log: OutcomesLog, approved_only: bool) -> tuple[date | None, date | No
     return first, last
 
 
-def compare(this: int, baseline_counts: list[int], label: str) -> WeeklyComparison:
-    """Compare a week's count with the weekly mean of a baseline: the analysis engine's exact
-    test for two Poisson counts, with one week against `weeks` weeks of exposure."""
+def compare(
+    this: int, baseline_counts: list[int], label: str, history: list[int] | None = None
+) -> WeeklyComparison:
+    """Compare a week's count with the weekly mean of a baseline, judged against the usual
+    variation (stats.compare_with_history) of `history` — comparable weeks, oldest first;
+    by default the baseline's own weeks — with one week against `weeks` of exposure."""
     weeks, total = len(baseline_counts), sum(baseline_counts)
-    test = compare_counts(this, total, exposure_ratio=1 / weeks, alpha=ALPHA)
+    judged_by = baseline_counts if history is None else history
+    test = compare_with_history(this, total, judged_by, exposure_ratio=1 / weeks, alpha=ALPHA)
     mean = total / weeks
-    direction = test.verdict
     return WeeklyComparison(
         baseline=label,
         weeks=weeks,
@@ -104,8 +117,12 @@ def compare(this: int, baseline_counts: list[int], label: str) -> WeeklyComparis
         change_pct=round(100 * (this - mean) / mean, 1) if mean else None,
         rate_ratio=None if test.rate_ratio is None else round(test.rate_ratio, 3),
         p_value=test.p_value,
-        direction=direction,
+        direction=test.verdict,
         small_counts=max(this, mean) < SMALL,
+        test=test.test,
+        dispersion=test.dispersion,
+        poisson_p_value=test.poisson_p_value,
+        poisson_direction=test.poisson_verdict,
     )
 
 
@@ -139,6 +156,18 @@ def _weekly_counts(
     return out
 
 
+def _same_week_earlier(iso_year: int, iso_week: int) -> list[date]:
+    """The Monday of the same ISO week in each of up to YEARS_BACK earlier years (newest
+    first; a year without that week, e.g. a week 53, is skipped)."""
+    out = []
+    for back in range(1, YEARS_BACK + 1):
+        try:
+            out.append(date.fromisocalendar(iso_year - back, iso_week, 1))
+        except ValueError:
+            continue
+    return out
+
+
 def weekly(
     log: OutcomesLog,
     week: str | None = None,
@@ -156,7 +185,8 @@ def weekly(
         last_year: date | None = date.fromisocalendar(iso_year - 1, iso_week, 1)
     except ValueError:  # week 53 with no week 53 a year before
         last_year = None
-    since = min(monday - 13 * WEEK, last_year or monday)
+    earlier_years = _same_week_earlier(iso_year, iso_week)
+    since = min([monday - 13 * WEEK, *earlier_years])
     counts = _weekly_counts(log, since, sunday, by, approved_only)
     first_monday = first - timedelta(days=first.weekday()) if first else None
 
@@ -173,6 +203,8 @@ def weekly(
         if last_year and first_monday and last_year >= first_monday
         else None,
     }
+    # the same week in the earlier years the log covers, oldest first (last year's among them)
+    covered_years = [d for d in earlier_years if first_monday and d >= first_monday][::-1]
     rows = []
     for group in sorted(counts, key=lambda g: tuple(x or "" for x in g)):
         series = counts[group]
@@ -180,7 +212,14 @@ def weekly(
         comparisons = {
             name: None
             if days is None
-            else compare(count, [series.get(d, (0, 0, 0))[1] for d in days], name)
+            else compare(
+                count,
+                [series.get(d, (0, 0, 0))[1] for d in days],
+                name,
+                [series.get(d, (0, 0, 0))[1] for d in covered_years]
+                if name == "same_week_last_year"
+                else None,
+            )
             for name, days in windows.items()
         }
         rows.append(

@@ -17,6 +17,7 @@ from typing import Any
 from crimepulse.core.facts import (
     DOWN,
     NO_CHANGE,
+    NOT_ENOUGH_HISTORY,
     UP,
     AreaRef,
     CategoryRef,
@@ -44,7 +45,7 @@ LABELS = {
     "warrant_executed": "warrants executed",
     "cash_seized": "seizures of criminal cash",
 }
-TEST = "exact Poisson rate test: this week against the previous 13 weeks (outcomes log)"
+TEST = "this week against the previous 13 weeks (outcomes log): "
 
 
 def label(event_type: str) -> str:
@@ -82,18 +83,34 @@ def _fact(
 
 
 def _tested(this: int, c: WeeklyComparison) -> Finding:
-    """The week against the mean of the baseline weeks, with the log's own test."""
-    verdict: Verdict = UP if c.direction == UP else DOWN if c.direction == DOWN else NO_CHANGE
+    """The week against the mean of the baseline weeks, judged as the log judges it (by the
+    usual variation of those weeks, the exact Poisson test beside it as a second opinion)."""
+    verdict: Verdict = (
+        UP
+        if c.direction == UP
+        else DOWN
+        if c.direction == DOWN
+        else NOT_ENOUGH_HISTORY
+        if c.direction == NOT_ENOUGH_HISTORY
+        else NO_CHANGE
+    )
     return Finding(
         current=this,
         previous=c.baseline_mean,
         change=this - c.baseline_mean,
         change_pct=c.change_pct,
-        test=TEST,
+        test=TEST + c.test,
         p_value=c.p_value,
         verdict=verdict,
         small_counts=c.small_counts,
-        stats={"rate_ratio": c.rate_ratio, "baseline_count": c.baseline_count},
+        stats={
+            "rate_ratio": c.rate_ratio,
+            "baseline_count": c.baseline_count,
+            "dispersion": c.dispersion,
+            "poisson_p_value": c.poisson_p_value,
+            "poisson_verdict": c.poisson_direction,
+            "change_basis": "per week",
+        },
     )
 
 

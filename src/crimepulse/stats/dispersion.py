@@ -25,8 +25,14 @@ The method, in plain words (quasi-Poisson, as in a quasi-Poisson regression):
    periods into the p-value (with 3 periods, df = 2 and the tails are wide).
 3. Never less cautious than the exact test. Extra variation can only make a change less
    surprising, so the p-value is the larger of the t-test's and the exact Poisson test's.
-   Where the history shows no extra-Poisson variation (φ ≤ 1) the test IS the exact
-   Poisson test, and says so in `test`; this keeps tiny, Poisson-like counts right.
+   A history that happens to look Poisson-like (φ̂ ≤ 1) is NOT taken at its word: from
+   3–5 periods φ̂ falls below 1 by chance for a fifth of series whose true dispersion
+   is 3, and trusting it made the extreme p-values of a grid 10–40 times too common
+   (measured: P(p < 1.5e-4) of 0.001–0.006 instead of 0.00015 at 100–1,000 a year,
+   so Benjamini–Hochberg over 330 null cells found a "change" in 61% of grids). So φ
+   is floored at 1 and the t reference kept: for truly Poisson counts this costs a
+   little power (a doubling at 50 a year is found about 0.53 rather than 0.62 of the
+   time with 5 years of history) and no honesty.
 4. Too little history. With fewer than `MIN_HISTORY` periods the variation cannot be
    estimated: the verdict is "not enough history" and the p-value is None. The exact
    Poisson result is still given, labelled as a second opinion, never as the verdict.
@@ -70,7 +76,9 @@ NOT_ENOUGH_HISTORY: Literal["not enough history"] = "not enough history"
 HistoryVerdict = Literal["up", "down", "no meaningful change", "not enough history"]
 
 DISPERSED_TEST = "quasi-Poisson test, dispersion from the series' own history (t reference)"
-EXACT_FALLBACK = "exact conditional binomial test for two Poisson counts (history Poisson-like)"
+POISSON_LIKE_TEST = (
+    "quasi-Poisson test, history Poisson-like (dispersion taken as 1, t reference kept)"
+)
 NO_TEST = "none: too little history to estimate the series' usual variation"
 POISSON_OPINION = "the counts differ beyond chance (exact Poisson test)"
 
@@ -160,7 +168,7 @@ def _poisson_trend(h: np.ndarray, iterations: int = 25) -> np.ndarray:
     a = np.log(mean)
     b = np.zeros(h.shape[0])
     for _ in range(iterations):
-        mu = np.exp(a[:, None] + b[:, None] * t[None, :])
+        mu = np.maximum(np.exp(a[:, None] + b[:, None] * t[None, :]), 1e-12)
         z = a[:, None] + b[:, None] * t[None, :] + (h - mu) / mu
         w = mu
         sw, swt, swtt = w.sum(1), (w * t).sum(1), (w * t * t).sum(1)
@@ -193,8 +201,8 @@ def dispersed_p_values(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The test over many series at once: (p, φ, df, exact Poisson p) per row.
 
-    `history` is series × periods (>= MIN_HISTORY periods). Where φ ≤ 1 the p-value is
-    the exact Poisson one; elsewhere the larger of the t-test's and the exact one's.
+    `history` is series × periods (>= MIN_HISTORY periods). The p-value is the larger of
+    the t-test's (φ floored at 1) and the exact one's.
     """
     c, b = np.asarray(current, dtype=float), np.asarray(previous, dtype=float)
     e = np.broadcast_to(np.asarray(exposure_ratio, dtype=float), c.shape)
@@ -205,7 +213,7 @@ def dispersed_p_values(
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (c - n * pi0) / np.sqrt(np.maximum(phi, 1.0) * n * pi0 * (1.0 - pi0))
     p_t = np.where(n == 0, 1.0, 2.0 * stats.t.sf(np.abs(np.nan_to_num(t)), df))
-    p = np.where(phi <= POISSON_LIKE, p_exact, np.maximum(p_t, p_exact))
+    p = np.maximum(p_t, p_exact)
     return p, phi, df, p_exact
 
 
@@ -305,12 +313,13 @@ def _judged(
     """The verdict of a cell with enough history (`quantile`: t's at 1 − alpha/2, df)."""
     c, b, e = exact.current, exact.previous, exact.exposure_ratio
     direction = int(np.sign(c - (c + b) * e / (1.0 + e)))
-    if dispersion <= POISSON_LIKE:
-        ci_low, ci_high, test = exact.ci_low, exact.ci_high, EXACT_FALLBACK
-    else:
-        log_rr = math.log((c + 0.5) / (b + 0.5) / e)
-        half = quantile * math.sqrt(dispersion * (1.0 / (c + 0.5) + 1.0 / (b + 0.5)))
-        ci_low, ci_high, test = _exp(log_rr - half), _exp(log_rr + half), DISPERSED_TEST
+    # the interval: the wider of the t-Wald one (φ floored at 1) and the exact one, as the
+    # p-value is the larger of the two tests'
+    log_rr = math.log((c + 0.5) / (b + 0.5) / e)
+    half = quantile * math.sqrt(max(dispersion, 1.0) * (1.0 / (c + 0.5) + 1.0 / (b + 0.5)))
+    ci_low = min(_exp(log_rr - half), exact.ci_low)
+    ci_high = max(_exp(log_rr + half), exact.ci_high)
+    test = DISPERSED_TEST if dispersion > POISSON_LIKE else POISSON_LIKE_TEST
     return dataclasses.replace(
         _too_short(exact, hist),
         ci_low=ci_low,
@@ -327,11 +336,11 @@ def _judged(
 
 __all__ = [
     "DISPERSED_TEST",
-    "EXACT_FALLBACK",
     "MIN_HISTORY",
     "NOT_ENOUGH_HISTORY",
     "NO_TEST",
     "POISSON_LIKE",
+    "POISSON_LIKE_TEST",
     "POISSON_OPINION",
     "TREND_FROM",
     "HistoryComparison",

@@ -17,6 +17,7 @@ Pure NumPy, seeded through the caller's Generator; no files, no printing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,10 +44,12 @@ def monthly_counts(
     level: float,
     step: float = 1.0,
     shape: SeriesShape | None = None,
+    stepped: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Monthly counts, series × years × 12, with `level` crimes a year on average.
 
-    The last year's means are multiplied by `step` (1.0: the null, no change).
+    The means of the months `stepped` (indexes into the years × 12 months, in time
+    order; by default the last year's twelve) are multiplied by `step` (1.0: the null).
     """
     if series < 1 or years < 2 or level <= 0 or step <= 0:
         raise ValueError("need series >= 1, years >= 2, level > 0 and step > 0")
@@ -67,9 +70,9 @@ def monthly_counts(
         - 0.5 * (year_sd**2 + shape.month_noise_sd**2)  # so the mean stays at `level`
     )
     mean = (level / MONTHS) * np.tile(SEASON, years)[None, :] * np.exp(log_mean)
-    mean = mean.reshape(series, years, MONTHS)
-    mean[:, -1, :] *= step
-    counts: np.ndarray = rng.poisson(mean)
+    months_stepped = list(range(months - MONTHS, months)) if stepped is None else list(stepped)
+    mean[:, months_stepped] *= step
+    counts: np.ndarray = rng.poisson(mean.reshape(series, years, MONTHS))
     return counts
 
 
