@@ -56,11 +56,18 @@ def test_default_week_and_comparisons(log: OutcomesLog, year: dict[date, int]) -
         assert (comparison.weeks, comparison.baseline_count) == (weeks, total)
         assert comparison.baseline_mean == pytest.approx(total / weeks, abs=1e-3)
         p = direct_p(this, this + total, 1 / (1 + weeks))
-        assert comparison.p_value == pytest.approx(p, rel=1e-6)
+        assert comparison.poisson_p_value == pytest.approx(p, rel=1e-6)  # the second opinion
         mean = total / weeks
-        expected = "no meaningful change" if p >= 0.05 else ("up" if this > mean else "down")
-        assert comparison.direction == expected
         assert comparison.small_counts == (max(this, total / weeks) < 5)
+        if name == "same_week_last_year":  # the log holds one earlier year: no history
+            assert comparison.direction == "not enough history" and comparison.p_value is None
+            continue
+        # judged by the spread of the baseline weeks themselves: never bolder than Poisson
+        assert comparison.p_value is not None and comparison.p_value >= p - 1e-12
+        assert comparison.dispersion is not None
+        up_or_down = "up" if this > mean else "down"
+        expected = "no meaningful change" if comparison.p_value >= 0.05 else up_or_down
+        assert comparison.direction == expected
 
 
 def test_a_big_week_is_up(log: OutcomesLog, year: dict[date, int], recorder: Actor) -> None:
@@ -68,8 +75,11 @@ def test_a_big_week_is_up(log: OutcomesLog, year: dict[date, int], recorder: Act
     report = log.weekly("2025-W24", approved_only=False)
     [row] = report.rows
     assert row.count == year[SUNDAY] + 40 and row.events == 2
-    comparisons = row.comparisons.values()
-    assert all(c is not None and c.direction == "up" and c.p_value < 0.05 for c in comparisons)
+    weeks = [row.comparisons["previous_4_weeks"], row.comparisons["previous_13_weeks"]]
+    assert all(c is not None and c.direction == "up" and (c.p_value or 1) < 0.05 for c in weeks)
+    last_year = row.comparisons["same_week_last_year"]  # one earlier year: no verdict
+    assert last_year is not None and last_year.direction == "not enough history"
+    assert last_year.poisson_direction == "up"
     assert log.weekly("2025-W24").rows[0].count == year[SUNDAY]  # public: approved only
 
 
