@@ -9,7 +9,8 @@ from typing import Protocol, TypeVar
 
 from statsmodels.stats.multitest import multipletests
 
-from ._common import NO_CHANGE, Verdict, check_alpha
+from ._common import NO_CHANGE, check_alpha
+from .dispersion import NOT_ENOUGH_HISTORY
 
 
 class _Tested(Protocol):
@@ -19,7 +20,7 @@ class _Tested(Protocol):
     @property
     def p_value(self) -> float | None: ...
     @property
-    def verdict(self) -> Verdict: ...
+    def verdict(self) -> str: ...
 
 
 T = TypeVar("T", bound=_Tested)
@@ -55,7 +56,8 @@ def apply_fdr(results: Sequence[T], alpha: float = 0.05) -> list[T]:
     Returns new objects (dataclasses.replace) with `q_value`, `fdr_controlled=True`
     and `fdr_family_size=len(results)`; an "up"/"down" whose q >= alpha becomes
     "no meaningful change". `p_value` is kept, so a reader can see both. A result
-    without a p-value keeps q None and does not count in the family. Use one call per
+    without a p-value keeps q None and does not count in the family; its verdict becomes
+    "no meaningful change" unless it is "not enough history", which stays. Use one call per
     published grid: the family is what the reader sees at once.
     """
     alpha = check_alpha(alpha)
@@ -63,7 +65,8 @@ def apply_fdr(results: Sequence[T], alpha: float = 0.05) -> list[T]:
     family = sum(q is not None for q in qs)
     out: list[T] = []
     for r, q in zip(results, qs, strict=True):
-        verdict = r.verdict if q is not None and q < alpha else NO_CHANGE
+        keep = (q is not None and q < alpha) or r.verdict == NOT_ENOUGH_HISTORY
+        verdict = r.verdict if keep else NO_CHANGE
         out.append(
             dataclasses.replace(  # type: ignore[type-var]
                 r, q_value=q, verdict=verdict, fdr_controlled=True, fdr_family_size=family
