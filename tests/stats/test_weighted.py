@@ -94,9 +94,20 @@ def test_dispersion_shrinks_the_deviation() -> None:
     assert r.dispersion == 4.0 and "dispersion 4.00" in r.method
     assert compare_counts(30, 10).p_value < 0.05 <= r.p_value
     # φ <= 1 is Poisson.
-    assert weighted_comparison([(1.0, 30, 10)], dispersion=0.8) == weighted_comparison(
-        [(1.0, 30, 10)]
-    )
+    below_one = weighted_comparison([(1.0, 30, 10)], dispersion=0.8)
+    assert below_one.p_value == compare_counts(30, 10).p_value and below_one.dispersion == 1.0
+
+
+def test_an_estimated_dispersion_carries_its_uncertainty() -> None:
+    # φ = 4 from 3 periods (df = 2): t = (30 − 20)/√(4·40·¼) = 1.581, and Student's t with
+    # 2 df gives p = 1 − t/√(2 + t²) = 0.2546, above the scaled exact p (0.154).
+    r = weighted_comparison([(1.0, 30, 10)], dispersion=4.0, dispersion_df=2)
+    t = 10 / math.sqrt(40)
+    assert r.p_value == pytest.approx(1 - t / math.sqrt(2 + t * t), rel=1e-9)
+    assert r.p_value > weighted_comparison([(1.0, 30, 10)], dispersion=4.0).p_value
+    assert r.dispersion_df == 2 and "Student's t with 2 df" in r.method
+    with pytest.raises(ValueError):
+        weighted_comparison([(1.0, 30, 10)], dispersion_df=2)
 
 
 def test_monte_carlo_agrees_with_the_enumeration(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,10 @@ Dispersion: counts vary between periods more than Poisson noise (weather, polici
 `dispersion` φ > 1 (from the series' history), the variance of D is taken as φ times the
 binomial one, by shrinking the observed deviation D − E[D] = D by 1/√φ before it is
 compared with the null draws: a quasi-likelihood scaling, approximate (the draws keep the
-binomial shape, and the uncertainty of φ itself is not carried).
+binomial shape). A φ estimated from a few periods is itself uncertain: given its degrees of
+freedom `dispersion_df`, the p-value is never below Student's t's (df = `dispersion_df`) on
+the standardised deviation (T − E[T]) / √(max(1, φ)·Var(T)), Var(T) = Σ w²·n·π0·(1 − π0),
+as in the quasi-Poisson count tests (`baseline`, `dispersion`).
 
 The interval for the exposure-adjusted ratio (H_cur / H_prev) / e is the delta-method
 Wald interval on the log scale (Var(log H) ≈ Σ w²·n / H², times φ): approximate, so near
@@ -58,7 +61,7 @@ class WeightedComparison(AsDict):
     periods: a total driven by a few heavily weighted crimes carries little information,
     and `small_counts` says so when it is below SMALL_COUNTS. `method` says whether the
     null distribution was enumerated or drawn (`draws`, None when exact); `dispersion` is
-    the φ the test allowed for (None: Poisson).
+    the φ the test allowed for (None: Poisson) and `dispersion_df` its degrees of freedom.
     """
 
     current: float
@@ -73,6 +76,7 @@ class WeightedComparison(AsDict):
     method: str
     draws: int | None
     dispersion: float | None
+    dispersion_df: int | None
     categories: int
     verdict: Verdict
     small_counts: bool
@@ -138,6 +142,7 @@ def weighted_comparison(
     alpha: float = 0.05,
     exposure_ratio: float = 1.0,
     dispersion: float | None = None,
+    dispersion_df: int | None = None,
     draws: int = DRAWS,
     seed: int = SEED,
 ) -> WeightedComparison:
@@ -145,12 +150,16 @@ def weighted_comparison(
     category (the pairing is what makes the test exact).
 
     See the module docstring for the method. `dispersion`: φ > 1 from the series' history
-    (None or ≤ 1: Poisson). `draws`/`seed`: the Monte-Carlo fallback's size and seed.
+    (None or ≤ 1: Poisson); `dispersion_df`: its degrees of freedom, to carry its
+    uncertainty (None: φ taken as known). `draws`/`seed`: the Monte-Carlo fallback's size
+    and seed.
     """
     alpha = check_alpha(alpha)
     e = _check_exposure(exposure_ratio)
     if dispersion is not None and not (math.isfinite(dispersion) and dispersion > 0):
         raise ValueError(f"dispersion must be a positive number, got {dispersion}")
+    if dispersion_df is not None and (dispersion is None or dispersion_df < 1):
+        raise ValueError("dispersion_df needs a dispersion and must be >= 1")
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
     phi = 1.0 if dispersion is None else max(1.0, float(dispersion))
@@ -182,6 +191,11 @@ def weighted_comparison(
             used_draws = draws
             method = f"Monte Carlo, {draws:,} draws (seed {seed})"
         p_value = min(1.0, 2.0 * min(low, high))
+        if dispersion_df is not None:
+            t_var = phi * float((wk * wk) @ nk) * pi0 * (1.0 - pi0)
+            t_stat = (float(wk @ cur[keep]) - t_mean) / math.sqrt(t_var)
+            p_value = max(p_value, float(2.0 * stats.t.sf(abs(t_stat), dispersion_df)))
+            method = f"{method}, never below Student's t with {dispersion_df} df"
     ratio = None if h0 == 0 else (h1 / h0) / e
     if ratio is not None and h1 > 0:
         z = float(stats.norm.ppf(1 - alpha / 2))
@@ -204,7 +218,8 @@ def weighted_comparison(
         test=WEIGHTED_TEST,
         method=method if phi == 1.0 else f"{method}; deviation scaled for dispersion {phi:.2f}",
         draws=used_draws,
-        dispersion=None if phi == 1.0 else phi,
+        dispersion=None if dispersion is None else phi,
+        dispersion_df=dispersion_df,
         categories=int(keep.sum()),
         verdict=verdict_from(p_value, alpha, direction),
         small_counts=effective < SMALL_COUNTS,
