@@ -45,6 +45,21 @@ def binom_tail_ge_float(k: int, n: int, p: float) -> float:
     return sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(k, n + 1))
 
 
+def nb_tail_ge(k: int, size: float, prob: float) -> float:
+    """P(X >= k) for X ~ NB(size, prob): 1 − Σ_{j<k} Γ(j+size)/(j!Γ(size)) prob^size (1−prob)^j."""
+    cdf = sum(
+        math.exp(
+            math.lgamma(j + size)
+            - math.lgamma(j + 1)
+            - math.lgamma(size)
+            + size * math.log(prob)
+            + j * math.log(1 - prob)
+        )
+        for j in range(k)
+    )
+    return 1 - cdf
+
+
 def json_ready(value: Any) -> bool:
     """Only dict/list/str/int/float/bool/None, all the way down (no numpy types)."""
     if isinstance(value, dict):
