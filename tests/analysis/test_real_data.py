@@ -83,3 +83,24 @@ def test_rates_and_harm_on_real_tables(london: Crimepulse) -> None:
     harm = london.compare("all", "robbery", "year", as_of="2022-12", measure="harm")
     assert harm.current == 27_663 * 365.0  # both robbery subgroups weigh 365 days
     assert harm.verdict == "up"
+
+
+def test_homicide_2022_is_within_the_spread_of_2017_to_2019(london: Crimepulse) -> None:
+    # 112 against 146, 140, 153: Poisson alone says "down" (p = 0.011); against the
+    # baseline's own spread, with the uncertainty of 3 years, p = 0.133 (see test_baseline).
+    fact = london.compare("all", "homicide", "year", as_of="2022-12", vs="baseline:2017-2019")
+    assert fact.comparison is not None and fact.comparison.counts == (146, 140, 153)
+    assert fact.current == 112 and fact.verdict == "no meaningful change"
+    assert fact.p_value == pytest.approx(0.1332, abs=1e-4)
+    assert fact.stats["poisson_verdict"] == "down"
+
+
+def test_sutton_homicide_harm_2023_is_the_count_test(london: Crimepulse) -> None:
+    # Five homicides in 2023 against none in 2022 drive Sutton's homicide harm: the exact
+    # test on the harm total gives the count test's 2·(1/2)^5 = 0.0625, not "up".
+    harm = london.compare("Sutton", "homicide", "year", as_of="2023-12", measure="harm")
+    count = london.compare("Sutton", "homicide", "year", as_of="2023-12")
+    assert (count.current, count.previous) == (5, 0)
+    assert harm.p_value == pytest.approx(count.stats["poisson_p_value"]) == pytest.approx(0.0625)
+    assert count.verdict == "no meaningful change" and count.p_value >= 0.0625
+    assert harm.verdict == "no meaningful change" and harm.small_counts

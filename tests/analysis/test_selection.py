@@ -99,7 +99,10 @@ def test_the_facade_trend_needs_no_source_named(warehouse: tuple[Crimepulse, boo
     compared = cp.compare("all", "robbery", "month", as_of="2023-12", vs="previous")
     assert trend.source == compared.source
     assert trend.stats["values"] == [float(_mps(m) if with_mps else _street(m)) for m in MONTHS]
-    assert trend.verdict == "rising" and trend.value == pytest.approx(1.0)
+    assert trend.value == pytest.approx(1.0)  # Sen's slope: one more robbery a month
+    # 5 -> 16 a month is rising; 101 -> 112 (+11% in a year) is within the year-to-year
+    # level shifts the trend test allows for (stats.trend.LEVEL_SD)
+    assert trend.verdict == ("no clear trend" if with_mps else "rising")
 
 
 def test_a_window_of_days_counts_the_daily_feed(warehouse: tuple[Crimepulse, bool]) -> None:

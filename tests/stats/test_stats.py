@@ -17,8 +17,8 @@ from statsmodels.stats import rates
 
 from crimepulse.stats import (
     NO_CHANGE,
+    NOT_ENOUGH_HISTORY,
     SMALL_COUNTS,
-    BaselineComparison,
     Comparison,
     apply_fdr,
     benjamini_hochberg,
@@ -43,6 +43,21 @@ def binom_tail_le(k: int, n: int, p: Fraction = Fraction(1, 2)) -> float:
 def binom_tail_ge_float(k: int, n: int, p: float) -> float:
     """The same for an irrational p (a Clopper–Pearson limit), in floats."""
     return sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(k, n + 1))
+
+
+def nb_tail_ge(k: int, size: float, prob: float) -> float:
+    """P(X >= k) for X ~ NB(size, prob): 1 − Σ_{j<k} Γ(j+size)/(j!Γ(size)) prob^size (1−prob)^j."""
+    cdf = sum(
+        math.exp(
+            math.lgamma(j + size)
+            - math.lgamma(j + 1)
+            - math.lgamma(size)
+            + size * math.log(prob)
+            + j * math.log(1 - prob)
+        )
+        for j in range(k)
+    )
+    return 1 - cdf
 
 
 def json_ready(value: Any) -> bool:
@@ -226,78 +241,6 @@ def test_e_test_agrees_with_exact_verdict_on_real_size_counts(current: int, prev
     assert (e_test(current, previous) < 0.05) == (exact.p_value < 0.05)
 
 
-# --- baseline ---------------------------------------------------------------------------
-
-
-def nb_tail_ge(k: int, size: float, prob: float) -> float:
-    """P(X >= k) for X ~ NB(size, prob): 1 − Σ_{j<k} Γ(j+size)/(j!Γ(size)) prob^size (1−prob)^j."""
-    cdf = sum(
-        math.exp(
-            math.lgamma(j + size)
-            - math.lgamma(j + 1)
-            - math.lgamma(size)
-            + size * math.log(prob)
-            + j * math.log(1 - prob)
-        )
-        for j in range(k)
-    )
-    return 1 - cdf
-
-
-def poisson_tail_ge(k: int, mean: float) -> float:
-    return 1 - sum(math.exp(-mean + j * math.log(mean) - math.lgamma(j + 1)) for j in range(k))
-
-
-def test_overdispersed_baseline_is_within_normal_variation() -> None:
-    base = [100, 130, 85]
-    # mean = 105; variance = ((−5)² + 25² + (−20)²)/2 = 1050/2 = 525; φ = 525/105 = 5.
-    # Plain Poisson(105) calls 130 "up": 2·P(X >= 130) = 0.020.
-    assert 2 * poisson_tail_ge(130, 105) == pytest.approx(0.0202, abs=5e-4)
-    r = compare_to_baseline(130, base)
-    assert isinstance(r, BaselineComparison)
-    assert (r.mean, r.min, r.max) == (105.0, 85, 130)
-    assert r.dispersion == pytest.approx(5.0)
-    assert "negative binomial" in r.method
-    # Predictive variance 525·(1 + 1/3) = 700; NB size = 105²/(700 − 105) = 18.53,
-    # prob = 105/700 = 0.15; p = 2·P(X >= 130).
-    assert r.p_value == pytest.approx(2 * nb_tail_ge(130, 105**2 / 595, 0.15), rel=1e-6)
-    assert r.p_value > 0.3
-    assert r.verdict == NO_CHANGE
-    assert r.within_range and r.within_expected
-    assert r.expected_low < 85 and r.expected_high > 150  # ≈ 105 ± 1.96·√700
-    assert r.change == pytest.approx(25.0) and r.change_pct == pytest.approx(100 * 25 / 105)
-    # The lead's example, 125, is not "up" even under plain Poisson (two-sided 0.062).
-    assert 2 * poisson_tail_ge(125, 105) == pytest.approx(0.0623, abs=5e-4)
-    assert compare_to_baseline(125, base).verdict == NO_CHANGE
-    # Far outside: up, even allowing for the spread.
-    far = compare_to_baseline(260, base)
-    assert far.verdict == "up" and not far.within_range and not far.within_expected
-
-
-def test_baseline_poisson_fallbacks() -> None:
-    few = compare_to_baseline(130, [100, 110])
-    assert "fewer than 3" in few.method and few.dispersion == 1.0
-    tight = compare_to_baseline(130, [100, 105, 110])  # variance 25 < mean 105
-    assert "within Poisson noise" in tight.method
-    # Jeffreys Poisson–gamma predictive: NB(size = 315.5, prob = 3/4).
-    assert tight.p_value == pytest.approx(2 * nb_tail_ge(130, 315.5, 0.75), rel=1e-6)
-    assert tight.verdict == "up" and not tight.within_range
-    down = compare_to_baseline(70, [100, 105, 110])
-    assert down.verdict == "down" and down.change_pct == pytest.approx(-100 * 35 / 105)
-
-
-def test_baseline_of_zeros() -> None:
-    zero = compare_to_baseline(0, [0, 0, 0])
-    assert zero.p_value == 1.0 and zero.change_pct is None and zero.within_range
-    # NB(0.5, 3/4): pmf 0..2 = .75^.5 · (1, .5·.25, .375·.0625) = .86603, .10825, .02030;
-    # P(X >= 3) = 1 − .99458 = .00542, doubled .01085.
-    three = compare_to_baseline(3, [0, 0, 0])
-    assert three.p_value == pytest.approx(0.01085, abs=2e-5)
-    assert three.verdict == "up" and three.small_counts
-    with pytest.raises(ValueError):
-        compare_to_baseline(3, [])
-
-
 # --- Benjamini–Hochberg -------------------------------------------------------------------
 
 
@@ -333,92 +276,14 @@ def test_apply_fdr_downgrades_and_keeps_p() -> None:
 
 
 def test_apply_fdr_works_on_baseline_and_weighted_results() -> None:
-    out = apply_fdr([compare_to_baseline(260, [100, 130, 85]), compare_to_baseline(125, [100])])
-    assert out[0].verdict == "up" and out[0].fdr_family_size == 2
-    w = apply_fdr([weighted_comparison([(1.0, 1000)], [(1.0, 800)])])
+    # 400 against 100, 130, 85 is "up" (p ≈ 0.008, see test_baseline); one baseline year
+    # is "not enough history": no p-value, not in the family, and its verdict stays.
+    out = apply_fdr([compare_to_baseline(400, [100, 130, 85]), compare_to_baseline(125, [100])])
+    assert out[0].verdict == "up" and out[0].fdr_family_size == 1
+    assert out[0].q_value == out[0].p_value
+    assert out[1].verdict == NOT_ENOUGH_HISTORY and out[1].q_value is None
+    w = apply_fdr([weighted_comparison([(1.0, 1000, 800)])])
     assert w[0].q_value == w[0].p_value
-
-
-# --- trend -------------------------------------------------------------------------------
-
-
-def test_mann_kendall_strictly_increasing() -> None:
-    t = trend(list(range(10)))
-    # Every pair increases: S = C(10,2) = 45; Var = 10·9·25/18 = 125;
-    # z = (45 − 1)/√125 = 3.9355; p = erfc(z/√2) = 8.30e-5.
-    assert t.s == 45 and t.variance == pytest.approx(125.0)
-    assert t.z == pytest.approx(44 / math.sqrt(125))
-    assert t.p_value == pytest.approx(math.erfc(44 / math.sqrt(125) / math.sqrt(2)))
-    assert t.direction == "rising" and t.tau == 1.0
-    assert t.slope == pytest.approx(1.0)
-    assert trend([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]).direction == "falling"
-
-
-def test_mann_kendall_constant_series() -> None:
-    t = trend([7.0] * 12)
-    # All tied: Var = [12·11·29 − 12·11·29]/18 = 0, so no test is possible: p = 1.
-    assert t.s == 0 and t.variance == 0.0
-    assert t.p_value == 1.0 and t.direction == "no clear trend"
-    assert t.slope == 0.0
-
-
-def test_mann_kendall_tie_correction() -> None:
-    t = trend([1, 2, 2, 3, 3, 3, 4])
-    # S: 6 (from 1) + 4 + 4 (the 2s) + 1 + 1 + 1 (the 3s) = 17.
-    # Var = [7·6·19 − (2·1·9) − (3·2·11)]/18 = (798 − 18 − 66)/18 = 39.667.
-    assert t.s == 17
-    assert t.variance == pytest.approx(714 / 18)
-    assert t.z == pytest.approx(16 / math.sqrt(714 / 18))
-
-
-def test_sen_slope_on_a_known_line_with_an_outlier() -> None:
-    y = [3 - 0.5 * i for i in range(11)]
-    y[5] = 100.0  # one wild month: least squares would tilt, Sen's median does not
-    t = trend(y)
-    assert t.slope == pytest.approx(-0.5)
-    assert t.slope_low <= -0.5 <= t.slope_high
-    assert t.direction == "falling"
-
-
-def test_trend_needs_three_finite_values() -> None:
-    with pytest.raises(ValueError):
-        trend([1.0, 2.0])
-    with pytest.raises(ValueError):
-        trend([1.0, float("nan"), 3.0])
-    assert trend([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5]).direction == "no clear trend"
-
-
-# --- harm-weighted -------------------------------------------------------------------
-
-
-def test_weighted_comparison_hand_computed() -> None:
-    r = weighted_comparison([(1.0, 1000), (2.0, 500)], [(1.0, 800), (2.0, 450)])
-    # H1 = 1000 + 1000 = 2000, H0 = 800 + 900 = 1700; Var0 = Σ w²n over both periods
-    # = 1000 + 2000 + 800 + 1800 = 5600; z = 300/√5600 = 4.009.
-    z = 300 / math.sqrt(5600)
-    assert (r.current, r.previous, r.change) == (2000.0, 1700.0, 300.0)
-    assert r.p_value == pytest.approx(math.erfc(z / math.sqrt(2)))
-    assert r.verdict == "up"
-    # log-ratio se = √(3000/2000² + 2600/1700²)
-    se = math.sqrt(3000 / 2000**2 + 2600 / 1700**2)
-    assert r.ci_low == pytest.approx(2000 / 1700 * math.exp(-1.959964 * se), rel=1e-6)
-    assert r.ci_high == pytest.approx(2000 / 1700 * math.exp(1.959964 * se), rel=1e-6)
-
-
-def test_weighted_comparison_dominated_by_rare_heavy_crimes() -> None:
-    # One extra homicide (weight 5000) doubles harm but says little.
-    r = weighted_comparison([(1.0, 100), (5000.0, 2)], [(1.0, 80), (5000.0, 1)])
-    assert r.change_pct == pytest.approx(100 * 5020 / 5080)
-    # Var0 = 100 + 2·25e6 + 80 + 25e6 = 75,000,180; z = 5020/√Var0 = 0.58.
-    assert r.p_value == pytest.approx(math.erfc(5020 / math.sqrt(75_000_180) / math.sqrt(2)))
-    assert r.verdict == NO_CHANGE
-    # Kish effective events: 15180² / 75,000,180 = 3.07.
-    assert r.effective_events == pytest.approx(15180**2 / 75_000_180)
-    assert r.small_counts
-    empty = weighted_comparison([], [])
-    assert empty.p_value == 1.0 and empty.ratio is None
-    with pytest.raises(ValueError):
-        weighted_comparison([(-1.0, 3)], [])
 
 
 # --- serialisation ------------------------------------------------------------------
@@ -429,8 +294,9 @@ def test_every_result_is_json_ready() -> None:
         compare_counts(np.int64(10), np.int64(5)),  # type: ignore[arg-type]
         compare_counts(5, 0),
         compare_to_baseline(130, [100, 130, 85]),
+        compare_to_baseline(130, [100, 130]),  # not enough history: None fields
         trend(np.array([1.0, 3.0, 2.0, 5.0])),  # type: ignore[arg-type]
-        weighted_comparison([(np.float64(2.0), np.int64(3))], [(2.0, 0)]),  # type: ignore[list-item]
+        weighted_comparison([(np.float64(2.0), np.int64(3), 0)]),  # type: ignore[list-item]
         *apply_fdr([compare_counts(10, 5)]),
     ]
     for r in results:

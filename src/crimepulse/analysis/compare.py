@@ -114,8 +114,8 @@ def baseline_finding(result: BaselineComparison) -> Finding:
 
 
 def weighted_finding(result: WeightedComparison) -> Finding:
-    """Two harm-weighted totals, tested. (Its `small_counts` is in `stats`, as it always
-    was: a harm Fact's own flag stays False.)"""
+    """Two harm-weighted totals, tested; `small_counts` when their effective number of
+    events is small (a few heavily weighted crimes)."""
     d = result.as_dict()
     return Finding(
         current=d["current"],
@@ -127,6 +127,7 @@ def weighted_finding(result: WeightedComparison) -> Finding:
         ci_low=d.get("ci_low"),
         ci_high=d.get("ci_high"),
         verdict=d["verdict"],
+        small_counts=bool(d["small_counts"]),
         stats=d,
     )
 
@@ -323,7 +324,7 @@ def _harm_fact(
 ) -> Fact:
     src = asked.source
     weights, index_name = _harm_weights(tables, src)
-    totals: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    paired: dict[str, tuple[float, int, int]] = {}  # category: (weight, current, compare)
     unweighted: set[str] = set()
     for row in rows:
         key = row["minor"] if src.key == "mps" else row["crime_type"]
@@ -332,10 +333,16 @@ def _harm_fact(
         if weight is None:
             unweighted.add(str(key))
             continue
-        totals[row["window"]].append((weight, int(row["n"] or 0)))
+        _, cur, prev = paired.get(str(key), (weight, 0, 0))
+        n = int(row["n"] or 0)
+        if row["window"] == CURRENT:
+            cur += n
+        elif row["window"] == "compare":
+            prev += n
+        paired[str(key)] = (weight, cur, prev)
     if asked.kind == "baseline":
         raise WindowError("harm-weighted totals compare with previous or last-year only")
-    tested = weighted_comparison(totals.get(CURRENT, []), totals.get("compare", []), asked.alpha)
+    tested = weighted_comparison(list(paired.values()), alpha=asked.alpha)
     notes = list(asked.notes)
     if unweighted:
         notes.append("no harm weight (left out): " + ", ".join(sorted(unweighted)))
