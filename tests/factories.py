@@ -87,7 +87,8 @@ TWO_FORCES_MONTHS = [f"{y}-{m:02d}" for y in (2022, 2023) for m in range(1, 13)]
 def two_forces(folder: Path) -> Path:
     """data.police.uk street files 2022-01..2023-12 for the Met and the City of London, the
     force named in "Reported by" and "Falls within": each month has TWO_FORCES[force][0]
-    burglaries in 2022 and TWO_FORCES[force][1] in 2023."""
+    burglaries in 2022 and TWO_FORCES[force][1] in 2023 (and no other crime type, so all
+    crime cannot be counted from them: ask for burglary)."""
     names = {"metropolitan": MET, "city-of-london": CITY}
     for force, (per_month_2022, per_month_2023) in TWO_FORCES.items():
         for month in TWO_FORCES_MONTHS:
