@@ -99,3 +99,23 @@ def two_forces(folder: Path) -> Path:
             ]
             write(folder / f"{month}-{force}-street.csv", STREET_HEADER, rows)
     return folder
+
+
+# Wards of an MPS ward table, two of one name in two boroughs (as ten real London names
+# are): (name, code, borough, robberies each month of 2023).
+SHARED_WARDS = [
+    ("Abbey", "E05013810", "Merton", 3),
+    ("Abbey", "E05014053", "Barking and Dagenham", 9),
+    ("Camden Town", "E05013658", "Camden", 7),
+]
+
+
+def shared_wards(folder: Path) -> Path:
+    """An MPS ward table for 2023 of SHARED_WARDS' robberies."""
+    months = [f"2023{m:02d}" for m in range(1, 13)]
+    header = ["WardName", "WardCode", "MajorText", "MinorText", "LookUp_BoroughName", *months]
+    rows = [
+        ",".join([name, code, "ROBBERY", "ROBBERY OF PERSONAL PROPERTY", borough, *[str(n)] * 12])
+        for name, code, borough, n in SHARED_WARDS
+    ]
+    return write(folder / "wards.csv", ",".join(header), rows)

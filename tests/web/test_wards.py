@@ -14,27 +14,14 @@ from fastapi.testclient import TestClient
 import crimepulse
 from crimepulse.config import Settings
 from crimepulse.web.app import create_app
-from tests.factories import write
-
-MONTHS = [f"2023{m:02d}" for m in range(1, 13)]
-WARDS = [  # (name, code, borough, robberies a month)
-    ("Abbey", "E05013810", "Merton", 3),
-    ("Abbey", "E05014053", "Barking and Dagenham", 9),
-    ("Camden Town", "E05013658", "Camden", 7),
-]
+from tests.factories import shared_wards
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("wards")
-    header = ["WardName", "WardCode", "MajorText", "MinorText", "LookUp_BoroughName", *MONTHS]
-    rows = [
-        ",".join([name, code, "ROBBERY", "ROBBERY OF PERSONAL PROPERTY", borough, *[str(n)] * 12])
-        for name, code, borough, n in WARDS
-    ]
-    write(root / "data" / "wards.csv", ",".join(header), rows)
     with crimepulse.open(root / "w.duckdb") as cp:
-        assert cp.ingest(root / "data").exit_code(strict=True) == 0
+        assert cp.ingest(shared_wards(root / "data")).exit_code(strict=True) == 0
     with TestClient(create_app(Settings(db=root / "w.duckdb"))) as c:
         yield c
 
