@@ -87,7 +87,8 @@ TWO_FORCES_MONTHS = [f"{y}-{m:02d}" for y in (2022, 2023) for m in range(1, 13)]
 def two_forces(folder: Path) -> Path:
     """data.police.uk street files 2022-01..2023-12 for the Met and the City of London, the
     force named in "Reported by" and "Falls within": each month has TWO_FORCES[force][0]
-    burglaries in 2022 and TWO_FORCES[force][1] in 2023."""
+    burglaries in 2022 and TWO_FORCES[force][1] in 2023 (and no other crime type, so all
+    crime cannot be counted from them: ask for burglary)."""
     names = {"metropolitan": MET, "city-of-london": CITY}
     for force, (per_month_2022, per_month_2023) in TWO_FORCES.items():
         for month in TWO_FORCES_MONTHS:
@@ -98,3 +99,23 @@ def two_forces(folder: Path) -> Path:
             ]
             write(folder / f"{month}-{force}-street.csv", STREET_HEADER, rows)
     return folder
+
+
+# Wards of an MPS ward table, two of one name in two boroughs (as ten real London names
+# are): (name, code, borough, robberies each month of 2023).
+SHARED_WARDS = [
+    ("Abbey", "E05013810", "Merton", 3),
+    ("Abbey", "E05014053", "Barking and Dagenham", 9),
+    ("Camden Town", "E05013658", "Camden", 7),
+]
+
+
+def shared_wards(folder: Path) -> Path:
+    """An MPS ward table for 2023 of SHARED_WARDS' robberies."""
+    months = [f"2023{m:02d}" for m in range(1, 13)]
+    header = ["WardName", "WardCode", "MajorText", "MinorText", "LookUp_BoroughName", *months]
+    rows = [
+        ",".join([name, code, "ROBBERY", "ROBBERY OF PERSONAL PROPERTY", borough, *[str(n)] * 12])
+        for name, code, borough, n in SHARED_WARDS
+    ]
+    return write(folder / "wards.csv", ",".join(header), rows)

@@ -71,14 +71,15 @@ def test_the_analysis_answers_for_the_deployments_force(two_force_db: Path) -> N
     """December 2023 against December 2022: the City's counts for a City deployment."""
     city_2022, city_2023 = TWO_FORCES[CITY]
     with crimepulse.open(two_force_db, read_only=True, settings=Settings(force=CITY)) as cp:
-        fact = cp.compare(window="month", as_of="2023-12")
+        fact = cp.compare(category="burglary", window="month", as_of="2023-12")
         assert (fact.area.force, fact.current, fact.previous) == (CITY, city_2023, city_2022)
         cell = cp.grid("force", "Burglary", "month", as_of="2023-12").facts[0]
         assert (cell.area.force, cell.current, cell.previous) == (CITY, city_2023, city_2022)
-        trend = cp.trend(as_of="2023-12", months=24)
+        trend = cp.trend(category="burglary", as_of="2023-12", months=24)
         assert trend.area.force == CITY and trend.value is not None and trend.value < 0
-        assert cp.charge_rate("2023-12").area.force == CITY
-        met = cp.compare(window="month", as_of="2023-12", force=MET)  # named: that force
+        assert cp.charge_rate("2023-12", category="burglary").area.force == CITY
+        # named: that force
+        met = cp.compare(category="burglary", window="month", as_of="2023-12", force=MET)
         assert (met.area.force, met.current) == (MET, TWO_FORCES[MET][1])
 
 
@@ -87,10 +88,12 @@ def test_the_environment_names_the_deployments_force(
 ) -> None:
     monkeypatch.delenv("CRIMEPULSE_FORCE", raising=False)
     with crimepulse.open(two_force_db, read_only=True) as cp:
-        assert cp.compare(window="month", as_of="2023-12").area.force == MET  # the default
+        fact = cp.compare(category="burglary", window="month", as_of="2023-12")
+        assert fact.area.force == MET  # the default
     monkeypatch.setenv("CRIMEPULSE_FORCE", CITY)
     with crimepulse.open(two_force_db, read_only=True) as cp:
-        assert cp.compare(window="month", as_of="2023-12").current == TWO_FORCES[CITY][1]
+        fact = cp.compare(category="burglary", window="month", as_of="2023-12")
+        assert fact.current == TWO_FORCES[CITY][1]
 
 
 def test_a_snapshot_is_of_the_deployments_force(two_force_db: Path) -> None:

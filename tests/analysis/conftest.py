@@ -1,6 +1,7 @@
 """The small warehouse the compare, grid and flags tests share: three boroughs' MPS counts
 2019-2023 with known values, population for 2021-2022, a harm index, and a daily feed for
-Camden in February and March 2023. `count` gives the value of any cell by hand."""
+Camden in February and March 2023. `count` gives the value of any cell by hand. And a
+warehouse of street files that carry burglary alone (`burglary_only`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 import crimepulse
 from crimepulse.api import Crimepulse
-from tests.factories import FEED_HEADER, write
+from tests.factories import FEED_HEADER, two_forces, write
 
 MONTHS = [f"{y}{m:02d}" for y in range(2019, 2024) for m in range(1, 13)]
 BOROUGHS = ["Camden", "Hackney", "Westminster"]
@@ -70,4 +71,14 @@ def cp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crimepulse]:
     with crimepulse.open(root / "w.duckdb") as handle:
         report = handle.ingest(root)
         assert report.exit_code(strict=True) == 0, [r.message for r in report.files]
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def burglary_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crimepulse]:
+    """data.police.uk street files carrying burglary alone (as the real extract in
+    ../shared/data does): 2022-01..2023-12 for the Met and the City of London."""
+    root = tmp_path_factory.mktemp("burglary-only")
+    with crimepulse.open(root / "w.duckdb") as handle:
+        assert handle.ingest(two_forces(root / "data")).exit_code(strict=True) == 0
         yield handle

@@ -14,6 +14,7 @@ from crimepulse.analysis.selection import AreaError
 from crimepulse.api import Crimepulse
 from crimepulse.errors import CategoryError, MissingDataError, WindowError
 from tests.analysis.conftest import MONTHS, count
+from tests.factories import TWO_FORCES
 
 
 def test_compare_counts_equal_hand_sums_and_verdict_follows_the_test(cp: Crimepulse) -> None:
@@ -212,3 +213,54 @@ def test_the_same_question_keeps_its_id_run_after_run(cp: Crimepulse) -> None:
     assert first.id == again.id == cp.compare("Hackney", "robbery", "ytd", as_of="2023-06").id
     other = cp.compare("Hackney", "robbery", "ytd", as_of="2023-06", vs="previous")
     assert other.id != first.id  # and another question gets another id
+
+
+# -- a source that carries some crime types only -------------------------------------------
+
+
+def test_all_crime_from_burglaries_alone_is_refused_with_the_reason(
+    burglary_only: Crimepulse,
+) -> None:
+    for category, label in (("all", "all recorded crime"), ("robbery", "robbery")):
+        with pytest.raises(MissingDataError) as refused:
+            burglary_only.compare(category=category, window="year", as_of="2023-12")
+        message = str(refused.value)
+        assert message.startswith(
+            "data.police.uk street-level crime in this warehouse carries only Burglary "
+            f"(2022-01..2023-12) for metropolitan: {label} cannot be counted from it "
+            "(it needs "
+        ), message
+        assert message.endswith(
+            "in 2022-01..2023-12); ingest the full street files or use --source mps"
+        )
+    # ... and the same for the City of London, whose files carry burglary alone too
+    with pytest.raises(
+        MissingDataError, match=r"carries only Burglary \(2022-01..2023-12\) for city-of-london"
+    ):
+        burglary_only.compare("City of London", "all", "month", as_of="2023-12")
+
+
+def test_what_the_source_carries_is_still_answered(burglary_only: Crimepulse) -> None:
+    fact = burglary_only.compare(category="burglary", window="year", as_of="2023-12")
+    met_2022, met_2023 = TWO_FORCES["metropolitan"]
+    assert (fact.current, fact.previous, fact.source) == (12 * met_2023, 12 * met_2022, "police.uk")
+
+
+def test_a_grid_leaves_out_what_the_source_cannot_count_and_says_why(
+    burglary_only: Crimepulse,
+) -> None:
+    grid = burglary_only.grid("force", "groups", "year", as_of="2023-12")
+    counted = {f.category.name for f in grid.facts}
+    assert counted == {"burglary"}  # every other group needs a type the files lack
+    left_out = grid.meta["left_out"]
+    assert "robbery" in left_out and "acquisitive" in left_out and "burglary" not in left_out
+    assert (
+        "robbery cannot be counted from it (it needs Robbery in 2022-01..2023-12)"
+        in (left_out["robbery"])
+    )
+    assert "has no category 'violence against the person'" in left_out["violence"]
+    (cell,) = grid.facts
+    met_2022, met_2023 = TWO_FORCES["metropolitan"]
+    assert (cell.current, cell.previous) == (12 * met_2023, 12 * met_2022)
+    with pytest.raises(MissingDataError, match="robbery cannot be counted"):
+        burglary_only.grid("force", "robbery,theft", "year", as_of="2023-12")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crimepulse.api import Crimepulse
-from crimepulse.errors import QuestionError
+from crimepulse.errors import MissingDataError, QuestionError
 
 
 def test_flags_find_a_planted_jump(cp: Crimepulse) -> None:
@@ -37,3 +37,10 @@ def test_a_flag_says_what_it_was_expected_to_be(cp: Crimepulse) -> None:
 def test_unknown_areas_are_a_question_error_not_a_crash(cp: Crimepulse) -> None:
     with pytest.raises(QuestionError, match="unknown areas 'parishes'"):
         cp.flags(as_of="2023-01-31", areas="parishes")
+
+
+def test_flags_never_model_a_category_the_source_does_not_carry(
+    burglary_only: Crimepulse,
+) -> None:
+    with pytest.raises(MissingDataError, match="robbery cannot be counted from it"):
+        burglary_only.flags("2023-12", areas="force", categories="robbery", source="police.uk")

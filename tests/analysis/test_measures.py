@@ -10,6 +10,7 @@ import pytest
 import crimepulse
 from crimepulse.analysis.measures import proportion
 from crimepulse.api import Crimepulse
+from crimepulse.errors import MissingDataError
 from tests.factories import MET, OUTCOMES_HEADER, STOP_HEADER, STREET_HEADER, street_row, write
 
 
@@ -45,6 +46,9 @@ def cp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crimepulse]:
         for i in range(50)
     ]
     write(data / "2024-01-metropolitan-stop-and-search.csv", STOP_HEADER, searches)
+    # March's searches too, but no February file: a gap, as the real files have 2019-2021.
+    march = [row.replace("2024-01-", "2024-03-", 1) for row in searches[:20]]
+    write(data / "2024-03-metropolitan-stop-and-search.csv", STOP_HEADER, march)
     # A rising monthly series of robberies: 10, 12, 14, ... over 12 months.
     for m in range(1, 13):
         rows = [
@@ -83,7 +87,9 @@ def test_charge_rate_grows_as_later_outcomes_arrive(tmp_path: Path) -> None:
     with crimepulse.open(tmp_path / "w.duckdb") as cp:
         cp.ingest(tmp_path / "v1", vintage=datetime(2024, 2, 28))
         cp.ingest(tmp_path / "v2", vintage=datetime(2024, 3, 31))
-        history = charge_rate_by_vintage(cp.analysis, "2024-01")
+        history = charge_rate_by_vintage(cp.analysis, "2024-01", category="burglary")
+        with pytest.raises(MissingDataError, match="carries only Burglary"):
+            charge_rate_by_vintage(cp.analysis, "2024-01")  # all crime, from burglaries alone
     assert [(h["charged"], h["crimes"]) for h in history] == [(0, 10), (3, 10)]
     assert history[0]["vintage"] < history[1]["vintage"]
 
@@ -94,6 +100,18 @@ def test_stop_search_rates(cp: Crimepulse) -> None:
     assert (arrests.current, arrests.previous) == (10, 50)
     assert (finds.current, finds.previous) == (5, 40)  # the link is recorded for 40
     assert any("recorded for 40" in n for n in finds.notes)
+
+
+def test_a_stop_search_window_over_a_gap_is_refused_naming_the_months(cp: Crimepulse) -> None:
+    with pytest.raises(MissingDataError) as refused:
+        cp.stop_search("quarter", "2024-03-31")
+    assert str(refused.value) == (
+        "the quarter (2024-01-01..2024-03-31) needs months that data.police.uk stop and "
+        "search has not published for metropolitan: 2024-02 (latest published month: "
+        "2024-03); counting them as zero would be wrong"
+    )
+    searches, _, _ = cp.stop_search("month", "2024-03-31")  # a month published is answered
+    assert searches.value == 20 and searches.notes == []
 
 
 def test_trend_rising(cp: Crimepulse) -> None:

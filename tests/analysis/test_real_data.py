@@ -1,5 +1,6 @@
 """The engine on the real MPS borough tables in ../shared/data: the figures a Commissioner
-might quote, with the verdicts the tests give."""
+might quote, with the verdicts the tests give; and on the real data.police.uk extract that
+carries burglary alone, the questions it cannot answer refused with the reason."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 import crimepulse
 from crimepulse.api import Crimepulse
+from crimepulse.errors import MissingDataError
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +106,49 @@ def test_sutton_homicide_harm_2023_is_the_count_test(london: Crimepulse) -> None
     assert harm.p_value == pytest.approx(count.stats["poisson_p_value"]) == pytest.approx(0.0625)
     assert count.verdict == "no meaningful change" and count.p_value >= 0.0625
     assert harm.verdict == "no meaningful change" and harm.small_counts
+
+
+# -- the real data.police.uk extract that carries burglary alone ---------------------------
+
+
+@pytest.fixture(scope="module")
+def burglary_extract(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Crimepulse]:
+    """Two years of the real Met street files (filtered upstream to burglary, see their
+    PROVENANCE.md) and the real stop-and-search files of 2021-2022 (none for 2021-01..05
+    nor 2022-01): enough to ask what they cannot answer, quickly."""
+    db = tmp_path_factory.mktemp("real-extract") / "extract.duckdb"
+    street = shared_data / "police-uk-met-burglary-street"
+    stops = shared_data / "police-uk-met-stop-and-search"
+    files = [*sorted(street.glob("202[34]-*")), *sorted(stops.glob("202[12]-*"))]
+    with crimepulse.open(db) as cp:
+        report = cp.ingest(*files)
+        assert report.exit_code(strict=True) == 0, [r.message for r in report.files]
+        yield cp
+
+
+def test_the_burglary_extract_refuses_robbery_and_all_crime(burglary_extract: Crimepulse) -> None:
+    for category, label in (("robbery", "robbery"), ("all", "all recorded crime")):
+        with pytest.raises(MissingDataError) as refused:
+            burglary_extract.compare(
+                category=category, window="year", as_of="2024-12", source="police.uk"
+            )
+        assert str(refused.value).startswith(
+            "data.police.uk street-level crime in this warehouse carries only Burglary "
+            f"(2023-01..2024-12) for metropolitan: {label} cannot be counted from it"
+        )
+    # the burglaries themselves are answered: the rows per year PROVENANCE.md gives
+    burglary = burglary_extract.compare(category="burglary", window="year", as_of="2024-12")
+    assert (burglary.current, burglary.previous) == (52_552, 56_237)
+
+
+def test_stop_and_search_over_the_missing_months_is_refused(
+    burglary_extract: Crimepulse,
+) -> None:
+    with pytest.raises(MissingDataError, match=r"has not published for metropolitan: 2021-01, "):
+        burglary_extract.stop_search("12m", "2021-12-31")
+    with pytest.raises(MissingDataError, match=r"metropolitan: 2022-01 \(latest"):
+        burglary_extract.stop_search("year", "2022-12-31")
+    searches, _, _ = burglary_extract.stop_search("quarter", "2022-12-31")
+    assert searches.value and searches.value > 0

@@ -22,6 +22,7 @@ from crimepulse.analysis import periods, selection
 from crimepulse.analysis.periods import WindowError
 from crimepulse.analysis.question import Question
 from crimepulse.api import Crimepulse
+from crimepulse.errors import AreaError, MissingDataError
 from tests.factories import FEED_HEADER, STREET_HEADER, street_row, write
 
 MONTHS = [f"2023-{m:02d}" for m in range(1, 13)]
@@ -139,3 +140,168 @@ def test_select_resolves_the_area_and_category(warehouse: tuple[Crimepulse, bool
     assert (chosen.area.name, chosen.area.code, chosen.level) == ("Camden", "E09000007", "borough")
     assert chosen.category.crime_types == ("Robbery",)
     assert max(chosen.coverage.months) == date(2023, 12, 1)
+
+
+# -- what a source carries: crime types by month, and wards by name ------------------------
+
+STREET_MONTHS = [f"2024-{m:02d}" for m in range(1, 7)]
+WARDS = [  # (name, code, borough, robberies a month)
+    ("Abbey", "E05013810", "Merton", 3),
+    ("Abbey", "E05014053", "Barking and Dagenham", 5),
+    ("Camden Town", "E05013658", "Camden", 7),
+]
+
+
+def _carried(month: int) -> dict[str, int]:
+    """Crimes of each type in the street file of 2024-`month`: burglary every month, robbery
+    in all but March, the pre-2013 "Violent crime" until March then its successor, and
+    drugs only from April."""
+    out = {"Burglary": month, "Robbery": 0 if month == 3 else 2, "Drugs": int(month >= 4)}
+    out["Violent crime" if month <= 3 else "Violence and sexual offences"] = 3 + (month >= 4)
+    return {t: n for t, n in out.items() if n}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crimepulse]:
+    data = tmp_path_factory.mktemp("carried") / "data"
+    for month in STREET_MONTHS:
+        rows = [
+            street_row(f"{month}-{t[:3]}-{i}", month=month, category=t)
+            for t, n in _carried(int(month[5:])).items()
+            for i in range(n)
+        ]
+        write(data / f"{month}-metropolitan-street.csv", STREET_HEADER, rows)
+    columns = [m.replace("-", "") for m in STREET_MONTHS]
+    write(
+        data / "wards.csv",
+        ",".join(["WardName", "WardCode", "MajorText", "MinorText", "LookUp_BoroughName",
+                  *columns]),
+        [
+            ",".join([name, code, "ROBBERY", "ROBBERY OF PERSONAL PROPERTY", borough])
+            + "," + ",".join([str(n)] * len(columns))
+            for name, code, borough, n in WARDS
+        ],
+    )  # fmt: skip
+    with crimepulse.open(data.parent / "w.duckdb") as cp:
+        report = cp.ingest(data)
+        assert report.exit_code(strict=True) == 0, [r.message for r in report.files]
+        yield cp
+
+
+def test_coverage_knows_the_months_each_crime_type_is_carried_in(mixed: Crimepulse) -> None:
+    cov = selection.coverage(
+        mixed.analysis.tables, selection.SOURCES["police.uk"], "force", "metropolitan"
+    )
+    first, march, april, june = (date(2024, m, 1) for m in (1, 3, 4, 6))
+    assert dict(cov.types) == {
+        "Burglary": (first, june),
+        "Robbery": (first, june),  # none in March, but carried: March had none
+        "Violent crime": (first, march),
+        "Violence and sexual offences": (april, june),
+        "Drugs": (april, june),
+    }
+    assert cov.carries("Robbery", march) and not cov.carries("Drugs", march)
+
+
+def test_a_month_inside_a_types_span_counts_as_none(mixed: Crimepulse) -> None:
+    fact = mixed.compare(
+        "all", "robbery", "month", as_of="2024-03", vs="previous", source="police.uk"
+    )
+    assert (fact.current, fact.previous) == (0, _carried(2)["Robbery"])
+
+
+def test_a_type_not_yet_carried_is_refused_with_the_months_it_lacks(mixed: Crimepulse) -> None:
+    with pytest.raises(MissingDataError) as refused:
+        mixed.compare("all", "drugs", "quarter", as_of="2024-06", vs="previous", source="police.uk")
+    message = str(refused.value)
+    assert "drug offences cannot be counted from it (it needs Drugs in 2024-01..2024-03)" in message
+    assert "Drugs, Violence and sexual offences (2024-04..2024-06)" in message
+    # ... while a comparison inside the months it is carried in is answered
+    fact = mixed.compare(
+        "all", "drugs", "month", as_of="2024-06", vs="previous", source="police.uk"
+    )
+    assert (fact.current, fact.previous) == (_carried(6)["Drugs"], _carried(5)["Drugs"])
+
+
+def test_a_pre_2013_type_stands_in_for_the_type_it_became(mixed: Crimepulse) -> None:
+    fact = mixed.compare(
+        "all", "violence-and-sexual", "quarter", as_of="2024-06", vs="previous", source="police.uk"
+    )
+    old, new = "Violent crime", "Violence and sexual offences"
+    assert fact.current == sum(_carried(m)[new] for m in (4, 5, 6))
+    assert fact.previous == sum(_carried(m)[old] for m in (1, 2, 3))
+    assert cats.resolve("violence-and-sexual").needs() == {new: (old,)}
+    assert set(cats.resolve("all").needs()) == set(cats.POLICE_UK_TYPES) - {"Anti-social behaviour"}
+
+
+def test_a_series_counts_only_the_months_the_source_carries_the_category_in(
+    mixed: Crimepulse,
+) -> None:
+    drugs = mixed.analysis.series(Question(category="drugs", source="police.uk"))
+    assert [p["period"] for p in drugs.points] == ["2024-04-01", "2024-05-01", "2024-06-01"]
+    with pytest.raises(MissingDataError, match="all recorded crime cannot be counted"):
+        mixed.analysis.series(Question(category="all", source="police.uk"))
+
+
+def test_month_ranges_collapse_consecutive_months() -> None:
+    months = [date(2019, 3, 1), date(2019, 4, 1), date(2019, 5, 1), date(2022, 1, 1)]
+    assert selection.month_ranges(reversed(months)) == "2019-03..2019-05, 2022-01"
+
+
+def test_a_ward_name_two_boroughs_share_is_asked_back(mixed: Crimepulse) -> None:
+    tables = mixed.analysis.tables
+    with pytest.raises(AreaError) as refused:
+        selection.resolve_area("abbey", "metropolitan", tables)
+    assert str(refused.value) == (
+        'ward name "Abbey" is in 2 boroughs: ask for "Abbey (Merton)" or '
+        '"Abbey (Barking and Dagenham)" (or by code E05013810, E05014053)'
+    )
+    merton = selection.resolve_area("Abbey (merton)", "metropolitan", tables)
+    barking = selection.resolve_area("ABBEY (Barking & Dagenham)", "metropolitan", tables)
+    camden = selection.resolve_area("camden town", "metropolitan", tables)
+    assert [(a.level, a.code) for a in (merton, barking, camden)] == [
+        ("ward", "E05013810"),
+        ("ward", "E05014053"),
+        ("ward", "E05013658"),
+    ]
+    with pytest.raises(AreaError, match="unknown area 'Abbey \\(Camden\\)'"):
+        selection.resolve_area("Abbey (Camden)", "metropolitan", tables)
+    fact = mixed.compare("Abbey (Merton)", "robbery", "month", as_of="2024-06", vs="previous")
+    assert (fact.area.code, fact.current, fact.previous) == ("E05013810", 3, 3)
+
+
+def test_every_ward_has_words_that_ask_for_it_alone(mixed: Crimepulse) -> None:
+    specs = selection.ward_specs(mixed.analysis.tables, "metropolitan")
+    assert specs == {
+        "E05013810": "Abbey (Merton)",
+        "E05014053": "Abbey (Barking and Dagenham)",
+        "E05013658": "Camden Town",
+    }
+    tables = mixed.analysis.tables
+    assert all(
+        selection.resolve_area(s, "metropolitan", tables).code == c for c, s in specs.items()
+    )
+
+
+def test_a_grid_keeps_only_the_types_carried_in_every_month_it_counts(mixed: Crimepulse) -> None:
+    cov = selection.coverage(
+        mixed.analysis.tables, selection.SOURCES["police.uk"], "force", "metropolitan"
+    )
+    first_half = [date(2024, m, 1) for m in range(1, 7)]
+    keys, left_out = selection.countable_keys("types", cov, first_half)
+    assert sorted(left_out) == ["Drugs", "Violence and sexual offences", "Violent crime"]
+    assert (
+        "drugs cannot be counted from it (it needs Drugs in 2024-01..2024-03)"
+        in (left_out["Drugs"])
+    )
+    row = {"major": None, "minor": None}
+    assert keys({**row, "crime_type": "Robbery"}) == ["Robbery"]
+    assert keys({**row, "crime_type": "Drugs"}) == []  # never a partial cell
+    # a type carried in none of the months has no rows, so nothing to leave out
+    _, left_in_q1 = selection.countable_keys("types", cov, first_half[:3])
+    assert left_in_q1 == {}
+    groups, refused = selection.countable_keys("robbery,drugs,violence", cov, first_half[3:])
+    assert sorted(refused) == ["violence"]  # police.uk has no violence without sexual offences
+    assert groups({**row, "crime_type": "Drugs"}) == ["drugs"]  # carried April to June
+    with pytest.raises(MissingDataError, match="drug offences cannot be counted"):
+        selection.countable_keys("drugs", cov, first_half)

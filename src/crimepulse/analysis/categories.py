@@ -95,6 +95,15 @@ _ACQUISITIVE_TYPES = (
 )
 
 
+# The two pre-May-2013 police.uk types and the current types they were split into: a
+# category that counts an old type as well as all its successors counts like with like
+# before and after (see `Category.needs`).
+SPLIT_IN_2013: dict[str, tuple[str, ...]] = {
+    "Violent crime": ("Violence and sexual offences",),
+    "Public disorder and weapons": ("Public order", "Possession of weapons"),
+}
+
+
 @dataclass(frozen=True)
 class Category:
     """What one category name counts, in each family of sources.
@@ -114,6 +123,18 @@ class Category:
     @property
     def in_mps(self) -> bool:
         return bool(self.mps_majors or self.mps_minors)
+
+    def needs(self) -> dict[str, tuple[str, ...]]:
+        """The crime types a police.uk-style source must carry to count this category,
+        each with the pre-2013 types that stand in for it (a month carrying either counts
+        it whole). Empty when the family cannot count the category at all."""
+        counted = set(self.crime_types or ())
+        stand_ins: dict[str, tuple[str, ...]] = {}
+        for old, new in SPLIT_IN_2013.items():
+            if old in counted and counted.issuperset(new):
+                for t in new:
+                    stand_ins[t] = (*stand_ins.get(t, ()), old)
+        return {t: stand_ins.get(t, ()) for t in self.crime_types or () if t not in SPLIT_IN_2013}
 
     def ref(self) -> CategoryRef:
         """The category as a Fact names it, with what it counts."""

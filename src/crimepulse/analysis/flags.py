@@ -55,7 +55,10 @@ def flags(tables: Tables, question: GridQuestion, *, years: int = 5) -> list[Fac
         ["area", "area_name", "major", "minor", "crime_type", "month"],
     )
     rows = expr.to_pyarrow().to_pylist()
-    groups = selection.category_keys(question.categories, chosen.source)
+    # A category the source does not carry in every month modelled is not tested (a run of
+    # zeros would look like a fall); the Facts' notes name it.
+    modelled = [m for m in chosen.coverage.months if start <= m <= target.start]
+    groups, left_out = selection.countable_keys(question.categories, chosen.coverage, modelled)
     by_series: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
     names: dict[str, str] = {}
     for row in rows:
@@ -68,6 +71,8 @@ def flags(tables: Tables, question: GridQuestion, *, years: int = 5) -> list[Fac
         history = [(m.year, m.month, months.get(m, 0)) for m in published if m < target.start]
         inputs.append(((a, c), history, months.get(target.start, 0)))
     report = flag_series(inputs, target.start.year, target.start.month, alpha=question.alpha)
+    cannot = f"not tested (the source cannot count them in every month): {', '.join(left_out)}"
+    untested = [cannot] if left_out else []
     facts = []
     for item in report.flags:
         a, c = item.key
@@ -102,7 +107,7 @@ def flags(tables: Tables, question: GridQuestion, *, years: int = 5) -> list[Fac
                     "force": question.force,
                     "series": [a, c],
                 },
-                notes=[f"{report.n_tested} series tested; {report.fdr}"],
+                notes=[f"{report.n_tested} series tested; {report.fdr}", *untested],
             )
         )
     return facts

@@ -156,7 +156,10 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         f, all_windows, ["area", "area_name", "major", "minor", "crime_type"]
     )
     rows = expr.to_pyarrow().to_pylist()
-    groups = selection.category_keys(question.categories, chosen.source)
+    # A category the source does not carry in every month counted (its history too) is left
+    # out, and said so in the meta: never a row of zeros or of partial counts.
+    counted = [m for w in all_windows for m in w.months]
+    groups, left_out = selection.countable_keys(question.categories, chosen.coverage, counted)
     # per cell: [current, compare, history 1, history 2, ...] (history k = k years back)
     width = 2 + max(depth.values(), default=0)
     cells: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0] * width)
@@ -214,6 +217,7 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         "fdr": "Benjamini-Hochberg over all cells of the grid with a verdict",
         "history_years": {name: years for name, years in depth.items()},
         "unplaced": unplaced,  # crimes in the current windows with no area to count in
+        "left_out": left_out,  # category -> why the source cannot count it here
         "sql": str(ibis.to_sql(expr)),
     }
     return Grid(cells_out, shared, meta)

@@ -47,6 +47,7 @@ CHARGED = frozenset(
     }
 )
 SMALL_BASE = 30  # below this many cases a share is shown with a caution
+STOP_SEARCH = "data.police.uk stop and search"
 
 
 def proportion(successes: int, trials: int, alpha: float = 0.05) -> dict[str, Any]:
@@ -99,6 +100,10 @@ def charge_rate(
     )
     if cat.crime_types is None:
         raise CategoryError(f"data.police.uk has no category {cat.label!r}")
+    # The month must be published, and carry every crime type of the category: a share of
+    # the burglaries is not the charge rate of all crime.
+    month_window = periods.window("month", periods.month_end(first))
+    selection.coverage(t, src, FORCE, force, cat).check([month_window])
     crimes = crimes.filter(crimes.category.isin(list(cat.crime_types)))
     outcomes = t["outcomes"]
     latest = (
@@ -130,7 +135,7 @@ def charge_rate(
         unit="share of crimes charged or summonsed",
         area=_force_area(force),
         category=cat.ref(),
-        window=periods.window("month", periods.month_end(first)).ref(),
+        window=month_window.ref(),
         source="police.uk",
         query={"call": "charge_rate", "month": str(first), "category": category, "force": force},
         notes=notes,
@@ -149,7 +154,9 @@ def charge_rate_by_vintage(
     analysis: Editions, month: str | date, *, category: str = "all", force: str = DEFAULT_FORCE
 ) -> list[dict[str, Any]]:
     """The charge rate of one month's crimes as each edition of the data arrived: outcomes
-    come in months after the crime, so an early figure understates the final one."""
+    come in months after the crime, so an early figure understates the final one. An
+    edition that cannot answer (the month not yet published) is left out; when none can,
+    the last one's MissingDataError says why (never an empty history in silence)."""
     if analysis.backend is None:
         raise ValueError("vintages need the warehouse's DuckDB backend")
     rows = analysis.backend.con.execute(
@@ -158,10 +165,12 @@ def charge_rate_by_vintage(
     ).fetchall()
     vintages = [r[0] for r in rows]
     out = []
+    refused: MissingDataError | None = None
     for vintage in vintages:
         try:
             fact = charge_rate(analysis.as_of(str(vintage)), month, category=category, force=force)
-        except MissingDataError:
+        except MissingDataError as exc:
+            refused = exc
             continue  # the month's crimes were not published yet at this vintage
         out.append(
             {
@@ -173,6 +182,8 @@ def charge_rate_by_vintage(
                 "ci_high": fact.ci_high,
             }
         )
+    if not out and refused is not None:
+        raise refused
     return out
 
 
@@ -188,6 +199,16 @@ def stop_search(
     linked to the object of the search, among those where the force records the link)."""
     end = as_of if isinstance(as_of, date) else periods.parse_as_of(as_of)
     w = periods.window(window, end)
+    # A month not published (the real Met files in shared/data lack 2019-03..2021-05) is refused,
+    # never summed as if the window were shorter than it says.
+    slices = analysis.tables["current_slices"]
+    published = slices.filter(slices.dataset == "stops", slices.force == force)
+    months = frozenset(
+        r["month"]
+        for r in published.select("month", "suspect").to_pyarrow().to_pylist()
+        if r["month"] is not None and not r["suspect"]
+    )
+    selection.check_published([w], STOP_SEARCH, force, months)
     stops = analysis.tables["stops"]
     s = stops.filter(
         stops.force == force, stops.month >= w.start.replace(day=1), stops.month <= w.end
@@ -198,21 +219,16 @@ def stop_search(
             arrests=s.outcome.isin(["Arrest", "Suspect arrested"]).sum(),
             linked_known=s.outcome_linked.notnull().sum(),
             linked=s.outcome_linked.cast("int64").sum(),
-            months=s.month.nunique(),
         )
         .to_pyarrow()
         .to_pylist()[0]
     )
     if not row["searches"]:
         raise MissingDataError(f"no stop and search records for {force} in {w.start}..{w.end}")
-    expected_months = len(w.months)
-    notes = []
-    if int(row["months"]) < expected_months:
-        notes.append(f"only {row['months']} of {expected_months} months published")
     searches = int(row["searches"])
     arrest = proportion(int(row["arrests"] or 0), searches, alpha)
     find = proportion(int(row["linked"] or 0), int(row["linked_known"] or 0), alpha)
-    find_notes = list(notes)
+    find_notes: list[str] = []
     if find["trials"] < searches:
         find_notes.append(
             f"the link to the object of search is recorded for {find['trials']:,} of "
@@ -237,8 +253,8 @@ def stop_search(
         )
 
     return [
-        fact("searches", Finding(current=searches), float(searches), "searches", notes),
-        fact("arrest_rate", share_finding(arrest), arrest["share"], "share of searches", notes),
+        fact("searches", Finding(current=searches), float(searches), "searches", []),
+        fact("arrest_rate", share_finding(arrest), arrest["share"], "share of searches", []),
         fact("find_rate", share_finding(find), find["share"], "share of searches", find_notes),
     ]
 

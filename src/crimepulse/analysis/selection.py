@@ -4,8 +4,10 @@
 trend, series): it resolves the area by name or code, the category's rows, the source
 family (`choose_source`: the one asked for, else what the data can answer — the daily
 feed for a window of days, the MPS tables for a category they count, else data.police.uk)
-and what that source has published there (`Coverage`). So two questions that differ only
-in what they compute can never count from different sources.
+and what that source has published there (`Coverage`: the months, and which crime types
+it carries in which months, so a category it lacks is refused rather than counted as zero
+or in part). So two questions that differ only in what they compute can never count from
+different sources.
 
 Three families of source, each with its own granularity:
 - `mps`: the London Datastore MPS tables (monthly counts by MPS major/minor category; the
@@ -21,8 +23,8 @@ Nothing here reads files or prints.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -32,7 +34,7 @@ import pyarrow as pa
 
 from crimepulse.analysis import categories as cats
 from crimepulse.analysis.categories import Category
-from crimepulse.analysis.periods import DAY, MONTH, Window
+from crimepulse.analysis.periods import DAY, MONTH, Window, add_months
 from crimepulse.analysis.question import (
     AREA_LEVELS,
     BOROUGH,
@@ -76,8 +78,10 @@ class Area:
 
 
 def resolve_area(spec: str, force: str, tables: Tables) -> Area:
-    """`all`, a borough (name or E09 code), a ward (name or E05 code) or an LSOA (name or
-    E01 code), case-insensitively. The City of London is its own force."""
+    """`all`, a borough (name or E09 code), a ward (name, E05 code, or "Name (Borough)"
+    for a name two boroughs share) or an LSOA (name or E01 code), case-insensitively. The
+    City of London is its own force. A ward name shared by several wards is an AreaError
+    listing how to ask for each (never one of them picked)."""
     text = spec.strip()
     if text.lower() in ("all", "force", force):
         return Area(FORCE, force, FORCE_NAMES.get(force, force), None, force)
@@ -91,19 +95,9 @@ def resolve_area(spec: str, force: str, tables: Tables) -> Area:
     upper = text.upper()
     counts = tables["counts"]
     if re.fullmatch(r"E05\d{6}", upper) or not re.fullmatch(r"E0\d{7}", upper):
-        wards = counts.filter(counts.area_type == WARD)
-        match = (
-            wards.filter((wards.area_code.upper() == upper) | (wards.area_name.upper() == upper))
-            .select("area_code", "area_name")
-            .distinct()
-            .limit(2)
-            .to_pyarrow()
-            .to_pylist()
-        )
-        if match:
-            return Area(
-                WARD, match[0]["area_code"], match[0]["area_name"], match[0]["area_code"], force
-            )
+        ward = _ward(counts, text, force)
+        if ward is not None:
+            return ward
     crimes = tables["crimes"]
     found = (
         crimes.filter((crimes.lsoa_code.upper() == upper) | (crimes.lsoa_name.upper() == upper))
@@ -133,8 +127,81 @@ def resolve_area(spec: str, force: str, tables: Tables) -> Area:
         )
     raise AreaError(
         f"unknown area {spec!r}: use all, a London borough (name or E09 code), "
-        "or a ward or LSOA name or code present in the data"
+        'or a ward or LSOA name or code present in the data (a ward as "Name (Borough)" '
+        "where two boroughs share its name)"
     )
+
+
+# "Abbey (Merton)": a ward's name with its borough, as a shared name must be asked for.
+_IN_BOROUGH = re.compile(r"^(?P<name>.*\S)\s*\((?P<borough>[^()]+)\)$")
+
+
+def _ward(counts: ir.Table, text: str, force: str) -> Area | None:
+    """The ward `text` names (code, name, or "Name (Borough)"), None when none does;
+    AreaError when a name is shared, listing how to ask for each."""
+    wards = counts.filter(counts.area_type == WARD)
+    upper = text.upper()
+    cond = (wards.area_code.upper() == upper) | (wards.area_name.upper() == upper)
+    spelled = _IN_BOROUGH.match(text)
+    borough = london.borough_name(spelled.group("borough")) if spelled else None
+    if spelled and borough:
+        named = wards.area_name.upper() == spelled.group("name").upper()
+        cond = cond | (named & (wards.borough == borough))
+    match = (
+        wards.filter(cond)
+        .group_by("area_code")
+        .aggregate(area_name=wards.area_name.max(), borough=wards.borough.max())
+        .order_by("area_code")
+        .limit(10)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    if not match:
+        return None
+    if len(match) > 1:
+        name = match[0]["area_name"]
+        places = sorted({str(r["borough"]) for r in match})
+        codes = ", ".join(r["area_code"] for r in match)
+        if len(places) == len(match):
+            asks = " or ".join(f'"{name} ({r["borough"]})"' for r in match)
+            raise AreaError(
+                f'ward name "{name}" is in {len(match)} boroughs: ask for {asks} '
+                f"(or by code {codes})"
+            )
+        raise AreaError(
+            f'ward name "{name}" names {len(match)} wards in {", ".join(places)}: '
+            f"ask by code ({codes})"
+        )
+    row = match[0]
+    return Area(WARD, row["area_code"], row["area_name"], row["area_code"], force)
+
+
+def ward_specs(tables: Tables, force: str) -> dict[str, str]:
+    """Each ward code -> the words that ask for it unambiguously (`resolve_area` takes
+    them back): its name, "Name (Borough)" where boroughs share the name, or the code
+    where one borough has two wards of that name. For links and pickers."""
+    counts = tables["counts"]
+    wards = counts.filter(counts.area_type == WARD, counts.force == force)
+    rows = (
+        wards.group_by("area_code")
+        .aggregate(area_name=wards.area_name.max(), borough=wards.borough.max())
+        .to_pyarrow()
+        .to_pylist()
+    )
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_name.setdefault(str(r["area_name"]).upper(), []).append(r)
+    specs = {}
+    for same in by_name.values():
+        places = {r["borough"] for r in same}
+        for r in same:
+            if len(same) == 1:
+                specs[r["area_code"]] = str(r["area_name"])
+            elif len(places) == len(same) and r["borough"]:
+                specs[r["area_code"]] = f"{r['area_name']} ({r['borough']})"
+            else:
+                specs[r["area_code"]] = str(r["area_code"])
+    return specs
 
 
 def frame(
@@ -183,25 +250,17 @@ def frame(
 
 def category_filter(f: ir.Table, source: Source, category: Category) -> ir.BooleanValue:
     """Which frame rows a category counts, or CategoryError when the source cannot count it."""
+    never = _cannot_count(source, category)
+    if never:
+        raise CategoryError(never)
     if source.key == "mps":
-        if not category.in_mps:
-            raise CategoryError(
-                f"{source.label} has no category {category.label!r} (police.uk-only)"
-            )
         cond = ibis.literal(False)
         if category.mps_majors:
             cond = cond | f.major.upper().isin(list(category.mps_majors))
         if category.mps_minors:
             cond = cond | f.minor.upper().isin(list(category.mps_minors))
         return cond
-    if category.crime_types is None:
-        notes = "; ".join(category.notes)
-        raise CategoryError(
-            f"{source.label} has no category {category.label!r}"
-            + (f" ({notes})" if notes else "")
-            + "; use --source mps"
-        )
-    return f.crime_type.isin(list(category.crime_types))
+    return f.crime_type.isin(list(category.crime_types or ()))
 
 
 def windows_table(windows: list[Window]) -> ir.Table:
@@ -226,9 +285,69 @@ def window_totals(f: ir.Table, windows: list[Window], by: list[str]) -> ir.Table
 # -- what has been published ------------------------------------------------------------
 
 
+def _ym(d: date) -> str:
+    return d.strftime("%Y-%m")
+
+
+def _listed(items: list[str], limit: int = 6) -> str:
+    """The first `limit` items, then how many more."""
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def month_ranges(months: Iterable[date]) -> str:
+    """Months as consecutive runs: "2019-03..2021-05, 2022-01"."""
+    runs: list[list[date]] = []
+    for m in sorted(set(months)):
+        if runs and add_months(runs[-1][-1], 1) == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return _listed([_ym(r[0]) if len(r) == 1 else f"{_ym(r[0])}..{_ym(r[-1])}" for r in runs])
+
+
+def check_published(windows: list[Window], label: str, force: str, months: frozenset[date]) -> None:
+    """MissingDataError naming the months of `windows` that `label` has not published for
+    `force`: a month not published would otherwise count as zero (or, summed, as a
+    window shorter than it says)."""
+    for w in windows:
+        missing = [m for m in w.months if m not in months]
+        if missing:
+            latest = max(months).strftime("%Y-%m") if months else "none"
+            shown = ", ".join(m.strftime("%Y-%m") for m in missing[:6])
+            more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+            raise MissingDataError(
+                f"{w.label} ({w.start}..{w.end}) needs months that {label} "
+                f"has not published for {force}: {shown}{more} "
+                f"(latest published month: {latest}); counting them as zero would be wrong"
+            )
+
+
+def _cannot_count(source: Source, category: Category) -> str | None:
+    """Why a source family can never count a category (None: it can)."""
+    if source.key == "mps":
+        if not category.in_mps:
+            return f"{source.label} has no category {category.label!r} (police.uk-only)"
+        return None
+    if category.crime_types is None:
+        notes = "; ".join(category.notes)
+        return (
+            f"{source.label} has no category {category.label!r}"
+            + (f" ({notes})" if notes else "")
+            + "; use --source mps"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Coverage:
-    """Which months (and, for daily data, up to which day) a series has published."""
+    """Which months (and, for daily data, up to which day) a series has published, and —
+    for police.uk-style records — which crime types it carries: `types` maps each type to
+    the first and last month it appears in at force level. In between, a month without it
+    is a month with none (the City of London's street files have no robbery in 2 of 92
+    months); outside, the source does not carry it (an extract of one type, or a type
+    published only since 2013). `category` is the category the question counts (None for
+    a grid or the flags, which ask `uncounted` per category)."""
 
     source: Source
     level: str
@@ -236,19 +355,25 @@ class Coverage:
     months: frozenset[date]
     last_day: date | None
     vintages: list[dict[str, Any]]
+    types: Mapping[str, tuple[date, date]] = field(default_factory=dict)
+    category: Category | None = None
 
     def covers(self, window: Window) -> bool:
-        """Whether the series has published every month (and day) `window` needs: what
-        `check` asks, as a yes or no (a verdict's history stops where coverage does)."""
+        """Whether the series has published every month (and day) `window` needs, and
+        carries the question's category in each: what `check` asks, as a yes or no (a
+        verdict's history stops where coverage does, never on years of zeros)."""
         if self.source.granularity == MONTH and not window.month_aligned:
             return False
         if any(m not in self.months for m in window.months):
+            return False
+        if self.category is not None and self.uncounted(self.category, window.months):
             return False
         return self.last_day is None or window.end <= self.last_day
 
     def check(self, windows: list[Window]) -> None:
         """Raise WindowError when a window is finer than the data, MissingDataError when
-        it needs months (or days) not yet published."""
+        it needs months (or days) not yet published, or crime types of the category that
+        the source does not carry in every one of its months."""
         for w in windows:
             if self.source.granularity == MONTH and not w.month_aligned:
                 raise WindowError(
@@ -257,26 +382,89 @@ class Coverage:
                     "(month, quarter, ytd, fy, year, 12m) ending on a month's last day, "
                     "or a daily source (--source feed)"
                 )
-            missing = [m for m in w.months if m not in self.months]
-            if missing:
-                latest = max(self.months).strftime("%Y-%m") if self.months else "none"
-                shown = ", ".join(m.strftime("%Y-%m") for m in missing[:6])
-                more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
-                raise MissingDataError(
-                    f"{w.label} ({w.start}..{w.end}) needs months that {self.source.label} "
-                    f"has not published for {self.force}: {shown}{more} "
-                    f"(latest published month: {latest}); counting them as zero would be wrong"
-                )
+            check_published([w], self.source.label, self.force, self.months)
             if self.last_day is not None and w.end > self.last_day:
                 raise MissingDataError(
                     f"{w.label} ends {w.end}, after the last day in {self.source.label} "
                     f"({self.last_day})"
                 )
+        if self.category is not None:
+            reason = self.uncounted(self.category, [m for w in windows for m in w.months])
+            if reason:
+                raise MissingDataError(reason)
+
+    def carries(self, crime_type: str, month: date) -> bool:
+        """Whether the source carries `crime_type` in `month` (see the class)."""
+        span = self.types.get(crime_type)
+        return span is not None and span[0] <= month <= span[1]
+
+    def counting(self, category: Category) -> frozenset[date]:
+        """The published months in which the source carries all of `category`."""
+        return frozenset(m for m in self.months if not self._short(category.needs(), [m]))
+
+    def uncounted(self, category: Category, months: Iterable[date]) -> str | None:
+        """Why the source cannot count `category` in every one of `months`, said as an
+        error says it (None: it can). A category counted from types the source lacks in
+        some month would be a zero, or a part passed off as the whole."""
+        never = _cannot_count(self.source, category)
+        if never or self.source.key == "mps":
+            return never  # the MPS tables count every category they name, every month
+        short = self._short(category.needs(), sorted(set(months)))
+        return self._reason(category.label, short, category.in_mps) if short else None
+
+    def uncounted_type(self, crime_type: str, months: Iterable[date]) -> str | None:
+        """`uncounted` for one crime type (a grid's `types` or `major` key)."""
+        if self.source.key == "mps":
+            return None
+        short = self._short({crime_type: ()}, sorted(set(months)))
+        in_mps = any(t == crime_type for t, _ in cats.MPS_MINORS.values())
+        return self._reason(crime_type.lower(), short, in_mps) if short else None
+
+    def _short(
+        self, needs: Mapping[str, tuple[str, ...]], months: list[date]
+    ) -> dict[str, list[date]]:
+        """Each needed type -> the months in which neither it nor a stand-in is carried."""
+        if self.source.key == "mps":
+            return {}
+        out = {}
+        for crime_type, stand_ins in needs.items():
+            gap = [
+                m for m in months if not any(self.carries(t, m) for t in (crime_type, *stand_ins))
+            ]
+            if gap:
+                out[crime_type] = gap
+        return out
+
+    def _reason(self, label: str, short: dict[str, list[date]], in_mps: bool) -> str:
+        by_months: dict[str, list[str]] = {}
+        for crime_type, gap in short.items():
+            by_months.setdefault(month_ranges(gap), []).append(crime_type)
+        needed = "; ".join(f"{_listed(types)} in {when}" for when, types in by_months.items())
+        spans: dict[str, list[str]] = {}
+        for crime_type, (first, last) in sorted(self.types.items()):
+            spans.setdefault(f"{_ym(first)}..{_ym(last)}", []).append(crime_type)
+        carried = (
+            "; ".join(f"{_listed(types)} ({span})" for span, types in spans.items())
+            if spans
+            else "no crime types"
+        )
+        if self.source.key == "police.uk":
+            instead = "ingest the full street files" + (" or use --source mps" if in_mps else "")
+        else:
+            instead = "count a month-based window from --source police.uk or --source mps"
+        return (
+            f"{self.source.label} in this warehouse carries only {carried} for {self.force}: "
+            f"{label} cannot be counted from it (it needs {needed}); {instead}"
+        )
 
 
-def coverage(tables: Tables, source: Source, level: str, force: str) -> Coverage:
+def coverage(
+    tables: Tables, source: Source, level: str, force: str, category: Category | None = None
+) -> Coverage:
     """The published months of the series a question will count (from the warehouse's
-    current slices), with the vintages of those editions."""
+    current slices), with the vintages of those editions, and for police.uk-style records
+    the months each crime type is carried in (one small aggregate over the force's
+    records). `category`: what the question counts, checked by `Coverage.check`."""
     slices = tables["current_slices"]
     s = slices.filter(
         slices.dataset == source.dataset,
@@ -289,15 +477,24 @@ def coverage(tables: Tables, source: Source, level: str, force: str) -> Coverage
     rows = s.select("month", "source", "vintage", "path", "suspect").to_pyarrow().to_pylist()
     months = frozenset(r["month"] for r in rows if r["month"] is not None and not r["suspect"])
     last_day = None
-    if source.granularity == DAY and months:
+    types: dict[str, tuple[date, date]] = {}
+    if source.key != "mps" and months:
         crimes = tables["crimes"]
-        last = (
-            crimes.filter(crimes.force == force, crimes.format == source.format_for(level))
-            .occurred_on.max()
+        c = crimes.filter(crimes.force == force, crimes.format == source.format_for(level))
+        carried = (
+            c.group_by("category")
+            .aggregate(first=c.month.min(), last=c.month.max(), last_day=c.occurred_on.max())
             .to_pyarrow()
-            .as_py()
+            .to_pylist()
         )
-        last_day = last
+        types = {
+            str(r["category"]): (r["first"], r["last"])
+            for r in carried
+            if r["category"] is not None and r["first"] is not None
+        }
+        days = [r["last_day"] for r in carried if r["last_day"] is not None]
+        if source.granularity == DAY and days:
+            last_day = max(days)
     vintages: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         key = (r["source"], str(r["vintage"]))
@@ -305,7 +502,9 @@ def coverage(tables: Tables, source: Source, level: str, force: str) -> Coverage
             key, {"source": r["source"], "vintage": str(r["vintage"]), "months": 0}
         )
         entry["months"] += 1
-    return Coverage(source, level, force, months, last_day, list(vintages.values()))
+    return Coverage(
+        source, level, force, months, last_day, list(vintages.values()), types, category
+    )
 
 
 # -- the selection step -----------------------------------------------------------------
@@ -371,7 +570,7 @@ def select(tables: Tables, question: Question, counted: Window | None) -> Select
     category = cats.resolve(question.category)
     where = resolve_area(question.area, question.force, tables)
     source = choose_source(tables, question.source, category, counted, where.force)
-    cov = coverage(tables, source, where.level, where.force)
+    cov = coverage(tables, source, where.level, where.force, category)
     return Selection(source, where.level, where.force, cov, where, category, question.source_name)
 
 
@@ -425,3 +624,46 @@ def category_keys(spec: str, src: Source) -> CategoryKeys:
         return out
 
     return keys
+
+
+def countable_keys(
+    spec: str, cov: Coverage, months: Iterable[date]
+) -> tuple[CategoryKeys, dict[str, str]]:
+    """A grid's (or the flags') category keys for `spec` (see `category_keys`), less the
+    categories the source cannot count in every one of `months`, and why each was left
+    out. A category left out is absent, never a row of zeros or of partial counts;
+    MissingDataError (or CategoryError) when nothing asked for is left."""
+    src = cov.source
+    keys = category_keys(spec, src)
+    wanted = sorted(set(months))
+    key = spec.strip().lower()
+    refused: dict[str, QuestionError] = {}
+    if key in ("major", "types", "minor"):
+        # The keys are the crime types the rows carry: those carried in some but not all
+        # of the months would be partial (a type carried in none has no rows, so no cells).
+        present = (
+            [t for t in sorted(cov.types) if any(cov.carries(t, m) for m in wanted)]
+            if src.key != "mps"
+            else []
+        )
+        for crime_type in present:
+            reason = cov.uncounted_type(crime_type, wanted)
+            if reason:
+                refused[crime_type] = MissingDataError(reason)
+        asked = len(present)
+    else:
+        names = list(cats.GROUPS) if key == "groups" else [s for s in spec.split(",") if s.strip()]
+        resolved = [cats.resolve(n) for n in names if n not in ("all", "asb")]
+        for c in resolved:
+            never = _cannot_count(src, c)
+            reason = never or cov.uncounted(c, wanted)
+            if reason:
+                refused[c.name] = (CategoryError if never else MissingDataError)(reason)
+        asked = len(resolved)
+    if refused and len(refused) == asked:
+        raise next(iter(refused.values()))
+    if not refused:
+        return keys, {}
+    return (lambda row: [k for k in keys(row) if k not in refused]), {
+        name: str(exc) for name, exc in refused.items()
+    }

@@ -1,7 +1,8 @@
 """One area × category over time: the counts, and what was expected of each recent month.
 
 The question's area, category and source are selected as for `compare` (month by month),
-so a series and a comparison of the same question count from the same source. For each
+so a series and a comparison of the same question count from the same source, over the
+months that source carries the whole category in. For each
 of the last `band_months` months the seasonal model is fitted on the years before it
 (never on the month itself), so a point outside its band was a surprise at the time, not
 with hindsight.
@@ -20,7 +21,7 @@ from crimepulse.analysis.periods import DAY, Window
 from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import HasTables
 from crimepulse.core.facts import AreaRef, CategoryRef
-from crimepulse.errors import HistoryError, QuestionError
+from crimepulse.errors import HistoryError, MissingDataError, QuestionError
 from crimepulse.stats import seasonal_expectation
 
 # Known breaks in published series: (source key, first period after the break, note).
@@ -76,9 +77,15 @@ def monthly_series(
     assert chosen.area is not None and chosen.category is not None
     where, cat, src, cov = chosen.area.ref(), chosen.category.ref(), chosen.source, chosen.coverage
     f = chosen.rows(analysis.tables)
-    published = sorted(cov.months)
-    if not published:
+    if not cov.months:
         return MonthlySeries(where, cat, src.key, src.granularity)
+    # Only the months the source carries the whole category in: never a run of zeros or
+    # of partial counts for the months it does not (MissingDataError when there are none).
+    published = sorted(cov.counting(chosen.category))
+    if not published:
+        reason = cov.uncounted(chosen.category, cov.months)
+        assert reason is not None  # no published month counts it, so some month lacks it
+        raise MissingDataError(reason)
     first = _as_date(start) or published[0]
     last = _as_date(end) or periods.month_end(published[-1])
     months = [m for m in published if first <= m <= last]

@@ -135,15 +135,22 @@ def grid_command(
     table.add_column("category")
     for name in names:
         table.add_column(name, justify="right")
+    # Two areas may share a name (ten London wards do): such a row is named with its code.
+    codes: dict[str, set[str | None]] = {}
+    for f in grid.facts:
+        codes.setdefault(f.area.name, set()).add(f.area.code)
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for f in grid.facts:
         mark = words.mark(f.verdict) if words.meaningful(f.verdict) else " "
-        cells.setdefault((f.area.name, f.category.name), {})[f.window.name] = (
+        area = f.area.name if len(codes[f.area.name]) == 1 else f"{f.area.name} ({f.area.code})"
+        cells.setdefault((area, f.category.name), {})[f.window.name] = (
             f"{numbers.count(f.current)} {numbers.pct(f.change_pct)} {mark}"
         )
     for (area, cat), by_window in cells.items():
         table.add_row(area, cat, *(by_window.get(n, "") for n in names))
     console.print(table)
+    for name, why in grid.meta["left_out"].items():
+        console.print(f"left out {name}: {why}")
 
 
 @reports_errors

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from crimepulse.analysis import measures
+from crimepulse.analysis import measures, selection
 from crimepulse.analysis.periods import add_months, month_end
-from crimepulse.analysis.question import GridQuestion, Question
+from crimepulse.analysis.question import BOROUGH, FORCE, WARD, GridQuestion, Question
 from crimepulse.errors import QuestionError
 from crimepulse.present import words
 from crimepulse.store.coverage import coverage
@@ -75,12 +75,13 @@ def default_as_of(r: Readers) -> str:
 
 @dataclass
 class Row:
-    area: str
+    area: str  # the area as it can be asked for: "Abbey (Merton)" where a name is shared
     area_code: str | None
     category: str
     cells: dict[str, words.Change] = field(default_factory=dict)
     raw: dict[str, dict[str, Any]] = field(default_factory=dict)
     series_url: str = ""
+    area_url: str = ""  # a borough's page ("" for the force, wards and LSOAs: none exists)
 
 
 @dataclass
@@ -113,16 +114,23 @@ def grid(
             vs=vs,
             source=source,
         )
-        g = r.analysis().grid(question)
+        a = r.analysis()
+        g = a.grid(question)
+        # Ten London ward names are shared by two boroughs: a ward is named (and linked)
+        # in words that ask for it and no other.
+        specs = selection.ward_specs(a.tables, r.force) if question.level == WARD else {}
         rows: dict[tuple[str, str], Row] = {}
         for f in g.facts:
             d = f.as_dict()
-            k = (f.area.name, f.category.name)
+            name = specs.get(f.area.code or "", f.area.name)
+            k = (name, f.category.name)
             row = rows.get(k)
             if row is None:
-                area = "all" if f.area.level == "force" else f.area.name
-                row = rows[k] = Row(f.area.name, f.area.code, f.category.name)
+                area = "all" if f.area.level == FORCE else name
+                row = rows[k] = Row(name, f.area.code, f.category.name)
                 row.series_url = series_url(area, f.category.name, g.meta["source"])
+                if f.area.level == BOROUGH and f.area.code:
+                    row.area_url = urls.area(f.area.code)
             row.cells[f.window.name] = words.change(d)
             row.raw[f.window.name] = d
         spans = [
@@ -173,8 +181,11 @@ def series(r: Readers, area: str, category: str, source: str | None) -> dict[str
 
     def compute() -> dict[str, Any]:
         question = Question(force=r.force, area=area, category=category, source=source or None)
-        s = r.analysis().series(question).as_dict()
+        a = r.analysis()
+        s = a.series(question).as_dict()
         where = s["area"]["name"]
+        if s["area"]["level"] == WARD:  # "Abbey (Merton)" where two boroughs have an Abbey
+            where = selection.ward_specs(a.tables, r.force).get(s["area"]["code"], where)
         what = str(s["category"].get("label") or category).replace("-", " ").lower()
         title = f"{words.label(what)} in {where}"
         points = s["points"]
