@@ -18,7 +18,7 @@ from typing import Any
 import ibis
 
 from crimepulse.analysis import categories as cats
-from crimepulse.analysis import selection
+from crimepulse.analysis import lineage, selection
 from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import BOROUGH, FORCE, Area, Source, Tables
@@ -112,12 +112,14 @@ def compare(tables: Tables, question: Question) -> Fact:
     chosen = selection.select(tables, question, current)
     f = chosen.rows(tables)  # CategoryError when this source cannot count the category
     chosen.coverage.check([current, *others])
+    breaks = lineage.check(chosen.source.key, chosen.category, chosen.area, [current, *others])
     roles = _with_roles(current, list(others))
     by = ["minor", "crime_type"] if question.measure == "harm" else []
     expr = selection.window_totals(f, list(roles.values()), by)
     rows = expr.to_pyarrow().to_pylist()
     query["sql"] = str(ibis.to_sql(expr))
     asked = _Asked(chosen, current, query, question.comparison, question.alpha)
+    asked.notes += breaks  # series breaks the windows straddle (SeriesBreakError: refused)
     if question.measure == "harm":
         return _harm_fact(tables, rows, roles, asked)
     totals: dict[str, int] = defaultdict(int)

@@ -16,7 +16,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from crimepulse.analysis import selection
+from crimepulse.analysis import lineage, selection
 from crimepulse.analysis.compare import CURRENT, counts_finding
 from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import GridQuestion
@@ -180,6 +180,7 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         "source": chosen.source.key,
         "fdr": "Benjamini-Hochberg over all cells of the grid",
         "unplaced": unplaced,  # crimes in the current windows with no area to count in
+        "lineage": lineage.grid_notes(chosen.source.key, question.level, question.categories, plan),
         "sql": str(ibis.to_sql(expr)),
     }
     return Grid(cells_out, shared, meta)
