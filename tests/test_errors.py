@@ -20,6 +20,7 @@ TREE: dict[str, tuple[str | None, int, int]] = {
     "AreaError": ("QuestionError", 422, 2),
     "MissingDataError": ("QuestionError", 422, 2),
     "HistoryError": ("QuestionError", 422, 2),
+    "SeriesBreakError": ("QuestionError", 422, 2),
     "FormatError": ("CrimepulseError", 422, 2),
     "SnapshotError": ("CrimepulseError", 422, 2),
     "ThemeError": ("SnapshotError", 422, 2),

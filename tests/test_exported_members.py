@@ -29,6 +29,7 @@ ERROR_TREE = {
     "AreaError",
     "MissingDataError",
     "HistoryError",
+    "SeriesBreakError",
     "FormatError",
     "SnapshotError",
     "ThemeError",

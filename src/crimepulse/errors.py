@@ -16,7 +16,9 @@ beside the code that raises them, and those modules still import them from here.
     │   ├── CategoryError                         a category that matches nothing here
     │   ├── AreaError                             an area that matches nothing here
     │   ├── MissingDataError                      months not published, no population...
-    │   └── HistoryError                          too little history for the seasonal model
+    │   ├── HistoryError                          too little history for the seasonal model
+    │   └── SeriesBreakError                      windows across a break in the series
+    │                                             (a renamed, split or recoded series)
     ├── FormatError                 422  exit 2   a file unreadable in the format it claims
     ├── SnapshotError (ValueError)  422  exit 2   a snapshot that cannot be built as asked
     │   └── ThemeError                            an unknown or malformed theme
@@ -80,6 +82,13 @@ class MissingDataError(QuestionError):
 class HistoryError(QuestionError):
     """A series the seasonal model cannot fit: too few months, no events at all, no month
     like the one judged, or a fit that does not converge."""
+
+
+class SeriesBreakError(QuestionError):
+    """Windows on both sides of a break in the series (a category renamed or split, an
+    area's rows filed apart, LSOAs recoded) with no documented mapping across it: the
+    change would be the break's, not crime's. The message names the break, its month and
+    what to ask instead. (Status, exit code and title are its family's.)"""
 
 
 # -- files and snapshots -------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 import crimepulse
 from crimepulse.api import Crimepulse
-from crimepulse.errors import MissingDataError
+from crimepulse.errors import MissingDataError, SeriesBreakError
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +152,33 @@ def test_stop_and_search_over_the_missing_months_is_refused(
         burglary_extract.stop_search("year", "2022-12-31")
     searches, _, _ = burglary_extract.stop_search("quarter", "2022-12-31")
     assert searches.value and searches.value > 0
+
+
+def test_domestic_burglary_across_its_2023_split_is_not_a_100_percent_fall(
+    london: Crimepulse,
+) -> None:
+    """The MPS rows under DOMESTIC BURGLARY alone give 0 against 12,206 for 2024 on 2023;
+    its lineage counts the two names that replaced it, like with like."""
+    fact = london.compare("all", "DOMESTIC BURGLARY", "year", as_of="2024-12")
+    assert fact.previous > 12_206 and fact.current > 0
+    assert fact.change_pct is not None and -30 < fact.change_pct < 0
+    assert any("mps-2023-residential-burglary-split" in n for n in fact.notes)
+    with pytest.raises(SeriesBreakError, match="Ask instead for DOMESTIC BURGLARY"):
+        london.compare("all", "RES BURGLARY OF A HOME", "year", as_of="2024-12")
+
+
+def test_hillingdon_2024_counts_heathrow_in_both_years(london: Crimepulse) -> None:
+    """The MPS rows give Hillingdon's violence +6.1% in 2024 (7,603 -> 8,070) only because
+    Heathrow was filed apart in 2023; with its row added back the change is -0.1%."""
+    fact = london.compare("Hillingdon", "violence", "year", as_of="2024-12")
+    assert (fact.current, fact.previous) == (8_070 + 188, 7_603 + 664)
+    assert fact.change_pct == pytest.approx(-0.11, abs=0.01)
+    assert fact.verdict == "no meaningful change"
+
+
+def test_all_crime_across_fraud_leaving_for_action_fraud_carries_the_caveat(
+    london: Crimepulse,
+) -> None:
+    fact = london.compare("all", "all", "year", as_of="2013-12")
+    assert fact.change_pct == pytest.approx(-9.87, abs=0.01)
+    assert any("mps-2013-fraud-to-action-fraud" in n for n in fact.notes)

@@ -11,13 +11,24 @@ Mapping tables (documented, not guessed):
 - MPS minor -> Home Office recorded-crime subgroup: the level at which the Cambridge Crime
   Harm Index tables give weights. Minors with no subgroup (NFIB fraud, fraud and forgery)
   have no harm weight; analysis lists them instead of guessing.
+
+Series lineage: where the lineage table (core/reference/series_breaks.csv) documents a
+mapping across a break, a category that counts one whole side of it also counts the other
+side (DOMESTIC BURGLARY counts the two names that replaced it in 2023; police.uk's
+"Violence and sexual offences" counts the "Violent crime" it was called before May 2013),
+so a count across the break is like with like; `Category.lineage` names the breaks so
+bridged. Only where the two sides share no name: a name that survives a split ("Other
+theft" after 2013) means less than before, and analysis/lineage.py refuses it across
+the break instead.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 
 from crimepulse.core.facts import CategoryDefinition, CategoryRef
+from crimepulse.core.reference import series_breaks
 from crimepulse.core.reference.crime_types import CRIME_TYPES
 from crimepulse.errors import CategoryError as CategoryError
 
@@ -110,7 +121,8 @@ class Category:
 
     `mps_majors`/`mps_minors` select rows of an MPS table (a row counts when its major is
     in `mps_majors` or its minor in `mps_minors`); `crime_types` select police.uk-style
-    records. None means the family cannot count this category.
+    records. None means the family cannot count this category. `lineage`: the ids of the
+    series breaks whose documented mapping added names to it (see the module docstring).
     """
 
     name: str
@@ -119,6 +131,7 @@ class Category:
     mps_minors: tuple[str, ...] = ()
     crime_types: tuple[str, ...] | None = None
     notes: tuple[str, ...] = field(default=())
+    lineage: tuple[str, ...] = ()
 
     @property
     def in_mps(self) -> bool:
@@ -221,8 +234,81 @@ GROUPS: dict[str, Category] = {
 
 
 def resolve(name: str) -> Category:
-    """The Category a name means (grouping, police.uk type, MPS major or MPS minor)."""
-    key = name.strip().lower()
+    """The Category a name means (grouping, police.uk type, MPS major or MPS minor), with
+    the names its documented lineage adds (see the module docstring)."""
+    found = _resolved(name.strip().lower())
+    if found is None:
+        groups = ", ".join(GROUPS)
+        raise CategoryError(
+            f"unknown category {name!r}: use a grouping ({groups}), a police.uk crime type, "
+            "or an MPS major or minor category"
+        )
+    return found
+
+
+@cache
+def _resolved(key: str) -> Category | None:
+    named = _named(key)
+    return None if named is None else with_lineage(named)
+
+
+def minors_counted(category: Category) -> frozenset[str]:
+    """Every MPS minor category a category counts, directly or through its majors."""
+    majors = set(category.mps_majors)
+    return frozenset(category.mps_minors) | {m for m in MPS_MINORS if _major_of(m) in majors}
+
+
+def with_lineage(category: Category) -> Category:
+    """The category also counting the other side of each documented mapping of which it
+    counts one whole side (newest break first, so a name added by a later break can
+    complete an earlier one). Mappings whose sides share a name are left alone."""
+    minors = set(minors_counted(category))
+    types = set(category.crime_types or ())
+    added_minors: list[str] = []
+    added_types: list[str] = []
+    bridged: list[str] = []
+    for brk in sorted(series_breaks.breaks(), key=lambda b: b.starts, reverse=True):
+        if not (brk.mapped and brk.of_categories) or brk.old & brk.new:
+            continue
+        if brk.source == "mps":
+            counted = minors
+            old, new = minors_named(brk.old), minors_named(brk.new)
+        elif category.crime_types is not None:
+            counted = types
+            old, new = {n.value for n in brk.old}, {n.value for n in brk.new}
+        else:
+            continue
+        hit = counted & (old | new)
+        add = new if hit == old else old if hit == new else set()
+        if not add:
+            continue
+        counted |= add
+        (added_minors if brk.source == "mps" else added_types).extend(sorted(add))
+        bridged.append(brk.id)
+    if not bridged:
+        return category
+    return replace(
+        category,
+        mps_minors=category.mps_minors + tuple(added_minors),
+        crime_types=(
+            None if category.crime_types is None else category.crime_types + tuple(added_types)
+        ),
+        lineage=tuple(bridged),
+    )
+
+
+def minors_named(names: frozenset[series_breaks.Name]) -> set[str]:
+    """The MPS minor categories some lineage names stand for (a major: all its minors)."""
+    out: set[str] = set()
+    for n in names:
+        if n.dimension == "major":
+            out |= {m for m in MPS_MINORS if _major_of(m) == n.value}
+        elif n.dimension == "minor":
+            out.add(n.value)
+    return out
+
+
+def _named(key: str) -> Category | None:
     if key in GROUPS:
         return GROUPS[key]
     for crime_type in POLICE_UK_TYPES:
@@ -252,11 +338,7 @@ def resolve(name: str) -> Category:
                 mps_minors=(minor,),
                 crime_types=(crime_type,) if only else None,
             )
-    groups = ", ".join(GROUPS)
-    raise CategoryError(
-        f"unknown category {name!r}: use a grouping ({groups}), a police.uk crime type, "
-        "or an MPS major or minor category"
-    )
+    return None
 
 
 # MPS minor -> major (as the MPS tables file them).

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import ibis
 
 from crimepulse.analysis import categories as cats
-from crimepulse.analysis import periods, selection
+from crimepulse.analysis import lineage, periods, selection
 from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import BOROUGH, FORCE, Area, Source, Tables
@@ -55,15 +56,18 @@ SAME_LENGTH = 0.02
 COUNTS_BASIS, PER_DAY_BASIS, RATE_BASIS = "counts", "per day", "per resident"
 
 
-def history_windows(current: Window, covered: selection.Coverage) -> list[Window]:
+def history_windows(
+    current: Window, covered: selection.Coverage, since: date | None = None
+) -> list[Window]:
     """The window counted, in each of up to HISTORY_YEARS earlier years that the source has
     published, oldest first: comparable periods whose spread is the series' usual
-    variation (a history stops at the first year the source does not cover)."""
+    variation (a history stops at the first year the source does not cover, and before
+    `since`, the start of the series as it is now: see lineage.comparable_since)."""
     found: list[Window] = []
     shifted = current
     for years_back in range(1, HISTORY_YEARS + 1):
         shifted = periods.last_year(shifted)
-        if not covered.covers(shifted):
+        if not covered.covers(shifted) or (since is not None and shifted.start < since):
             break
         found.append(replace(shifted, name=f"{HISTORY} {years_back}"))
     return found[::-1]
@@ -150,14 +154,17 @@ def compare(tables: Tables, question: Question) -> Fact:
     chosen = selection.select(tables, question, current)
     f = chosen.rows(tables)  # CategoryError when this source cannot count the category
     chosen.coverage.check([current, *others])
+    breaks = lineage.check(chosen.source.key, chosen.category, chosen.area, [current, *others])
     roles = _with_roles(current, list(others))
     if question.comparison != "baseline" and question.measure != "harm":
-        roles.update({w.name: w for w in history_windows(current, chosen.coverage)})
+        since = lineage.comparable_since(chosen.source.key, chosen.category, chosen.area)
+        roles.update({w.name: w for w in history_windows(current, chosen.coverage, since)})
     by = ["minor", "crime_type"] if question.measure == "harm" else []
     expr = selection.window_totals(f, list(roles.values()), by)
     rows = expr.to_pyarrow().to_pylist()
     query["sql"] = str(ibis.to_sql(expr))
     asked = _Asked(chosen, current, query, question.comparison, question.alpha)
+    asked.notes += breaks  # series breaks the windows straddle (SeriesBreakError: refused)
     if question.measure == "harm":
         return _harm_fact(tables, rows, roles, asked)
     totals: dict[str, int] = defaultdict(int)

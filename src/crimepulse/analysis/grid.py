@@ -16,7 +16,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from crimepulse.analysis import selection
+from crimepulse.analysis import lineage, selection
 from crimepulse.analysis.compare import (
     COUNTS_BASIS,
     CURRENT,
@@ -218,6 +218,7 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         "history_years": {name: years for name, years in depth.items()},
         "unplaced": unplaced,  # crimes in the current windows with no area to count in
         "left_out": left_out,  # category -> why the source cannot count it here
+        "lineage": lineage.grid_notes(chosen.source.key, question.level, question.categories, plan),
         "sql": str(ibis.to_sql(expr)),
     }
     return Grid(cells_out, shared, meta)

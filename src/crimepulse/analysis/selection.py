@@ -33,6 +33,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from crimepulse.analysis import categories as cats
+from crimepulse.analysis import lineage
 from crimepulse.analysis.categories import Category
 from crimepulse.analysis.periods import DAY, MONTH, Window, add_months
 from crimepulse.analysis.question import (
@@ -213,13 +214,16 @@ def frame(
 ) -> ir.Table:
     """Rows to count, one shape for every source: period, area, area_name, major, minor,
     crime_type, n. `area` is the key of `level` (the force id, the borough name, the ward
-    or LSOA code)."""
+    or LSOA code); a borough-table row the series lineage joins to a borough (the
+    Heathrow airport row) counts as that borough (analysis/lineage.py says why)."""
     if source.key == "mps":
         t = tables["counts"]
         t = t.filter(t.force == force, t.area_type == source.area_type(level))
         if source_name:
             t = t.filter(t.source == source_name)
-        area = {FORCE: ibis.literal(force), BOROUGH: t.borough}.get(level, t.area_code)
+        aliases = lineage.borough_aliases(source.key)
+        borough = t.borough.substitute(aliases) if aliases else t.borough
+        area = {FORCE: ibis.literal(force), BOROUGH: borough}.get(level, t.area_code)
         return t.select(
             period=t.month,
             area=area,
