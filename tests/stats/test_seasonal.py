@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 
 import numpy as np
 import pytest
@@ -231,3 +232,181 @@ def test_expectation_as_dict_is_json_ready() -> None:
     assert json_ready(d)
     json.dumps(d, allow_nan=False)
     assert set(d) >= {"expected", "low", "high", "p_value", "surprise", "model", "verdict"}
+
+
+# --- the model's arithmetic against statsmodels ------------------------------------------
+
+
+def test_the_batched_glm_is_statsmodels_glm() -> None:
+    # The GLM is fitted by hand-written IRLS for many series at once; statsmodels' GLM on
+    # the same design is the reference (fitted mean at the target, Pearson dispersion,
+    # the model-based variance of the log-mean).
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(17)
+    history, (ty, tm, observed) = synth(rng, 48, 300.0, size=20.0)
+    e = seasonal_expectation(history, ty, tm, observed=observed)
+    months = np.array([m for _, m, _ in history])
+    t = np.array([(y - ty) + (m - tm) / 12 for y, m, _ in history])
+    y = np.array([c for _, _, c in history], dtype=float)
+    X = np.column_stack([*[(months == m).astype(float) for m in range(1, 13)], t])
+    res = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+    x0 = np.array([1.0 if m == tm else 0.0 for m in range(1, 13)] + [0.0])
+    assert e.expected == pytest.approx(math.exp(float(x0 @ res.params)), rel=1e-7)
+    phi = float(res.pearson_chi2) / float(res.df_resid)
+    assert e.dispersion == pytest.approx(phi, rel=1e-6)
+    assert e.trend_pct_per_year == pytest.approx(100 * (math.exp(res.params[-1]) - 1), rel=1e-6)
+    # The predictive variance is at least the model-based one (the clustered covariance
+    # and the calibration can only widen it).
+    mu = e.expected
+    var_eta = float(x0 @ np.asarray(res.cov_params()) @ x0) * phi
+    assert e.variance >= phi * mu + mu * mu * var_eta
+
+
+# --- the minimum-count rule ------------------------------------------------------------
+
+
+def flat_history(count: int, months: int = 48, start: tuple[int, int] = (2019, 1)) -> list:
+    y, m = start
+    out = []
+    for _ in range(months):
+        out.append((y, m, count))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def binomial_tail_ge(k: int, n: int, p: float) -> float:
+    return sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(k, n + 1))
+
+
+@pytest.mark.parametrize("observed", [6, 9])
+def test_small_counts_flag_only_when_an_exact_test_is_very_sure(observed: int) -> None:
+    # 1 crime every month for 4 years (expected 1, a Poisson-like history), then `observed`.
+    # Expected < 5 and observed < 10: the rule is the exact conditional test of the month
+    # against the 48 before (n = observed + 48, π0 = 1/49) at 0.001.
+    history = flat_history(1)
+    exact = min(1.0, 2 * binomial_tail_ge(observed, observed + 48, 1 / 49))
+    report = flag_series([("s", history, observed)], 2023, 1)
+    e = seasonal_expectation(history, 2023, 1, observed=observed)
+    assert e.small_counts and e.expected == pytest.approx(1.0, rel=1e-6)
+    assert e.p_value is not None and e.p_value < 0.025  # the NB tail alone would flag both
+    if exact < 0.001:  # 9: p = 5e-6
+        assert observed == 9 and len(report) == 1
+        flag = report.flags[0]
+        # the series' p-value: Bonferroni over the two rules
+        assert flag.rule == "spike" and flag.p_value == pytest.approx(2 * exact, rel=1e-9)
+        assert flag.months == ("2023-01",) and flag.verdict == "up"
+    else:  # 6: p = 0.0013
+        assert observed == 6 and len(report) == 0
+
+
+def test_a_drop_to_zero_in_a_small_series_never_flags() -> None:
+    # Expected 4, observed 0: P(0) = e^-4 = 0.018 > 0.001 however the history looks.
+    report = flag_series([("s", flat_history(4), 0)], 2023, 1)
+    assert len(report) == 0 and report.n_tested == 1
+
+
+# --- series breaks and retired series ----------------------------------------------------
+
+
+def test_history_before_a_break_is_not_used() -> None:
+    # 10 a month until 2020-12, 100 a month from 2021-01 (a category merged into this
+    # one): with the break, the expectation is 100 exactly (identical months); without
+    # it the old level drags the fit down.
+    history = [(y, m, 10 if y < 2021 else 100) for y in range(2019, 2023) for m in range(1, 13)]
+    broken = seasonal_expectation(history, 2023, 1, observed=100, breaks=[date(2021, 1, 1)])
+    assert broken.expected == pytest.approx(100.0, rel=1e-6)
+    assert broken.n_months == 24 and broken.since == "2021-01"
+    plain = seasonal_expectation(history, 2023, 1, observed=100)
+    assert plain.n_months == 48 and plain.since is None
+    assert abs(plain.expected - 100) > 5
+    with pytest.raises(HistoryError, match="since the series break in 2021-06"):
+        seasonal_expectation(history, 2023, 1, breaks=[date(2021, 1, 1), date(2021, 6, 1)])
+    # A break after the target does not apply; per-key breaks in flag_series.
+    later = seasonal_expectation(history, 2023, 1, breaks=[date(2024, 1, 1)])
+    assert later.n_months == 48
+    report = flag_series(
+        [("a", history, 100), ("b", history, 100)], 2023, 1, breaks={"a": [date(2021, 1, 1)]}
+    )
+    assert report.n_tested == 2 and len(report) == 0
+
+
+def test_a_retired_series_never_flags() -> None:
+    # 80 a month, then nothing for the last 12 months, then 3 (stray records of a
+    # category no longer used): retired, skipped with the reason, even though 3 against an
+    # expectation near 0 is "impossible" under the model.
+    history = flat_history(80, 36) + flat_history(0, 12, start=(2022, 1))
+    report = flag_series([("fraud", history, 3), ("live", flat_history(80), 80)], 2023, 1)
+    assert len(report) == 0 and report.n_series == 2 and report.n_tested == 1
+    assert report.skipped[0][0] == "fraud" and "retired" in report.skipped[0][1]
+
+
+def test_a_trend_that_only_says_the_series_began_is_not_extrapolated() -> None:
+    # Nothing for 44 months, then 5, 20, 40, 80: the fitted trend is far beyond x10 a year.
+    history = [*flat_history(0, 44), (2022, 9, 5), (2022, 10, 20), (2022, 11, 40), (2022, 12, 80)]
+    with pytest.raises(HistoryError, match="steeper than x10"):
+        seasonal_expectation(history, 2023, 1)
+
+
+# --- the sustained-shift rule ------------------------------------------------------------
+
+
+def poisson_history(
+    rng: np.random.Generator, months: int, base: float, step_from: int, step: float
+) -> list[tuple[int, int, int]]:
+    """`months` + 1 months from 2019-01 of Poisson counts with the fixed season, the last
+    `months + 1 - step_from` multiplied by `step`."""
+    out = []
+    for i in range(months + 1):
+        y, m = 2019 + i // 12, i % 12 + 1
+        mu = base * SEASON[m - 1] * (step if i >= step_from else 1.0)
+        out.append((y, m, int(rng.poisson(mu))))
+    return out
+
+
+def test_a_step_is_found_by_the_shift_rule_with_the_months_it_covers() -> None:
+    # 200 a month (Poisson) for 56 months, then +40% for the last 4 months (the as-of month
+    # included): each month alone is +40% ± 8%, within reach of the spike rule, but the
+    # four months together are the stronger evidence and the rule says which months.
+    rng = np.random.default_rng(8)
+    rows = poisson_history(rng, 59, 200.0, step_from=56, step=1.4)
+    history, (ty, tm, observed) = rows[:-1], rows[-1]
+    report = flag_series([("step", history, observed)], ty, tm)
+    assert len(report) == 1
+    flag = report.flags[0]
+    assert flag.rule == "sustained shift" and flag.verdict == "up"
+    assert flag.shift is not None
+    months = {f"{y}-{m:02d}": c for y, m, c in rows}
+    assert flag.months == tuple(sorted(flag.months)) and flag.months[-1] == f"{ty}-{tm:02d}"
+    assert 3 <= len(flag.months) <= 5  # the step began 4 months ago
+    assert flag.shift.observed == sum(months[k] for k in flag.months)
+    assert flag.shift.change_pct == pytest.approx(40, abs=15)
+    assert flag.p_value == pytest.approx(min(1.0, 2 * flag.shift.p_value))
+    d = flag.as_dict()
+    assert d["rule"] == "sustained shift" and d["months"] == list(flag.months)
+    assert d["shift"]["months"] == len(flag.months)
+    assert json_ready(d)
+
+
+def test_a_one_off_month_is_a_spike() -> None:
+    rng = np.random.default_rng(9)
+    rows = poisson_history(rng, 59, 200.0, step_from=60, step=1.0)
+    history, (ty, tm, observed) = rows[:-1], rows[-1]
+    report = flag_series([("once", history, 2 * observed)], ty, tm)
+    assert [f.rule for f in report] == ["spike"]
+    assert report.flags[0].months == (f"{ty}-{tm:02d}",)
+    assert report.flags[0].expectation.position == "above"
+
+
+def test_null_series_raise_few_false_alarms() -> None:
+    # The benchmark's check in small (bench/calibration.py flags_section, 1,000 series per
+    # level): simulated null series at 5,000 a year, one as-of month, both rules.
+    from crimepulse.stats.seasonal import flag_arrays
+    from crimepulse.stats.simulate import monthly_counts
+
+    rng = np.random.default_rng(20)
+    counts = monthly_counts(rng, series=400, years=6, level=5_000).reshape(400, -1)
+    fa = flag_arrays(counts[:, 11:71].astype(float), np.arange(-60, 0), 12, counts[:, 71])
+    rate = float(np.mean(fa.p_value < 0.05))
+    assert rate <= 0.05 + 2 * math.sqrt(0.05 * 0.95 / 400), rate  # nominal 5%, 2 SE
+    assert np.all(fa.shift.available)

@@ -11,6 +11,7 @@ to reach earlier editions of the data (`as_of`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -67,9 +68,17 @@ class Analysis:
         """Every area × category × window with its comparison, tested, FDR-controlled."""
         return _grid.grid(self.tables, question)
 
-    def flags(self, question: GridQuestion, *, years: int = 5) -> list[Fact]:
-        """Series outside their seasonal expectation in the month ending the as-of date."""
-        return _flags.flags(self.tables, question, years=years)
+    def flags(
+        self,
+        question: GridQuestion,
+        *,
+        years: int = 5,
+        breaks: Sequence[date] | Mapping[str, Sequence[date]] = (),
+    ) -> list[Fact]:
+        """Series out of line in the month ending the as-of date (a one-month spike or a
+        sustained shift), against their seasonal expectation; `breaks`: known series
+        breaks (first months of a new series), for every category or per category."""
+        return _flags.flags(self.tables, question, years=years, breaks=breaks)
 
     def trend(self, question: Question, *, months: int = 24) -> Fact:
         """Rising, falling or no clear trend over the last `months` months (Mann–Kendall)."""

@@ -149,7 +149,7 @@ def ops_sentence(fact_id: str, fact: dict[str, Any], label: str, when: str) -> S
 def flag_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
     """A series outside its seasonal expectation (verdict up or down)."""
     key = "flag_" + str(fact.get("verdict"))
-    when = numbers.month(fact["window"]["start"])
+    when = numbers.span(fact["window"]["start"], fact["window"]["end"])  # a month, or a shift's
     slots = {"label": label, "where": str(fact["area"]["name"]), "when": when}
     return fill(TEMPLATES[key], fact_id, fact, slots)
 
