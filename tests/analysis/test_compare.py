@@ -87,6 +87,15 @@ def test_harm_weighted_totals_name_the_index_and_list_unweighted(cp: Crimepulse)
     homicides = sum(count("Camden", "HOMICIDE", m) for m in MONTHS if m.startswith("2023"))
     assert fact.current == homicides * 5475
     assert any("VIOLENCE WITH INJURY" in n for n in fact.notes)
+    # judged like its counts: the homicides of 2019-2022 are the history that decides (one
+    # weighted category: the same p-value as the count's); the exact test's kept beside it
+    counted = cp.compare("Camden", "homicide", "year", as_of="2023-12")
+    assert fact.stats["history"] == counted.stats["history"] and len(counted.stats["history"]) == 4
+    assert fact.p_value == pytest.approx(counted.p_value)
+    assert fact.stats["poisson_p_value"] == pytest.approx(counted.stats["poisson_p_value"])
+    short = cp.compare("Camden", "violence", "year", as_of="2021-12", measure="harm")
+    assert short.verdict == "not enough history" and short.p_value is None  # 2019-2020 only
+    assert short.stats["poisson_verdict"] is not None
 
 
 def test_granularity_and_publication_errors(cp: Crimepulse) -> None:

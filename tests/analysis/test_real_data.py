@@ -84,7 +84,10 @@ def test_rates_and_harm_on_real_tables(london: Crimepulse) -> None:
     assert 5 < rate.value < 30  # robberies per 1,000 residents in the West End
     harm = london.compare("all", "robbery", "year", as_of="2022-12", measure="harm")
     assert harm.current == 27_663 * 365.0  # both robbery subgroups weigh 365 days
-    assert harm.verdict == "up"
+    # one weight for every robbery: the harm total is the count scaled, and so is its verdict
+    count = london.compare("all", "robbery", "year", as_of="2022-12")
+    assert harm.verdict == count.verdict == "no meaningful change"
+    assert harm.stats["poisson_verdict"] == "up" and harm.stats["dispersion"] > 100
 
 
 def test_homicide_2022_is_within_the_spread_of_2017_to_2019(london: Crimepulse) -> None:
@@ -103,7 +106,10 @@ def test_sutton_homicide_harm_2023_is_the_count_test(london: Crimepulse) -> None
     harm = london.compare("Sutton", "homicide", "year", as_of="2023-12", measure="harm")
     count = london.compare("Sutton", "homicide", "year", as_of="2023-12")
     assert (count.current, count.previous) == (5, 0)
-    assert harm.p_value == pytest.approx(count.stats["poisson_p_value"]) == pytest.approx(0.0625)
+    # both judged against the same history of homicide counts: one test, two scales
+    assert harm.p_value == pytest.approx(count.p_value)
+    assert harm.stats["poisson_p_value"] == pytest.approx(count.stats["poisson_p_value"])
+    assert harm.stats["poisson_p_value"] == pytest.approx(0.0625)
     assert count.verdict == "no meaningful change" and count.p_value >= 0.0625
     assert harm.verdict == "no meaningful change" and harm.small_counts
 

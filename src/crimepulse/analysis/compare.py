@@ -25,13 +25,14 @@ from datetime import date
 from typing import Any
 
 import ibis
+import numpy as np
 
 from crimepulse.analysis import categories as cats
 from crimepulse.analysis import lineage, periods, selection
 from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import Question
 from crimepulse.analysis.selection import BOROUGH, FORCE, Area, Source, Tables
-from crimepulse.core.facts import ComparisonRef, Fact, Finding, plain
+from crimepulse.core.facts import NOT_ENOUGH_HISTORY, ComparisonRef, Fact, Finding, plain
 from crimepulse.core.reference import london
 from crimepulse.core.reference.forces import CITY_OF_LONDON_FORCE
 from crimepulse.errors import MissingDataError, QuestionError, WindowError
@@ -43,6 +44,7 @@ from crimepulse.stats import (
     compare_with_history,
     weighted_comparison,
 )
+from crimepulse.stats.dispersion import MIN_HISTORY, NO_TEST, history_dispersion
 
 CURRENT = "current"  # the role of the window counted (the others: "compare", "baseline YYYY")
 HISTORY = "history"  # "history 1" is the window a year before the current one, and so on
@@ -156,7 +158,7 @@ def compare(tables: Tables, question: Question) -> Fact:
     chosen.coverage.check([current, *others])
     breaks = lineage.check(chosen.source.key, chosen.category, chosen.area, [current, *others])
     roles = _with_roles(current, list(others))
-    if question.comparison != "baseline" and question.measure != "harm":
+    if question.comparison != "baseline":
         since = lineage.comparable_since(chosen.source.key, chosen.category, chosen.area)
         roles.update({w.name: w for w in history_windows(current, chosen.coverage, since)})
     by = ["minor", "crime_type"] if question.measure == "harm" else []
@@ -332,6 +334,7 @@ def _harm_fact(
     src = asked.source
     weights, index_name = _harm_weights(tables, src)
     paired: dict[str, tuple[float, int, int]] = {}  # category: (weight, current, compare)
+    history: dict[str, int] = defaultdict(int)  # history role: crimes
     unweighted: set[str] = set()
     for row in rows:
         key = row["minor"] if src.key == "mps" else row["crime_type"]
@@ -346,15 +349,44 @@ def _harm_fact(
             cur += n
         elif row["window"] == "compare":
             prev += n
+        else:  # a history year: its crimes (weighted or not) measure the usual variation
+            history[row["window"]] += n
         paired[str(key)] = (weight, cur, prev)
     if asked.kind == "baseline":
         raise WindowError("harm-weighted totals compare with previous or last-year only")
-    tested = weighted_comparison(list(paired.values()), alpha=asked.alpha)
+    current = roles[CURRENT]
+    other = next(w for role, w in roles.items() if role != CURRENT)
+    exposure = 1.0
     notes = list(asked.notes)
+    if abs(current.days / other.days - 1.0) > SAME_LENGTH:
+        exposure = current.days / other.days
+        notes.append(f"compared per day: {current.days} days against {other.days}")
+    # the series' usual variation, from its crime counts in the history years (oldest first)
+    counts = [history[role] for role in roles if role.startswith(HISTORY)][::-1]
+    poisson = weighted_comparison(list(paired.values()), alpha=asked.alpha, exposure_ratio=exposure)
     if unweighted:
         notes.append("no harm weight (left out): " + ", ".join(sorted(unweighted)))
-    other = next(w for role, w in roles.items() if role != CURRENT)
-    finding = weighted_finding(tested)
+    if len(counts) >= MIN_HISTORY:
+        phi, df, _ = history_dispersion(np.array([counts], dtype=float))
+        tested = weighted_comparison(
+            list(paired.values()),
+            alpha=asked.alpha,
+            exposure_ratio=exposure,
+            dispersion=max(float(phi[0]), 1.0),
+            dispersion_df=int(df[0]),
+        )
+        finding = weighted_finding(tested)
+    else:
+        finding = replace(
+            weighted_finding(poisson), verdict=NOT_ENOUGH_HISTORY, p_value=None, test=NO_TEST
+        )
+    finding.stats.update(
+        history=counts,
+        dispersion=float(phi[0]) if len(counts) >= MIN_HISTORY else None,
+        poisson_p_value=poisson.p_value,
+        poisson_verdict=poisson.verdict,
+        poisson_test="the weighted totals differ beyond chance (exact conditional test)",
+    )
     return asked.fact(
         finding,
         measure="harm",
