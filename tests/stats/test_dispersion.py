@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from crimepulse.stats import (
     NO_CHANGE,
@@ -221,3 +221,47 @@ def test_many_cells_at_once_match_one_call_per_cell() -> None:
     one = [compare_with_history(c, b, h, exposure_ratio=e) for c, b, h, e in cells]
     assert many == one
     assert [r.verdict for r in many][-2:] == ["not enough history", "not enough history"]
+
+
+def test_trigamma_inverse_inverts_trigamma() -> None:
+    from scipy import special
+
+    from crimepulse.stats.dispersion import _trigamma_inverse
+
+    for x in (0.3, 1.0, 2.5, 10.0, 80.0):
+        assert _trigamma_inverse(float(special.polygamma(1, x))) == pytest.approx(x, rel=1e-6)
+
+
+def test_moderation_needs_peers_and_shrinks_towards_them() -> None:
+    from crimepulse.stats.dispersion import MAX_PRIOR_DF, moderated_dispersion
+
+    # two series: too few peers to say anything, so nothing is pooled
+    phi, df, d0 = moderated_dispersion(np.array([2.0, 9.0]), np.array([3.0, 3.0]), np.ones(2))
+    assert d0 == 0 and list(phi) == [2.0, 9.0] and list(df) == [3.0, 3.0]
+    # twelve series at one level whose φ̂ agree exactly: their spread is less than φ̂'s
+    # own sampling noise, so the prior is as sure as it may be (d0 = MAX_PRIOR_DF) and
+    # each φ̃ is the common value (the prior's mean corrects E[log φ̂] for its bias)
+    same = np.full(12, 4.0)
+    phi, df, d0 = moderated_dispersion(same, np.full(12, 6.0), np.full(12, 500.0))
+    assert d0 == MAX_PRIOR_DF and np.allclose(df, 6.0 + MAX_PRIOR_DF)
+    bias = np.exp(-(special.digamma(3.0) - np.log(3.0)) + special.digamma(100) - np.log(100))
+    assert phi == pytest.approx(np.full(12, (6 * 4.0 + d0 * 4.0 * bias) / (6 + d0)))
+    # series that differ far more than their noise keep mostly their own φ̂ (small d0)
+    spread = np.array([1.0, 50.0, 2.0, 80.0, 1.5, 30.0, 3.0, 120.0])
+    phi, _, d0 = moderated_dispersion(spread, np.full(8, 6.0), np.full(8, 500.0))
+    assert d0 < 3 and np.corrcoef(phi, spread)[0, 1] > 0.95
+
+
+def test_a_grid_pools_its_areas_and_says_so() -> None:
+    from crimepulse.stats.dispersion import POOLED_TEST, compare_with_history_many
+
+    rng = np.random.default_rng(1)
+    history = rng.poisson(1000, size=(10, 6))
+    cells = compare_with_history_many(
+        [1500] + [1000] * 9, [1000] * 10, history.tolist(), pool=["robbery"] * 10
+    )
+    alone = compare_with_history_many([1500], [1000], history[:1].tolist())[0]
+    assert cells[0].test == POOLED_TEST or cells[0].prior_df
+    assert cells[0].df is not None and alone.df is not None and cells[0].df > alone.df
+    assert cells[0].p_value is not None and alone.p_value is not None
+    assert cells[0].p_value < alone.p_value  # more degrees of freedom: thinner tails

@@ -200,6 +200,8 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
                 for (current, other, _, _), basis in zip(keys, bases, strict=True)
             ],
             alpha=question.alpha,
+            # the areas of one category and window judge their dispersions together
+            pool=[(c, current.name) for current, _, _, c in keys],
         ),
         alpha=question.alpha,
     )

@@ -54,12 +54,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from ._common import AsDict, check_alpha, check_count, verdict_from
 from .counts import Comparison, compare_counts_many
@@ -78,6 +78,10 @@ HistoryVerdict = Literal["up", "down", "no meaningful change", "not enough histo
 DISPERSED_TEST = "quasi-Poisson test, dispersion from the series' own history (t reference)"
 POISSON_LIKE_TEST = (
     "quasi-Poisson test, history Poisson-like (dispersion taken as 1, t reference kept)"
+)
+POOLED_TEST = (
+    "quasi-Poisson test, dispersion from the series' own history moderated across its "
+    "peers (the grid's other areas; t reference)"
 )
 NO_TEST = "none: too little history to estimate the series' usual variation"
 POISSON_OPINION = "the counts differ beyond chance (exact Poisson test)"
@@ -117,6 +121,8 @@ class HistoryComparison(AsDict):
     exposure_ratio: float
     alpha: float
     usual_change_pct: float | None = None
+    own_dispersion: float | None = None  # φ̂ of the series' own history, when pooled
+    prior_df: float | None = None  # degrees of freedom its peers added (pooled cells)
     q_value: float | None = None
     fdr_controlled: bool = False
     fdr_family_size: int | None = None
@@ -204,17 +210,95 @@ def dispersed_p_values(
     `history` is series × periods (>= MIN_HISTORY periods). The p-value is the larger of
     the t-test's (φ floored at 1) and the exact one's.
     """
+    phi, df, _ = history_dispersion(history)
+    p, p_exact = judged_p_values(current, previous, exposure_ratio, phi, df)
+    return p, phi, df, p_exact
+
+
+def judged_p_values(
+    current: np.ndarray,
+    previous: np.ndarray,
+    exposure_ratio: float | np.ndarray,
+    phi: np.ndarray,
+    df: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(p, exact Poisson p) given each row's dispersion φ and its degrees of freedom: the
+    larger of the t-test's (φ floored at 1) and the exact test's."""
     c, b = np.asarray(current, dtype=float), np.asarray(previous, dtype=float)
     e = np.broadcast_to(np.asarray(exposure_ratio, dtype=float), c.shape)
-    phi, df, _ = history_dispersion(history)
     p_exact = exact_poisson_p(c, b, e)
     n = c + b
     pi0 = e / (1.0 + e)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (c - n * pi0) / np.sqrt(np.maximum(phi, 1.0) * n * pi0 * (1.0 - pi0))
     p_t = np.where(n == 0, 1.0, 2.0 * stats.t.sf(np.abs(np.nan_to_num(t)), df))
-    p = np.maximum(p_t, p_exact)
-    return p, phi, df, p_exact
+    return np.maximum(p_t, p_exact), p_exact
+
+
+#: Below this a dispersion is taken as this when its logarithm is pooled (a history of
+#: identical counts has φ̂ = 0, whose log is -inf).
+LOG_FLOOR = 0.1
+#: A prior "infinitely" sure (the areas' dispersions agree beyond their noise) still adds
+#: only this many degrees of freedom.
+MAX_PRIOR_DF = 200.0
+
+
+def moderated_dispersion(
+    phi: np.ndarray, df: np.ndarray, level: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Each series' dispersion, shrunk towards what its peers show at its level: the
+    empirical-Bayes "moderated" variance of limma (Smyth 2004), with a trend in the level.
+
+    Why: from 3–8 periods a series' own φ̂ is so uncertain that its t reference has wide
+    tails, so a grid of hundreds of cells can call nothing after the FDR step, however
+    large a change. Its peers (the other areas of the same category and window) say what
+    dispersion to expect at that level, and how much series really differ: log φ̂ is
+    regressed on log(level) across the peers; the spread of the residuals beyond what
+    φ̂'s own sampling noise gives (trigamma(df/2)) is the real variation between series,
+    which sets the prior's degrees of freedom d0 (small when series differ a lot: then
+    each keeps mostly its own φ̂). φ̃ = (df·φ̂ + d0·φ0) / (df + d0), referred to t with
+    df + d0 degrees of freedom. Returns (φ̃, df + d0, d0); with fewer than 3 usable
+    peers nothing is pooled (d0 = 0).
+    """
+    phi = np.asarray(phi, dtype=float)
+    df = np.asarray(df, dtype=float)
+    level = np.asarray(level, dtype=float)
+    usable = level > 0
+    if usable.sum() < 3:
+        return phi, df, 0.0
+    z = np.log(np.maximum(phi[usable], LOG_FLOOR))
+    d = df[usable]
+    x = np.log(level[usable])
+    # E[log φ̂] = log φ0 + ψ(d/2) − log(d/2) for φ̂ ~ φ0·χ²_d/d
+    e = z - special.digamma(d / 2) + np.log(d / 2)
+    design = np.column_stack([np.ones_like(x), x]) if np.ptp(x) > 1e-9 else np.ones((len(x), 1))
+    coef, *_ = np.linalg.lstsq(design, e, rcond=None)
+    residual = e - design @ coef
+    spread = float(residual @ residual) / max(len(e) - design.shape[1], 1)
+    extra = spread - float(np.mean(special.polygamma(1, d / 2)))
+    d0 = MAX_PRIOR_DF if extra <= 0 else min(2.0 * _trigamma_inverse(extra), MAX_PRIOR_DF)
+    all_x = np.log(np.maximum(level, 1e-12))
+    full = np.column_stack([np.ones_like(all_x), all_x])[:, : design.shape[1]]
+    prior = np.exp(full @ coef + special.digamma(d0 / 2) - np.log(d0 / 2))
+    moderated = np.where(usable, (df * phi + d0 * prior) / (df + d0), phi)
+    total_df = np.where(usable, df + d0, df)
+    return moderated, total_df, d0
+
+
+def _trigamma_inverse(y: float) -> float:
+    """x with trigamma(x) = y (Newton's method on 1/x, as limma's trigammaInverse)."""
+    if y > 1e7:
+        return 1.0 / math.sqrt(y)
+    if y < 1e-6:
+        return 1.0 / y
+    x = 0.5 + 1.0 / y
+    for _ in range(50):
+        tri = float(special.polygamma(1, x))
+        step = tri * (1.0 - tri / y) / float(special.polygamma(2, x))
+        x += step
+        if -step / x < 1e-8:
+            break
+    return x
 
 
 def compare_with_history(
@@ -242,10 +326,15 @@ def compare_with_history_many(
     exposure_ratio: float | Sequence[float] = 1.0,
     *,
     alpha: float = 0.05,
+    pool: Sequence[Hashable] | None = None,
 ) -> list[HistoryComparison]:
     """`compare_with_history` over many cells at once (a CompStat grid), vectorised:
     the same results as one call per cell. Cells are grouped by history length, so a
-    grid whose windows share their history years costs a few array operations."""
+    grid whose windows share their history years costs a few array operations.
+
+    `pool`: one key per cell; cells with the same key (the areas of one category and
+    window) have their dispersions moderated together (`moderated_dispersion`), and say
+    so in `test` and `prior_df`. None: each cell is judged by its own history alone."""
     alpha = check_alpha(alpha)
     if len(histories) != len(current):
         raise ValueError(f"{len(current)} cells but {len(histories)} histories")
@@ -261,14 +350,32 @@ def compare_with_history_many(
             out[i] = _too_short(exact[i], h)
         else:
             by_length.setdefault(len(h), []).append(i)
-    for rows in by_length.values():
+    groups: dict[tuple[int, Hashable], list[int]] = {}
+    for length, rows in by_length.items():
+        for i in rows:
+            groups.setdefault((length, None if pool is None else pool[i]), []).append(i)
+    for rows in groups.values():
         c = np.array([exact[i].current for i in rows], dtype=float)
         b = np.array([exact[i].previous for i in rows], dtype=float)
         e = np.array([exact[i].exposure_ratio for i in rows])
-        p, phi, df, _ = dispersed_p_values(c, b, np.array([hists[i] for i in rows], float), e)
-        quantile = float(stats.t.ppf(1 - alpha / 2, int(df[0])))
+        history = np.array([hists[i] for i in rows], dtype=float)
+        own, df, _ = history_dispersion(history)
+        phi, prior_df = own, 0.0
+        if pool is not None:
+            phi, df, prior_df = moderated_dispersion(own, df, history.mean(axis=1))
+        p, _ = judged_p_values(c, b, e, phi, df)
         for j, i in enumerate(rows):
-            out[i] = _judged(exact[i], hists[i], float(p[j]), float(phi[j]), int(df[j]), quantile)
+            quantile = float(stats.t.ppf(1 - alpha / 2, float(df[j])))
+            judged = _judged(exact[i], hists[i], float(p[j]), float(phi[j]), int(df[j]), quantile)
+            if prior_df > 0 and judged.test == DISPERSED_TEST:
+                judged = dataclasses.replace(
+                    judged, test=POOLED_TEST, own_dispersion=float(own[j]), prior_df=prior_df
+                )
+            elif prior_df > 0:
+                judged = dataclasses.replace(
+                    judged, own_dispersion=float(own[j]), prior_df=prior_df
+                )
+            out[i] = judged
     return [r for r in out if r is not None]
 
 
@@ -342,6 +449,7 @@ __all__ = [
     "POISSON_LIKE",
     "POISSON_LIKE_TEST",
     "POISSON_OPINION",
+    "POOLED_TEST",
     "TREND_FROM",
     "HistoryComparison",
     "HistoryVerdict",
@@ -350,5 +458,7 @@ __all__ = [
     "dispersed_p_values",
     "exact_poisson_p",
     "history_dispersion",
+    "judged_p_values",
+    "moderated_dispersion",
     "usual_change",
 ]
