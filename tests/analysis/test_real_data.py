@@ -188,3 +188,19 @@ def test_all_crime_across_fraud_leaving_for_action_fraud_carries_the_caveat(
     fact = london.compare("all", "all", "year", as_of="2013-12")
     assert fact.change_pct == pytest.approx(-9.87, abs=0.01)
     assert any("mps-2013-fraud-to-action-fraud" in n for n in fact.notes)
+
+
+def test_a_verdict_never_points_against_its_percentage(london: Crimepulse) -> None:
+    """Months against the month before (28 days against 31) used to print "up" beside
+    -0.7%: the verdict judged the rate a day, the % the counts. Now both are per day."""
+    grid = london.grid("boroughs", "major", "month,quarter", as_of="2021-02-28", vs="previous")
+    cells = grid.to_arrow().to_pylist()
+    assert {c["change_basis"] for c in cells} == {"per day"}
+    for cell in cells:
+        if cell["verdict"] == "up":
+            assert cell["change_pct"] > 0, cell
+        if cell["verdict"] == "down":
+            assert cell["change_pct"] < 0, cell
+    harm = london.compare("all", "robbery", "month", as_of="2021-02", vs="previous", measure="harm")
+    assert harm.stats["change_basis"] == "per day"
+    assert harm.change_pct == pytest.approx(100 * (harm.current / 28) / (harm.previous / 31) - 100)

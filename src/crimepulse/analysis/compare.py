@@ -380,7 +380,11 @@ def _harm_fact(
         finding = replace(
             weighted_finding(poisson), verdict=NOT_ENOUGH_HISTORY, p_value=None, test=NO_TEST
         )
+    if exposure != 1.0:  # one definition of change: the per-day one the test judged
+        ratio = finding.stats.get("ratio")
+        finding = replace(finding, change_pct=None if ratio is None else 100.0 * (ratio - 1.0))
     finding.stats.update(
+        change_basis=PER_DAY_BASIS if exposure != 1.0 else COUNTS_BASIS,
         history=counts,
         dispersion=float(phi[0]) if len(counts) >= MIN_HISTORY else None,
         poisson_p_value=poisson.p_value,
