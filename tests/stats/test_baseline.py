@@ -21,10 +21,7 @@ from crimepulse.stats.baseline import (
     baseline_p_values,
 )
 from crimepulse.stats.simulate import yearly_counts
-
-
-def t2_two_sided(t: float) -> float:
-    return 1.0 - abs(t) / math.sqrt(2.0 + t * t)
+from tests.stats.hand import t2_two_sided
 
 
 def nb_pmf(j: int, size: float, prob: float) -> float:
