@@ -19,7 +19,7 @@ def test_the_week_against_the_previous_13_weeks(warehouse: Path) -> None:
     arrests = by_type["arrest"]  # the gangs arrests: 30 this week, 10 in each week before
     assert isinstance(arrests, Fact)
     assert (arrests.current, arrests.previous, arrests.change) == (30, 10.0, 20.0)
-    assert arrests.verdict == "up" and arrests.test == oplog_facts.TEST
+    assert arrests.verdict == "up" and (arrests.test or "").startswith(oplog_facts.TEST)
     assert arrests.comparison is not None and arrests.comparison.kind == "previous 13 weeks"
     assert arrests.comparison.counts == (10,) * 13
     assert arrests.comparison.weeks is not None and arrests.comparison.weeks[-1] == "2023-W52"
