@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crimepulse.cli import app
-from crimepulse.cli.analysis import _fact_sentence
+from crimepulse.cli.analysis import _fact_sentence, _grid_cell
 from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, WindowRef
 from tests.factories import TWO_FORCES, shared_wards, two_forces, write
 
@@ -180,14 +181,54 @@ def test_the_sentence_writes_numbers_in_the_house_style() -> None:
     100, p < 0.001 (not 4e-05) — as the pages and the snapshot write them."""
     text = _fact_sentence(_falling_fact())
     assert text == (
-        "Robbery in Camden, 2022-01-01..2022-12-31: down (228 against 240 for "
-        "2021-01-01..2021-12-31, \u22125.2%; exact test, p < 0.001)."
+        "Robbery in Camden, 2022-01-01..2022-12-31: down, 228 against 240 for "
+        "2021-01-01..2021-12-31, \u22125.2%, by more than its usual year-to-year variation; "
+        "exact test, p < 0.001."
     )
     flat = _fact_sentence(
         _falling_fact(change_pct=5.0, previous=12.25, p_value=0.5, verdict="no meaningful change")
     )
-    assert "(+5%), no meaningful change (exact test, p = 0.50)" in flat
-    assert "228 against 12.2 for" in flat
+    assert "+5%, within the usual variation of this series: no meaningful change" in flat
+    assert "(exact test, p = 0.50)" in flat and "228 against 12.2 for" in flat
+
+
+def test_the_sentence_gives_the_usual_range_beside_the_change() -> None:
+    stats = {"usual_change_pct": 6.2, "history": [240] * 8, "change_basis": "counts"}
+    text = _fact_sentence(_falling_fact(stats=stats))
+    assert "\u22125.2%, by more than its usual year-to-year variation (it moves ±6.2% in an " \
+        "ordinary year); exact test" in text  # fmt: skip
+
+
+def test_too_little_history_is_neither_a_verdict_nor_no_change() -> None:
+    stats = {
+        "history": [230, 236],
+        "poisson_p_value": 0.6,
+        "poisson_verdict": "no meaningful change",
+    }
+    text = _fact_sentence(
+        _falling_fact(verdict="not enough history", p_value=None, test="none", stats=stats)
+    )
+    assert text == (
+        "Robbery in Camden, 2022-01-01..2022-12-31: 228 against 240 for 2021-01-01..2021-12-31, "
+        "\u22125.2%, too little history to judge (only two earlier years of this period, and it "
+        "takes three to learn how much it usually moves)."
+    )
+    assert "no meaningful change" not in text and "down" not in text
+
+
+def test_a_per_day_sentence_gives_both_lengths() -> None:
+    feb = WindowRef("month", "the month", date(2023, 2, 1), date(2023, 2, 28))
+    jan = WindowRef("compare", "the month before", date(2023, 1, 1), date(2023, 1, 31))
+    per_day = 100 * ((52368 / 28) / (52743 / 31) - 1)  # fewer crimes, more a day
+    text = _fact_sentence(
+        _falling_fact(
+            window=feb, comparison=ComparisonRef("previous", window=jan), current=52368.0,
+            previous=52743.0, change=-375.0, change_pct=per_day, verdict="up",
+            stats={"change_basis": "per day"},
+        )
+    )  # fmt: skip
+    assert ": up, 52,368 in 28 days against 52,743 in 31 for 2023-01-01..2023-01-31, " in text
+    assert "+9.9% a day, by more than" in text and "\u2212" not in text
 
 
 def test_grid_cells_use_the_house_percent(db: str) -> None:
@@ -197,7 +238,28 @@ def test_grid_cells_use_the_house_percent(db: str) -> None:
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
-    assert "+100% ▲" in result.output and "+100.0%" not in result.output
+    assert re.search(r"480 \+100% \(±\d+%\) ▲", result.output)  # Camden doubled
+    assert "+100.0%" not in result.output and "○: too little history to judge" in result.output
+
+
+def test_a_grid_cell_without_history_looks_different_from_no_change() -> None:
+    judged = _falling_fact(verdict="no meaningful change", stats={"usual_change_pct": 9.0})
+    unjudged = _falling_fact(verdict="not enough history", p_value=None, stats={"history": []})
+    assert _grid_cell(judged) == "228 \u22125.2% (±9%)  "
+    assert _grid_cell(unjudged) == "228 \u22125.2% ○"
+    assert _grid_cell(_falling_fact()) == "228 \u22125.2% ▼"
+
+
+def test_compare_prints_the_second_opinion_labelled(db: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["compare", "--area", "camden", "--category", "robbery", "--window", "year",
+         "--as-of", "2022-12", "--db", db],
+        env={"COLUMNS": "300"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "second opinion: the counts also differ beyond chance (exact Poisson p" in result.output
+    assert re.search(r"usual change +it moves ±\d+% in an ordinary year", result.output)
 
 
 # -- the force a question means: --force, else $CRIMEPULSE_FORCE, else the default ----------

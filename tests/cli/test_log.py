@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from crimepulse.cli import app
+from crimepulse.cli.log import _weekly_cell
 from crimepulse.oplog import OutcomesLog
 from tests.oplog.fixtures import serve
 
@@ -96,3 +97,25 @@ def test_log_commands_through_the_server(tmp_path: Path) -> None:
         assert log.count_events() == 2
         clients = {e.client for e in log.audit(log.local_actor())}
         assert any("crimepulse-cli" in c for c in clients)
+
+
+def _comparison(**fields: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "baseline_mean": 12.25,
+        "p_value": 0.01,
+        "direction": "up",
+        "small_counts": False,
+        "poisson_p_value": 0.002,
+        "poisson_direction": "up",
+    }
+    return {**base, **fields}
+
+
+def test_weekly_cells_mark_too_little_history_apart_from_no_change() -> None:
+    assert _weekly_cell(_comparison()) == "up vs 12.2/wk, p = 0.01"
+    flat = _weekly_cell(_comparison(direction="no meaningful change", p_value=0.4))
+    assert flat == "≈ vs 12.2/wk, p = 0.40"
+    unjudged = _weekly_cell(_comparison(direction="not enough history", p_value=None))
+    # no verdict, so no p of the verdict's test; the exact test's, labelled, instead
+    assert unjudged == "○ too little history vs 12.2/wk (exact Poisson p = 0.002)"
+    assert "≈" not in unjudged and "up" not in unjudged

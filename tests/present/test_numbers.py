@@ -47,6 +47,14 @@ def test_a_change_in_a_count_has_a_true_minus() -> None:
     assert numbers.signed_count(None) == "n/a"
 
 
+def test_a_usual_range_and_a_change_in_an_average() -> None:
+    assert numbers.spread(6.04) == "±6%" and numbers.spread(2.547) == "±2.5%"
+    assert numbers.spread(46.98) == "±47%" and numbers.spread(None) == "n/a"
+    assert numbers.fmt(12.3, "spread") == "±12%"
+    assert numbers.signed_mean(52368 / 28 - 52743 / 31) == "+169"  # 1,870.3 - 1,701.4 a day
+    assert numbers.signed_mean(-0.44) == f"{MINUS}0.4" and numbers.signed_mean(0.01) == "0"
+
+
 @pytest.mark.parametrize(
     ("value", "bare", "p", "q"),
     [

@@ -1,6 +1,6 @@
 """A small warehouse and outcomes log the snapshot tests write themselves.
 
-MPS borough counts for three boroughs, 2019–2023, with known shapes: robbery in Hackney
+MPS borough counts for three boroughs, 2015–2023, with known shapes: robbery in Hackney
 doubles in 2023 (a meaningful rise), homicide is a handful a year (small counts, no
 meaningful change), violence with injury repeats the same seasonal shape every year (no
 change). The log holds approved arrests and firearms for the weeks before 2024-01-07.
@@ -19,7 +19,8 @@ from crimepulse.api import Crimepulse
 from crimepulse.oplog import OutcomesLog
 from tests.factories import write
 
-MONTHS = [f"{y}{m:02d}" for y in range(2019, 2024) for m in range(1, 13)]
+# eight years before 2023, so 2023's verdicts have the history of a real series
+MONTHS = [f"{y}{m:02d}" for y in range(2015, 2024) for m in range(1, 13)]
 BOROUGHS = ["Camden", "Hackney", "Westminster"]
 MINORS = [
     ("ROBBERY", "ROBBERY OF PERSONAL PROPERTY"),

@@ -7,6 +7,7 @@ zero, for a figure the data cannot answer. The facade itself is not imported by 
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,8 +19,9 @@ import pytest
 import crimepulse.snapshot
 from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, WindowRef
 from crimepulse.errors import CategoryError, WindowError
-from crimepulse.present import words
+from crimepulse.present import numbers, words
 from crimepulse.snapshot import SnapshotError, build
+from crimepulse.snapshot import text as text_renderers
 from crimepulse.snapshot.model import Snapshot
 from crimepulse.snapshot.narrative import CHANGE_WORDS
 from crimepulse.snapshot.themes import Theme
@@ -66,8 +68,11 @@ def fact(
     area: dict[str, Any] | None = None,
     window: dict[str, Any] | None = None,
     q_value: float | None = None,
+    stats: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
 ) -> Fact:
-    """A tested count against the same period a year before, as the engine shapes one."""
+    """A tested count against the same period a year before (or `before`), as the engine
+    shapes one; `stats` the test's details (usual_change_pct, history, change_basis...)."""
     where = area or FORCE_AREA
     when = window or YEAR
     return Fact(
@@ -78,7 +83,7 @@ def fact(
         category=CategoryRef(category),
         window=_window(when),
         source="mps",
-        comparison=ComparisonRef("last-year", window=_window(YEAR_BEFORE)),
+        comparison=ComparisonRef("last-year", window=_window(before or YEAR_BEFORE)),
         current=current,
         previous=previous,
         change=current - previous,
@@ -88,6 +93,7 @@ def fact(
         q_value=q_value,
         verdict=verdict,
         small_counts=small,
+        stats=dict(stats or {}),
         sources=[{"source": "mps-datastore", "vintage": "2024-01-15"}],
         query={"call": "fake", "category": category, "area": where["name"], "w": when["name"]},
     )
@@ -204,14 +210,87 @@ def test_words_follow_verdicts() -> None:
     robbery = _sentence_of(snap, "headline", ROBBERY_UP)
     burglary = _sentence_of(snap, "headline", BURGLARY_DOWN)
     theft = _sentence_of(snap, "headline", THEFT_SAME)
-    assert robbery.startswith("Robbery went up: 360 in 2023, against 180 in 2022 (+100%)")
-    assert burglary.startswith("Burglary went down: 80 in 2023, against 120 in 2022 (−33%)")
-    assert _said(robbery) == ["went up"] and _said(burglary) == ["went down"]
+    assert robbery.startswith(
+        "Robbery went up, by more than its usual year-to-year variation: 360 in 2023, "
+        "against 180 in 2022 (+100%)"
+    )
+    assert burglary.startswith("Burglary went down, by more than its usual year-to-year")
+    assert "80 in 2023, against 120 in 2022 (−33%)" in burglary
+    assert _said(robbery) == ["went up", "more than"] and _said(burglary) == [
+        "went down",
+        "more than",
+    ]
     # +30% is large, but the verdict says it is noise: no change words, and it says why
     assert not _said(theft) and "+30%" in theft
-    assert words.within_normal("year-to-year") in theft
+    assert "within the usual variation of this series" in theft
     well, improve = _texts(snap, "well"), _texts(snap, "improve")
     assert well == [burglary] and improve == [robbery]
+
+
+def test_the_usual_range_stands_beside_the_change_and_cites_the_fact() -> None:
+    usual = {"usual_change_pct": 6.04, "history": [100] * 8}
+    up = fact("robbery", 360, 180, "up", 1e-9, stats=usual)
+    same = fact("theft", 103, 100, "no meaningful change", 0.7, stats=usual)
+    beyond = fact("burglary", 120, 100, "no meaningful change", 0.09, stats=usual)
+    snap = _snapshot(FakeSource([up, same, beyond]))
+    assert _sentence_of(snap, "headline", up) == (
+        "Robbery went up, by more than its usual year-to-year variation: 360 in 2023, "
+        "against 180 in 2022 (+100%; it moves ±6% in an ordinary year)."
+    )
+    assert _sentence_of(snap, "headline", same) == (
+        "Theft: 103 in 2023, against 100 in 2022, +3%, within the usual variation of this "
+        "series (it moves ±6% in an ordinary year)."
+    )
+    # +20% against a usual ±6%, yet not meaningful: not "within", and no change words
+    text = _sentence_of(snap, "headline", beyond)
+    assert "+20%, not clearly beyond the usual variation" in text and not _said(text)
+    block = next(
+        b for s in snap.sections if s.key == "headline" for b in s.blocks if same.id in b.facts()
+    )
+    cited = [(sp.field, sp.style) for sp in block.spans if sp.fact]
+    assert ("stats.usual_change_pct", "spread") in cited  # the ± figure is the Fact's
+
+
+def test_too_little_history_is_said_with_the_reason_and_no_verdict_words() -> None:
+    new = fact(
+        "robbery", 130, 100, "not enough history", 0.01,
+        stats={"history": [90, 95], "poisson_p_value": 0.04, "poisson_verdict": "up"},
+    )  # fmt: skip
+    snap = _snapshot(FakeSource([new, THEFT_SAME]))
+    text = _sentence_of(snap, "headline", new)
+    assert text == (
+        "Robbery: 130 in 2023, against 100 in 2022, +30%; too little history to judge (only "
+        "two earlier years of this period, and it takes three to learn how much it usually "
+        "moves)."
+    )
+    assert not _said(text) and words.NO_CHANGE not in text
+    assert new.id not in {i for s in ("well", "improve") for i in _ids(snap, s)}
+    note = text_renderers.fact_note(snap.facts[new.id])
+    assert "second opinion: the counts differ beyond chance (exact Poisson p = 0.04), " in note
+    assert "without enough history" in note
+
+
+def test_a_per_day_change_gives_its_days() -> None:
+    # February 2024 has 29 days, February 2023 28: the engine compares them per day
+    feb = {"name": "month", "start": "2024-02-01", "end": "2024-02-29"}
+    feb_before = {"name": "month", "start": "2023-02-01", "end": "2023-02-28"}
+    up = fact(
+        "robbery", 3000, 2800, "up", 0.001, window=feb, before=feb_before,
+        stats={"change_basis": "per day"},
+    )  # fmt: skip
+    per_day = 100 * ((3000 / 29) / (2800 / 28) - 1)  # 103.4 a day against 100: +3.4%
+    up = dataclasses.replace(up, change_pct=per_day)
+    snap = build(FakeSource([up]), "month", "2024-02", THEME, charts=False)
+    text = _sentence_of(snap, "headline", up)
+    assert "3,000 in February 2024 (29 days), against 2,800 in February 2023 (28 days)" in text
+    assert f"({numbers.pct(per_day)} a day)" in text and numbers.pct(per_day) == "+3.4%"
+    note = text_renderers.fact_note(snap.facts[up.id])
+    assert "compared per day: +3.4% a day: 3,000 in 29 days against 2,800 in 28" in note
+
+
+def _ids(snap: Snapshot, key: str) -> list[str]:
+    section = next(s for s in snap.sections if s.key == key)
+    return [i for b in section.blocks for i in b.facts()]
 
 
 def test_flags_are_written_by_their_verdict() -> None:
@@ -232,7 +311,7 @@ def test_flags_are_written_by_their_verdict() -> None:
 def test_small_counts_are_said() -> None:
     snap = _snapshot(FakeSource(FIGURES))
     homicide = _sentence_of(snap, "headline", HOMICIDE_SMALL)
-    assert homicide.startswith("Homicide: four in 2023, against two in 2022, +100%;")
+    assert homicide.startswith("Homicide: four in 2023, against two in 2022, +100%, within")
     assert not _said(homicide) and homicide.endswith(words.SMALL_NUMBERS_SENTENCE)
     for f in (ROBBERY_UP, BURGLARY_DOWN, THEFT_SAME):
         assert words.SMALL_NUMBERS_SENTENCE not in _sentence_of(snap, "headline", f)
@@ -258,7 +337,7 @@ def test_when_the_grid_cannot_count_them_together_each_figure_is_asked_alone() -
     assert [c for c in source.calls if c.startswith("compare")] == [
         f"compare {category} year" for category, _ in THEME.categories
     ]
-    assert _said(_sentence_of(snap, "headline", ROBBERY_UP)) == ["went up"]
+    assert _said(_sentence_of(snap, "headline", ROBBERY_UP)) == ["went up", "more than"]
     assert not _said(_sentence_of(snap, "headline", THEFT_SAME))
     caveats = _texts(snap, "caveats")
     assert "Arson (year) is not shown: unknown category 'arson'" in caveats
@@ -268,7 +347,7 @@ def test_when_the_grid_cannot_count_them_together_each_figure_is_asked_alone() -
 def test_nothing_meaningful_says_so_in_both_lists() -> None:
     snap = _snapshot(FakeSource([THEFT_SAME, HOMICIDE_SMALL]))
     assert _texts(snap, "well") == [
-        "No figure in this snapshot fell by more than normal variation."
+        "No figure in this snapshot fell by more than its usual variation."
     ]
     improve = _texts(snap, "improve")
     assert len(improve) == 1 and improve[0].startswith("No figure in this snapshot rose")
@@ -291,7 +370,10 @@ def test_the_map_names_boroughs_only_for_a_meaningful_change() -> None:
     alt = snap.text(chart.alt)
     assert "A meaningful rise in Hackney (+100%)" in alt and "Camden" not in alt
     improve = _texts(snap, "improve")
-    assert "Robbery in Hackney went up: 360 in 2023, against 180 in 2022 (+100%)." in improve
+    assert (
+        "Robbery in Hackney went up, by more than its usual year-to-year variation: 360 in "
+        "2023, against 180 in 2022 (+100%)." in improve
+    )
     assert not any("Camden" in t for t in improve + _texts(snap, "well"))
     assert not [c for c in snap.charts if c.kind == "trend"]  # no months: no trend chart
 

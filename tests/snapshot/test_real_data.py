@@ -51,7 +51,11 @@ def test_annual_2022_violence_states_the_engines_verdicts(real: Crimepulse) -> N
     homicide, homicide_text = by_category["homicide"]
     assert (homicide["current"], homicide["previous"]) == (112, 135)
     assert homicide["verdict"] == "no meaningful change"
-    assert "−17%" in homicide_text and "within normal year-to-year variation" in homicide_text
+    # the words give the series' usual range beside the change, from the Fact's own test
+    usual = numbers.spread(homicide["stats"]["usual_change_pct"])
+    assert "−17%, within the usual variation of this series" in homicide_text
+    assert f"(it moves {usual} in an ordinary year)" in homicide_text
+    assert f"it moves {numbers.spread(robbery['stats']['usual_change_pct'])}" in robbery_text
     for category, (fact, text) in by_category.items():
         engine = real.compare("all", category, "year", as_of="2022-12-31")
         assert (fact["current"], fact["previous"]) == (engine.current, engine.previous)

@@ -52,11 +52,14 @@ def test_numbers_equal_the_facts_they_cite(annual: snapshot.Snapshot, cp: Crimep
     for section in doc["sections"]:
         for item in section["items"]:
             for number in item["numbers"]:
-                fact = facts[number["fact"]]
-                value = fact[number["field"]]
+                value = facts[number["fact"]]
+                for part in number["field"].split("."):  # "stats.usual_change_pct"
+                    value = value[part]
                 shown = number["text"]
                 if number["field"] == "change_pct":
                     assert shown == numbers.pct(value)
+                elif number["field"] == "stats.usual_change_pct":
+                    assert shown == numbers.spread(value)
                 else:
                     digits = re.sub(r"[^\d.]", "", shown)
                     expected = value if digits else None
@@ -89,7 +92,11 @@ def test_words_follow_verdicts(annual: snapshot.Snapshot) -> None:
             if verdicts <= {"no meaningful change", None}:
                 assert not said, item["text"]
                 if verdicts == {"no meaningful change"}:
-                    assert "within normal" in item["text"]
+                    assert "the usual variation of this series" in item["text"]
+                if section["key"] == "headline" and len(item["facts"]) == 1:
+                    fact = facts[item["facts"][0]]
+                    usual = fact["stats"].get("usual_change_pct")  # beside every change
+                    assert usual is None or f"it moves {numbers.spread(usual)}" in item["text"]
             elif verdicts == {"up"}:
                 assert said and "went down" not in item["text"], item["text"]
     improve = next(s for s in doc["sections"] if s["key"] == "improve")

@@ -1,6 +1,6 @@
 """A small warehouse, outcomes log and published snapshot shared by the page and browser tests.
 
-The snapshot tests' warehouse (three boroughs, 2019–2023, robbery in Hackney doubling in
+The snapshot tests' warehouse (three boroughs, 2015–2023, robbery in Hackney doubling in
 2023, approved arrests in the log), plus one published weekly snapshot and a reviewer,
 so every page has something true to show and the tests know what it must say.
 """

@@ -4,6 +4,7 @@ that works, and says "up" or "down" only when the Fact's verdict does."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from html.parser import HTMLParser
@@ -95,6 +96,57 @@ def test_grid_words_follow_verdicts(client: TestClient) -> None:
     assert "no meaningful change" in camden and "up " not in camden
     homicide = next(row for row in rows if "Hackney" in row and ">Homicide<" in row)
     assert "small numbers" in homicide and "no meaningful change" in homicide
+
+
+def _cell(row: str, css: str) -> str:
+    found = re.search(rf'<td class="verdict {css}" title="([^"]*)">(.*?)</td>', row, re.S)
+    assert found is not None, row
+    return html.unescape(found.group(1)) + " || " + found.group(2)
+
+
+def test_grid_cells_show_the_usual_range_and_how_we_know(client: TestClient) -> None:
+    r = client.get("/grid", params={"as_of": AS_OF, "windows": "year", "categories": "groups"})
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", r.text, re.S)
+    hackney = _cell(next(row for row in rows if "Hackney" in row and ">Robbery<" in row), "rise")
+    title, shown = hackney.split(" || ")
+    assert re.search(r'<span class="usual">usual ±\d+(\.\d)?%</span>', shown)
+    assert "by more than its usual year-to-year variation" in title
+    assert "Judged against how much this series usually moves (8 earlier years" in title
+    assert "Second opinion: the counts also differ beyond chance (exact Poisson" in title
+    camden = _cell(next(row for row in rows if "Camden" in row and ">Robbery<" in row), "flat")
+    assert "no meaningful change, within the usual variation of this series" in camden
+    assert "too little history" in r.text  # the legend explains the mark it may need
+    assert "usual variation: how much the same period moved between earlier years" in r.text
+
+
+def test_a_cell_with_too_little_history_is_not_no_change(client: TestClient) -> None:
+    # 2016 against 2015: the warehouse starts in 2015, so one earlier year, no verdict
+    r = client.get(
+        "/grid", params={"as_of": "2016-12-31", "windows": "year", "categories": "groups"}
+    )
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", r.text, re.S)
+    robbery = next(row for row in rows if "Hackney" in row and ">Robbery<" in row)
+    cell = _cell(robbery, "unjudged")
+    assert '<span aria-hidden="true">○</span> too little history' in cell
+    assert "only one earlier year of this period" in cell and "usual ±" not in cell
+    assert "no meaningful change" not in cell and "up " not in cell
+
+
+def test_the_map_label_gives_the_borough_s_usual_range(client: TestClient) -> None:
+    r = client.get("/map", params={"as_of": AS_OF, "category": "robbery", "window": "year"})
+    label = re.search(
+        r'<a href="/area/E09000012" class="borough[^"]*" aria-label="([^"]+)"', r.text
+    )
+    assert label is not None
+    text = html.unescape(label.group(1))
+    assert "up 100%, by more than its usual year-to-year variation (it moves ±" in text
+    assert "an empty outlined borough too little history to judge" in r.text
+
+
+def test_the_data_page_says_what_meaningful_means(client: TestClient) -> None:
+    text = client.get("/data").text
+    assert "bigger than the usual variation of that series" in text
+    assert "Too little history" in text and "second opinion" in text and "crimes a day" in text
 
 
 def test_grid_sorts_filters_and_links_each_cell_to_its_series(client: TestClient) -> None:

@@ -2,7 +2,9 @@
 
 The commands print Facts in the house style of `crimepulse.present` (the pages' and the
 snapshot's): counts with separators, changes with a true minus sign, p-values rounded
-the same way, "up"/"down" only for a meaningful change."""
+the same way, "up"/"down" only for a change bigger than the series' usual variation, and
+"too little history to judge" (marked ○, not as "no meaningful change") where that
+variation could not be estimated (crimepulse.present.words)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,9 @@ from crimepulse.present import numbers, words
 
 
 def _fact_sentence(f: Fact) -> str:
-    """The Fact in one line, numbers and verdict words in the house style (present/)."""
+    """The Fact in one line, numbers and verdict words in the house style (present/): the
+    counts, the % on the test's basis, what it means against the series' usual variation
+    (or why there is no verdict), and the test."""
     label = f.category.label or f.category.name
     where = f.area.name
     win = f"{f.window.start}..{f.window.end}"
@@ -39,18 +43,23 @@ def _fact_sentence(f: Fact) -> str:
     else:
         w = comparison.window if comparison is not None else None
         other = f"{w.start}..{w.end}" if w is not None else "an earlier period"
-    counts = f"{numbers.count(f.current)} against {numbers.mean(f.previous)}"
-    change = numbers.pct(f.change_pct)
+    d = f.as_dict()
+    days = words.period_days(d) if words.basis(d) == words.PER_DAY else None
+    if days is not None:
+        counts = (
+            f"{numbers.count(f.current)} in {days[0]} days against "
+            f"{numbers.mean(f.previous)} in {days[1]}"
+        )
+    else:
+        counts = f"{numbers.count(f.current)} against {numbers.mean(f.previous)}"
+    head = f"{label.capitalize()} in {where}, {win}"
+    if f.verdict == words.NOT_ENOUGH_HISTORY:
+        return f"{head}: {counts} for {other}, {words.judgement(d)}."
     test = f"{f.test}, {numbers.p_value(f.p_value)}"
     if words.meaningful(f.verdict):
-        return (
-            f"{label.capitalize()} in {where}, {win}: {words.verdict_words(f.verdict)} "
-            f"({counts} for {other}, {change}; {test})."
-        )
-    return (
-        f"{label.capitalize()} in {where}, {win}: {counts} for {other} "
-        f"({change}), {words.NO_CHANGE} ({test})."
-    )
+        said = words.verdict_words(f.verdict)
+        return f"{head}: {said}, {counts} for {other}, {words.judgement(d)}; {test}."
+    return f"{head}: {counts} for {other}, {words.judgement(d)}: {words.NO_CHANGE} ({test})."
 
 
 @reports_errors
@@ -62,14 +71,21 @@ def compare_command(
 ) -> None:
     """Compare one count with the previous period, last year or a multi-year baseline.
 
-    Says "up" or "down" only when the change is statistically meaningful.
+    Says "up" or "down" only when the change is bigger than the series' usual variation
+    (the same window in up to 8 earlier years), with that usual range beside it; "too
+    little history to judge" when there are too few earlier years; the exact Poisson
+    test as a labelled second opinion.
     """
     with _open_existing(db) as cp:
         fact = cp.analysis.compare(question)
     if format is OutputFormat.json:
         print(fact.to_json())
         return
-    console.print(_fact_sentence(fact), soft_wrap=True)
+    console.print(escape(_fact_sentence(fact)), soft_wrap=True)
+    d = fact.as_dict()
+    second = words.second_opinion(d)
+    if second:
+        console.print(f"[dim]second opinion: {escape(second)}[/]", soft_wrap=True)
     table = Table(show_header=False, box=None)
     for key in (
         "value",
@@ -86,10 +102,33 @@ def compare_command(
         "source",
     ):
         table.add_row(key, escape(str(getattr(fact, key))))
+    if words.stat(d, "change_basis") is not None:
+        table.add_row("change basis", escape(words.basis(d)))
+    if words.stat(d, "usual_change_pct") is not None:
+        table.add_row("usual change", escape(words.usual_range(d)))
+    if words.stat(d, "poisson_p_value") is not None:
+        table.add_row("poisson_p_value", escape(str(words.stat(d, "poisson_p_value"))))
     table.add_row("fact id", fact.id)
     console.print(table)
     for note in fact.notes:
         console.print(f"[dim]note: {escape(note)}[/]", soft_wrap=True)
+
+
+GRID_LEGEND = (
+    "▲ up, ▼ down: bigger than the series' usual variation; no mark: no meaningful change; "
+    "○: too little history to judge; (±) the series' usual year-to-year change."
+)
+
+
+def _grid_cell(f: Fact) -> str:
+    """ "2,894 −13% (±47%)", its mark after it: ▲/▼ for a meaningful change, ○ where there
+    was too little history to judge, nothing for no meaningful change."""
+    d = f.as_dict()
+    c = words.change(d)
+    usual = words.stat(d, "usual_change_pct")
+    spread = f" ({numbers.spread(float(usual))})" if usual is not None else ""
+    judged = c.mark if (words.meaningful(f.verdict) or not words.judged(f.verdict)) else " "
+    return f"{c.current} {c.pct}{spread} {judged}"
 
 
 class GridFormat(StrEnum):
@@ -107,8 +146,10 @@ def grid_command(
 ) -> None:
     """The CompStat grid: areas × categories × windows, with significance marks.
 
-    Marks: ▲ up, ▼ down (meaningful after Benjamini–Hochberg control of the false
-    discovery rate over the whole grid); no mark: no meaningful change.
+    Marks: ▲ up, ▼ down (bigger than the series' usual year-to-year variation, after
+    Benjamini–Hochberg control of the false discovery rate over the whole grid); no
+    mark: no meaningful change; ○: too little history to judge. Each cell gives the %
+    change and the series' usual range (±, the change between two ordinary years).
     """
     with _open_existing(db) as cp:
         grid = cp.analysis.grid(question)
@@ -129,7 +170,7 @@ def grid_command(
     names = [w["name"] for w in grid.meta["windows"]]
     table = Table(
         title=f"{question.categories} by {question.areas}, {question.vs}",
-        caption=grid.meta["fdr"],
+        caption=f"{GRID_LEGEND} {grid.meta['fdr']}.",
     )
     table.add_column("area")
     table.add_column("category")
@@ -141,11 +182,8 @@ def grid_command(
         codes.setdefault(f.area.name, set()).add(f.area.code)
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for f in grid.facts:
-        mark = words.mark(f.verdict) if words.meaningful(f.verdict) else " "
         area = f.area.name if len(codes[f.area.name]) == 1 else f"{f.area.name} ({f.area.code})"
-        cells.setdefault((area, f.category.name), {})[f.window.name] = (
-            f"{numbers.count(f.current)} {numbers.pct(f.change_pct)} {mark}"
-        )
+        cells.setdefault((area, f.category.name), {})[f.window.name] = _grid_cell(f)
     for (area, cat), by_window in cells.items():
         table.add_row(area, cat, *(by_window.get(n, "") for n in names))
     console.print(table)

@@ -275,12 +275,32 @@ def log_weekly_command(
             if c is None:
                 cells.append("[dim]no baseline[/]")
                 continue
-            word = words.verdict_words(c["direction"]) if words.meaningful(c["direction"]) else "≈"
-            small = " [dim](small)[/]" if c["small_counts"] else ""
-            mean, p = numbers.mean(c["baseline_mean"]), numbers.p_value(c["p_value"])
-            cells.append(f"{word} vs {mean}/wk, {p}{small}")
+            cells.append(_weekly_cell(c))
         table.add_row(*cells)
     console.print(table)
+    console.print(f"[dim]{WEEKLY_LEGEND}[/]", soft_wrap=True)
+
+
+WEEKLY_LEGEND = (
+    "up/down: bigger than the usual variation of the weeks compared with; ≈: no meaningful "
+    "change; ○ too little history: too few earlier years of the same week to judge (the "
+    "exact Poisson test's p is given as a second opinion)."
+)
+
+
+def _weekly_cell(c: dict[str, Any]) -> str:
+    """One comparison of `log weekly`: "up vs 12.3/wk, p = 0.01", "≈ vs 12.3/wk, p = 0.4",
+    or, with no verdict, "○ too little history vs 12.3/wk (exact Poisson p = 0.02)"."""
+    small = " [dim](small)[/]" if c["small_counts"] else ""
+    mean = numbers.mean(c["baseline_mean"])
+    if not words.judged(c["direction"]):
+        poisson = c.get("poisson_p_value")
+        second = f" (exact Poisson {numbers.p_value(poisson)})" if poisson is not None else ""
+        return (
+            f"{words.NO_HISTORY_MARK} {words.TOO_LITTLE_HISTORY_SHORT} vs {mean}/wk{second}{small}"
+        )
+    word = words.verdict_words(c["direction"]) if words.meaningful(c["direction"]) else "≈"
+    return f"{word} vs {mean}/wk, {numbers.p_value(c['p_value'])}{small}"
 
 
 @log_types_app.command("add")

@@ -60,6 +60,14 @@ def pct(value: float | None, signed: bool = True) -> str:
     return f"{sign}{text}%"
 
 
+def spread(value: float | None) -> str:
+    """A usual range either side of nothing: ±6%, ±2.5% (a series' ordinary variation, one
+    standard deviation, so it has no sign of its own)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return "±" + pct(value, signed=False)
+
+
 def share(value: float | None) -> str:
     """A proportion (0..1) as a percentage: 23%."""
     if value is None:
@@ -74,6 +82,16 @@ def signed_count(value: float | None) -> str:
     if round(value) == 0:
         return "0"
     return ("+" if value > 0 else MINUS) + count(abs(value))
+
+
+def signed_mean(value: float | None) -> str:
+    """A change in an average (crimes a day): +169, +0.4, −12.5 (true minus), 0."""
+    if value is None:
+        return "n/a"
+    text = mean(abs(value))
+    if float(text.replace(",", "")) == 0:
+        return "0"
+    return ("+" if value > 0 else MINUS) + text
 
 
 def probability(value: float | None) -> str:
@@ -155,6 +173,7 @@ STYLES = {
     "mean": mean,
     "pct": pct,
     "share": share,
+    "spread": spread,
     "p": p_value,
     "q": q_value,
     "rate": rate,

@@ -349,7 +349,9 @@ class Builder:
         ]
         if not good:
             good = [
-                Block("p", [Span("No figure in this snapshot fell by more than normal variation.")])
+                Block(
+                    "p", [Span("No figure in this snapshot fell by more than its usual variation.")]
+                )
             ]
         out.append(Section("well", "What went well", good))
 
@@ -370,8 +372,9 @@ class Builder:
                     "p",
                     [
                         Span(
-                            "No figure in this snapshot rose by more than normal variation, and no "
-                            "borough series was above the range expected for the time of year."
+                            "No figure in this snapshot rose by more than its usual "
+                            "variation, and no borough series was above the range "
+                            "expected for the time of year."
                         )
                     ],
                 )

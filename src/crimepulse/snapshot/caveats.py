@@ -142,10 +142,16 @@ def caveats(
             "text says so where it matters."
         )
     out.append(
-        "A change is called a rise or a fall only when a statistical test says it is "
-        "unlikely to be chance (p < 0.05; for the borough map, after controlling the false "
-        "discovery rate across boroughs). Other changes are described as within normal "
-        "variation, however large the percentage looks. Each number links to the Fact it "
-        "comes from: the source, the edition, the test and the query."
+        "A change is called a rise or a fall only when it is bigger than the series' usual "
+        "variation: how much the same period moved between earlier years (up to 8 of them), "
+        "tested at p < 0.05 (for the borough map and the headline, after controlling the "
+        "false discovery rate). ± figures give that usual variation: about two ordinary "
+        "years in three move by less. Other changes are described as within (or not "
+        "clearly beyond) the usual variation, however large the percentage looks; where "
+        "there are fewer than three earlier years there is too little history to judge, "
+        "and the text says so. Where two periods differ in length they are compared per day. "
+        "Each number links to the Fact it comes from: the source, the edition, the test "
+        "(with the exact Poisson test as a second opinion: whether the counts differ beyond "
+        "chance, a weaker claim) and the query."
     )
     return out

@@ -4,7 +4,9 @@ states the same Facts in words.
 
 The trend chart: each month's count, the same month a year before, and the seasonal
 expected band. The map: every borough coloured by the verdict of its change (a rise or
-fall only when meaningful after FDR control), labelled with the change on the tile grid.
+fall only when bigger than the borough's usual variation, after FDR control; an outlined
+empty shape where there was too little history to judge), labelled with the change on
+the tile grid.
 """
 
 from __future__ import annotations
@@ -21,7 +23,19 @@ if TYPE_CHECKING:
 WIDTH, HEIGHT = 620, 260
 INK, GREY, BAND, RISE, FALL, FLAT = "#1d2b36", "#8a949c", "#dbe4ea", "#b8452f", "#2f7d6d", "#e3e6e8"
 FONT = "DejaVu Sans"
-VERDICTS = ["meaningful rise", "meaningful fall", words.within_normal()]
+NO_HISTORY = "#ffffff"  # too little history to judge: an empty tile, outlined
+# The map's legend, one entry per verdict (present.words' meaning, in a legend's words).
+VERDICTS = [
+    "rise beyond its usual variation",
+    "fall beyond its usual variation",
+    "no meaningful change",
+    words.TOO_LITTLE_HISTORY,
+]
+_LEGEND_OF = {
+    words.UP: VERDICTS[0],
+    words.DOWN: VERDICTS[1],
+    words.NOT_ENOUGH_HISTORY: VERDICTS[3],
+}
 
 
 # -- alt text (words only where a Fact gives the number) -------------------------------------
@@ -90,9 +104,23 @@ def map_alt(
                 Span(")"),
             ]
         spans.append(Span("."))
+    unjudged = [
+        facts[i]["area"]["name"]
+        for i in ids
+        if facts[i]["verdict"] == words.NOT_ENOUGH_HISTORY and facts[i]["area"].get("code")
+    ]
+    if unjudged:
+        spans.append(Span(f" {words.TOO_LITTLE_HISTORY.capitalize()} in {_listed(unjudged)}."))
     rest = "Elsewhere" if len(spans) > 1 else "In every borough"
-    spans.append(Span(f" {rest} the change is {words.within_normal('year-to-year')}."))
+    spans.append(
+        Span(f" {rest} the change is not beyond the borough's usual year-to-year variation.")
+    )
     return spans
+
+
+def _listed(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # -- specs -----------------------------------------------------------------------------------
@@ -151,7 +179,7 @@ def map_spec(chart: Chart, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     by_code: dict[str, dict[str, Any]] = {}
     for i in chart.facts:
         f = facts[i]
-        verdict = {words.UP: VERDICTS[0], words.DOWN: VERDICTS[1]}.get(f["verdict"], VERDICTS[2])
+        verdict = _LEGEND_OF.get(str(f["verdict"]), VERDICTS[2])
         by_code[str(f["area"]["code"])] = {
             "verdict": verdict,
             "change": numbers.fmt(f["change_pct"], "pct"),
@@ -161,8 +189,17 @@ def map_spec(chart: Chart, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     colour = alt.Color(
         field,
         title=None,
-        scale=alt.Scale(domain=VERDICTS, range=[RISE, FALL, FLAT]),
-        legend=alt.Legend(orient="bottom", labelColor=INK),
+        scale=alt.Scale(domain=VERDICTS, range=[RISE, FALL, FLAT, NO_HISTORY]),
+        legend=alt.Legend(
+            orient="bottom", labelColor=INK, symbolStrokeColor=GREY, symbolStrokeWidth=1
+        ),
+    )
+    # a borough with too little history is an outlined empty shape, not a grey one
+    outline = alt.condition(
+        f"datum.{'properties.' if geography['kind'] == 'boundaries' else ''}verdict == "
+        f"'{VERDICTS[3]}'",
+        alt.value(GREY),
+        alt.value("white"),
     )
     title = alt.TitleParams(chart.title, anchor="start", color=INK)
     if geography["kind"] == "boundaries":
@@ -174,8 +211,8 @@ def map_spec(chart: Chart, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         data = alt.Data(values=features)
         shapes = (
             alt.Chart(data)
-            .mark_geoshape(stroke="white", strokeWidth=0.7)
-            .encode(color=colour)
+            .mark_geoshape(strokeWidth=0.7)
+            .encode(color=colour, stroke=outline)
             .project(type="mercator")
             .properties(width=WIDTH, height=round(WIDTH * 0.72), title=title)
         )
@@ -190,8 +227,10 @@ def map_spec(chart: Chart, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         x=alt.X("col:O", axis=None, scale=alt.Scale(domain=list(range(8)))),
         y=alt.Y("row:O", axis=None, scale=alt.Scale(domain=list(range(7)))),
     )
-    squares = base.mark_square(size=size * size * 0.82, opacity=1).encode(color=colour)
-    plain = f"datum.verdict == '{VERDICTS[2]}' || datum.verdict == 'no figure'"
+    squares = base.mark_square(size=size * size * 0.82, opacity=1, strokeWidth=1).encode(
+        color=colour, stroke=outline
+    )
+    plain = " || ".join(f"datum.verdict == '{v}'" for v in [*VERDICTS[2:], "no figure"])
     ink = alt.condition(plain, alt.value(INK), alt.value("white"))
     short = base.mark_text(dy=-8, fontSize=12, fontWeight="bold").encode(text="short:N", color=ink)
     change = base.mark_text(dy=9, fontSize=10).encode(text="change:N", color=ink)

@@ -19,13 +19,15 @@ from crimepulse.present import numbers
 class Span:
     text: str = ""
     fact: str | None = None  # a Fact id: the span is that Fact's `field`, formatted
-    field: str | None = None
+    field: str | None = None  # a top-level field, or a dotted path ("stats.usual_change_pct")
     style: str | None = None
 
     def render(self, facts: dict[str, dict[str, Any]]) -> str:
         if self.fact is None:
             return self.text
-        value = facts[self.fact][self.field or "value"]
+        value: Any = facts[self.fact]
+        for part in (self.field or "value").split("."):
+            value = value[part]
         return numbers.fmt(value, self.style or "count")
 
 

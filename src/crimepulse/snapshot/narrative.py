@@ -4,7 +4,11 @@ A template is a string with `{placeholders}`. A placeholder naming a Fact field
 (`{current}`, `{previous}`, `{change_pct}`, ...) becomes a number span pointing at the
 Fact; any other placeholder is a word supplied by the caller (`{label}`, `{when}`,
 `{vs}`). Which template is used depends only on the Fact's verdict: a change that is not
-statistically meaningful is never written as a rise or a fall.
+bigger than the series' usual variation is never written as a rise or a fall, and one
+with too little history to judge says so (and why) rather than "no meaningful change".
+The words of each verdict come from crimepulse.present.words; the series' usual range
+("it moves ±6% in an ordinary year") stands beside every headline change that has one,
+its figure a citation of the Fact's test (`stats.usual_change_pct`).
 """
 
 from __future__ import annotations
@@ -16,13 +20,21 @@ from crimepulse.present import numbers, words
 from crimepulse.snapshot.model import Sentence, Span
 
 UP, DOWN, SAME = words.UP, words.DOWN, words.NO_CHANGE
+UNJUDGED = words.NOT_ENOUGH_HISTORY
 
+# The headline's sentences: the counts, the % on the test's basis ({per}: " a day" when
+# the periods differ in length), and what the change means against the series' usual
+# variation ({variation}, {usual_range}: words from present.words). {usual} is the ±
+# figure, a citation of the Fact's stats.usual_change_pct.
 TEMPLATES: dict[str, str] = {
-    UP: "{Label} went up: {current} in {when}, against {previous} {vs} ({change_pct}).",
-    DOWN: "{Label} went down: {current} in {when}, against {previous} {vs} ({change_pct}).",
-    SAME: "{Label}: {current} in {when}, against {previous} {vs}, {change_pct}; "
-    f"a change this size is {words.within_normal('{variation}')}.",
+    UP: "{Label} went up, {variation}: {counts} ({change_pct}{per}{usual_range}).",
+    DOWN: "{Label} went down, {variation}: {counts} ({change_pct}{per}{usual_range}).",
+    SAME: "{Label}: {counts}, {change_pct}{per}, {variation}{usual_range}.",
+    UNJUDGED: "{Label}: {counts}, {change_pct}{per}; " + words.TOO_LITTLE_HISTORY + " ({reason}).",
     "untested": "{Label}: {current} in {when}.",
+    "counts": "{current} in {when}, against {previous} {vs}",
+    "counts per day": "{current} in {when} ({days} days), against {previous} {vs} "
+    "({other_days} days)",
     "small": " " + words.SMALL_NUMBERS_SENTENCE,
     "ops_" + UP: "{Label}: {current} {when}, more than the {vs} average of {previous} "
     "a week ({change_pct}).",
@@ -30,6 +42,8 @@ TEMPLATES: dict[str, str] = {
     "a week ({change_pct}).",
     "ops_" + SAME: "{Label}: {current} {when}; the {vs} average was {previous} a week, "
     "so this is within the usual week-to-week range.",
+    "ops_" + UNJUDGED: "{Label}: {current} {when}; the {vs} average was {previous} a week "
+    "({change_pct}), " + words.TOO_LITTLE_HISTORY + ".",
     "ops_untested": "{Label}: {current} {when}.",
     "flag_up": "{Label} in {where} was higher than expected in {when}: {current} against "
     "about {previous} expected for the time of year.",
@@ -44,7 +58,10 @@ FACT_FIELDS = {
     "p_value": "p",
     "ci_low": "count",
     "ci_high": "count",
+    "usual": "spread",
 }
+# Placeholders that cite a field of the Fact's test (its stats) rather than a top-level one.
+STATS_FIELDS = {"usual": "stats.usual_change_pct"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Words that describe a change; the tests check they only appear with an up/down verdict.
 CHANGE_WORDS = (
@@ -81,7 +98,7 @@ def fill(template: str, fact_id: str, fact: dict[str, Any], slots: dict[str, str
             style = FACT_FIELDS[name]
             if style == "count":
                 style = count_style(fact.get(name))
-            spans.append(Span(fact=fact_id, field=name, style=style))
+            spans.append(Span(fact=fact_id, field=STATS_FIELDS.get(name, name), style=style))
         elif name == "Label":
             label = slots["label"]
             spans.append(Span(label[:1].upper() + label[1:]))
@@ -107,30 +124,44 @@ def verdict_key(fact: dict[str, Any]) -> str:
     verdict = fact.get("verdict")
     if words.meaningful(verdict):
         return str(verdict)
+    if verdict == UNJUDGED:
+        return UNJUDGED
     return SAME if fact.get("test") else "untested"
 
 
-def comparison_words(fact: dict[str, Any]) -> tuple[str, str]:
-    """("in 2021", "year-to-year") for the Fact's comparison window."""
+def comparison_words(fact: dict[str, Any]) -> str:
+    """ "in 2021", "in the week before" or "before": the Fact's comparison window."""
     comparison = fact.get("comparison") or {}
     window = comparison.get("window") or {}
-    kind = comparison.get("kind")
-    variation = "year-to-year" if kind == "last-year" else "period-to-period"
     if not window:
-        return "before", variation
-    when = numbers.span(window["start"], window["end"])
-    if kind == "previous" and fact["window"].get("name") == "7d":
-        return "in the week before", "week-to-week"
-    return f"in {when}", variation
+        return "before"
+    if comparison.get("kind") == "previous" and fact["window"].get("name") == "7d":
+        return "in the week before"
+    return f"in {numbers.span(window['start'], window['end'])}"
 
 
 def change_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
-    """One headline Fact as a sentence whose words match its verdict."""
+    """One headline Fact as a sentence whose words match its verdict: the counts (and
+    their days, when compared per day), the %, and the series' usual range beside it."""
     key = verdict_key(fact)
-    vs, variation = comparison_words(fact)
     when = numbers.span(fact["window"]["start"], fact["window"]["end"])
-    slots = {"label": label, "when": when, "vs": vs, "variation": variation}
-    spans = fill(TEMPLATES[key], fact_id, fact, slots)
+    days = words.period_days(fact) if words.basis(fact) == words.PER_DAY else None
+    counts = TEMPLATES["counts per day" if days else "counts"]
+    usual = words.usual_range(fact, "{usual}")
+    usual_range = f" ({usual})" if key == SAME else f"; {usual}"
+    slots = {
+        "label": label,
+        "when": when,
+        "vs": comparison_words(fact),
+        "per": words.BASIS_SUFFIX.get(words.basis(fact), ""),
+        "variation": words.variation_words(fact),
+        "reason": words.history_reason(fact),
+        "days": str(days[0]) if days else "",
+        "other_days": str(days[1]) if days else "",
+    }
+    template = TEMPLATES[key].replace("{counts}", counts)
+    template = template.replace("{usual_range}", usual_range if usual else "")
+    spans = fill(template, fact_id, fact, slots)
     if fact.get("small_counts"):
         spans = _merge([*spans, Span(TEMPLATES["small"])])
     return spans

@@ -50,10 +50,10 @@ def fact_note(fact: dict[str, Any]) -> str:
             against = numbers.span(w["start"], w["end"])
         else:
             against = str(comparison.get("kind", "the comparison"))
+        pct = numbers.fmt(f["change_pct"], "pct") + words.BASIS_SUFFIX.get(words.basis(f), "")
         parts.append(
             f"{numbers.fmt(f['current'], 'count')} against "
-            f"{numbers.fmt(f['previous'], 'mean')} ({against}), "
-            f"{numbers.fmt(f['change_pct'], 'pct')}"
+            f"{numbers.fmt(f['previous'], 'mean')} ({against}), {pct}"
         )
     else:
         parts.append(f"{numbers.fmt(f['current'], 'count')} {f['unit']}")
@@ -61,14 +61,36 @@ def fact_note(fact: dict[str, Any]) -> str:
         f"{s.get('source')}, edition {str(s.get('vintage', ''))[:10]}" for s in f.get("sources", [])
     )
     parts.append(f"source: {SOURCE_NAMES.get(f['source'], f['source'])} ({editions})")
-    if f.get("test"):
+    if f.get("verdict") == words.NOT_ENOUGH_HISTORY:
+        parts.append(f"no verdict, {words.TOO_LITTLE_HISTORY}: {words.history_reason(f)}")
+        parts += _how_we_know(f)
+    elif f.get("test"):
         q = f"; q = {numbers.significant(f['q_value'])}" if f.get("q_value") is not None else ""
         parts.append(f"test: {f['test']}, {numbers.fmt(f['p_value'], 'p')}{q}: {f['verdict']}")
+        parts += _how_we_know(f)
     else:
         parts.append("not tested (a total, not a comparison)")
     if f.get("small_counts"):
         parts.append(words.SMALL_COUNTS)
     return "; ".join(parts) + "."
+
+
+def _how_we_know(f: dict[str, Any]) -> list[str]:
+    """The test's details a reader of a Fact note wants: the days of a per-day comparison,
+    the series' usual range or why there is no verdict, and the exact Poisson test as a
+    labelled second opinion."""
+    out = []
+    per_day = words.per_day(f)
+    if per_day:
+        out.append(f"compared per day: {per_day}")
+    if words.usual_range(f):
+        n = len(words.stat(f, "history") or ())
+        years = f" (from {n} earlier years)" if n else ""
+        out.append(f"usual variation: {words.usual_range(f)}{years}")
+    second = words.second_opinion(f)
+    if second:
+        out.append(f"second opinion: {second}")
+    return out
 
 
 def sentence_text(snapshot: Snapshot, spans: Sentence) -> str:
@@ -195,7 +217,10 @@ def post(snapshot: Snapshot, link: str | None = None) -> str:
         if link
         else "Sources, tests and caveats: see the full snapshot."
     )
-    tail.append("A change is called a rise or fall only when tested as meaningful. " + more)
+    tail.append(
+        "A change is called a rise or fall only when it is bigger than the series' usual "
+        "variation. " + more
+    )
     while True:
         ids = dict.fromkeys(i for _, found in body for i in found)
         facts = "Facts: " + " ".join(ids)

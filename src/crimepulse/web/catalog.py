@@ -44,6 +44,13 @@ def operations(log: OutcomesLog, week: str | None, by: str) -> dict[str, Any]:
                 "verdict": c["direction"],
                 "small_counts": c["small_counts"],
                 "p_value": c["p_value"],
+                "comparison": {"kind": BASELINES[key]},
+                "stats": {
+                    "change_basis": words.PER_WEEK,
+                    "dispersion": c.get("dispersion"),
+                    "poisson_p_value": c.get("poisson_p_value"),
+                    "poisson_verdict": c.get("poisson_direction"),
+                },
             }
             view = words.change(fact)
             comparisons[key] = {"view": view, "mean": numbers.mean(c["baseline_mean"])}

@@ -156,6 +156,7 @@ def map_svg(
     encoding["href"] = {"field": f"{prefix}url", "type": "nominal"}
     encoding["description"] = {"field": f"{prefix}label", "type": "nominal"}
     if measure != "change":
+        encoding["stroke"] = {"value": "white"}  # the outline marks a verdict, not a value
         encoding["color"] = {
             "field": f"{prefix}value",
             "type": "quantitative",
@@ -199,9 +200,14 @@ def _focusable(svg: str, here: str | None) -> str:
 
 
 def borough_label(name: str, row: dict[str, Any], measure: str) -> str:
-    """What a reader hears or sees for one borough: its figure, both counts and the verdict."""
+    """What a reader hears or sees for one borough: its figure, both counts, the verdict
+    and the borough's usual range (or why there is no verdict)."""
     c = words.change(row)
-    parts = [f"{name}: {c.current} crimes against {c.previous} ({c.pct}), {c.words}"]
+    if c.verdict == words.NOT_ENOUGH_HISTORY:
+        verdict = f"{words.TOO_LITTLE_HISTORY} ({words.history_reason(row)})"
+    else:
+        verdict = f"{c.words}, {c.variation}" + (f" ({c.usual})" if c.usual else "")
+    parts = [f"{name}: {c.current} crimes against {c.previous} ({c.pct}), {verdict}"]
     if measure == "rate" and row.get("rate_per_1000") is not None:
         parts.insert(1, f"{numbers.rate(row['rate_per_1000'])} per 1,000 residents")
     return "; ".join(parts)  # Vega escapes it when it writes the SVG
