@@ -218,7 +218,7 @@ def grid_section(series: int, seed: int) -> tuple[list[str], list[str]]:
     grid shows any discovery. Power grids: 3 areas of each category double; the share
     of them found, and the share of discoveries that are false (FDP)."""
     rng = np.random.default_rng(seed + 2)
-    grids = max(100, series // 10)
+    grids = max(100, series // 5)
     stepped = np.array([i % GRID_AREAS < GRID_STEPPED for i in range(GRID_AREAS * GRID_CATEGORIES)])
     lines = [
         f"grid after FDR, {grids:,} grids of {GRID_AREAS} areas x {GRID_CATEGORIES} categories, "
