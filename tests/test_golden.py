@@ -20,6 +20,7 @@ import difflib
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from rich.console import Console
 from typer.testing import CliRunner
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -316,6 +318,11 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         ]:
             env.delenv(name)  # a developer's own warehouse, log or server must not leak in
         env.setenv("COLUMNS", "100")  # rich tables: the same width in a terminal and in CI
+        # ... and in the CLI's consoles, which read COLUMNS once, when first imported (in a
+        # pytest-xdist worker that may be before this fixture, at the worker's own width)
+        for module in [m for name, m in sys.modules.items() if name.startswith("crimepulse.cli")]:
+            for console in [v for v in vars(module).values() if isinstance(v, Console)]:
+                env.setattr(console, "_width", 100)
         return capture_all(build_world(tmp_path_factory.mktemp("golden")))
 
 
