@@ -262,3 +262,13 @@ def test_a_grid_pools_its_areas_and_says_so() -> None:
     assert cells[0].df is not None and alone.df is not None and cells[0].df > alone.df
     assert cells[0].p_value is not None and alone.p_value is not None
     assert cells[0].p_value < alone.p_value  # more degrees of freedom: thinner tails
+
+
+def test_the_usual_range_is_one_sd_of_an_ordinary_change_and_absent_for_tiny_counts() -> None:
+    from crimepulse.stats.dispersion import usual_change
+
+    # mean 100, φ = 2: sd of log(c/b) ≈ √(2·2/100) = 0.2, so ±(e^0.2 − 1) = ±22.1%
+    assert usual_change([90, 100, 110], 2.0) == pytest.approx(100 * math.expm1(0.2))
+    assert usual_change([90, 100, 110], 0.3) == pytest.approx(100 * math.expm1(math.sqrt(0.02)))
+    assert usual_change([0, 1, 0, 2], 1.0) is None  # a range of ±600% would tell nobody anything
+    assert usual_change([], 1.0) is None

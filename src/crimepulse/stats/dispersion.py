@@ -69,6 +69,9 @@ from .counts import Comparison, compare_counts_many
 MIN_HISTORY = 3
 #: A dispersion this close to 1 counts as Poisson-like (rounding in φ's arithmetic).
 POISSON_LIKE = 1.0 + 1e-9
+#: Below this many crimes a period on average, no ordinary ± range is given (see
+#: `usual_change`): half the total at which a comparison is flagged small_counts.
+USUAL_FROM = 10
 #: From this many periods on, the dispersion is measured around a log-linear trend.
 TREND_FROM = 5
 
@@ -131,10 +134,11 @@ class HistoryComparison(AsDict):
 def usual_change(history: Sequence[int], dispersion: float) -> float | None:
     """How much the series moves between two ordinary periods, as a % (one standard
     deviation of the change between two periods at the history's mean level, with the
-    history's dispersion): what "it moves ±6% in an ordinary year" prints. None for a
-    history of zeros."""
+    history's dispersion): what "it moves ±6% in an ordinary year" prints. None below
+    USUAL_FROM crimes a period: there a few crimes more or less make any percentage, and
+    a range of "±600%" tells a reader nothing (the counts are flagged small instead)."""
     mean = float(np.mean(history)) if len(history) else 0.0
-    if mean <= 0:
+    if mean < USUAL_FROM:
         return None
     spread = math.sqrt(max(dispersion, 1.0) * 2.0 / mean)
     return 100.0 * math.expm1(spread) if spread < 50 else None
