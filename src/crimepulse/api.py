@@ -79,9 +79,14 @@ class Crimepulse:
         progress: Progress | None = None,
         on_result: Callable[[FileResult], None] | None = None,
         commit_rows: int = GROUP_ROWS,
+        replace: bool = False,
     ) -> IngestReport:
-        """Load files or folders (see `crimepulse ingest --help` for formats and statuses)."""
-        return ingest(
+        """Load files or folders (see `crimepulse ingest --help` for formats and statuses).
+
+        A reference file (boundaries, population, harm weights) revises the keys it holds
+        and leaves the others; with `replace` each one loaded (or already loaded) replaces
+        its whole table instead."""
+        report = ingest(
             self.warehouse,
             [Path(p) for p in paths],
             vintage=vintage,
@@ -91,6 +96,10 @@ class Crimepulse:
             on_result=on_result,
             commit_rows=commit_rows,
         )
+        if replace:
+            batches = [r.batch_id for r in report.files if r.batch_id is not None]
+            self.warehouse.replace_reference(batches)
+        return report
 
     def sources(self) -> list[_coverage.Series]:
         """Coverage per dataset × source × force: months, rows, gaps, suspect months."""

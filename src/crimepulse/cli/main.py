@@ -75,6 +75,13 @@ def ingest_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="A line per file as soon as it is stored.")
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            help="Reference files (boundaries, population, harm weights) replace their whole "
+            "table; without it a file revises the keys it holds and keeps the others."
+        ),
+    ] = False,
 ) -> None:
     """Load crime data into the warehouse; the format is detected from each file's header.
 
@@ -102,6 +109,7 @@ def ingest_command(
                 progress=on_progress,
                 on_result=on_result,
                 commit_rows=commit_rows,
+                replace=replace,
             )
         except FileNotFoundError as exc:
             errors.print(f"[red]error:[/] {exc}")

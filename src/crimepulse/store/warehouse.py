@@ -23,7 +23,7 @@ from crimepulse.core.schema import DATASETS, arrow_schema, columns
 from crimepulse.sources.base import Batch, Rejection, SourceFile
 from crimepulse.sources.validate import projection_sql
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: reference tables keyed (a file revises its keys, keeps the rest)
 # A slice whose total is below this share of its series' median is suspect.
 SUSPECT_SHARE = 0.1
 # Datasets whose monthly totals are steady enough for that test (outcome files are not:
@@ -67,6 +67,11 @@ CREATE TABLE IF NOT EXISTS quarantine (
     reason VARCHAR NOT NULL,
     raw VARCHAR
 );
+CREATE TABLE IF NOT EXISTS replacements (
+    batch_id INTEGER PRIMARY KEY,
+    dataset VARCHAR NOT NULL,
+    marked_at TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ingest_log (
     logged_at TIMESTAMP NOT NULL,
     path VARCHAR NOT NULL,
@@ -76,6 +81,16 @@ CREATE TABLE IF NOT EXISTS ingest_log (
     message VARCHAR
 );
 """
+
+# Reference tables are keyed: a file revises the keys it holds and leaves the others (a
+# 3-borough boundary file must not hide the other 30 boroughs, nor 20 City of London
+# population rows every other borough's). Per key the latest edition counts; `replacements`
+# records a file ingested with --replace, before which nothing of its dataset counts.
+REFERENCE_KEYS: dict[str, tuple[str, ...]] = {
+    "areas": ("area_type", "area_code"),
+    "population": ("area_code", "year"),
+    "harm_weights": ("index_name", "category", "subgroup"),
+}
 
 # A series is one publication (format) of one dataset from one source and force: a force's
 # daily feed and data.police.uk's street files are two series, each with its own editions.
@@ -114,9 +129,34 @@ FROM outcome_rows o JOIN batches b USING (batch_id);
 """
 
 
+def _keyed_view(dataset: str, table: str, vintage_limit: str) -> str:
+    """The SELECT of a reference dataset: per key, the row of the latest edition that holds
+    it (vintage, then batch order), counting no batch older than the dataset's latest
+    --replace. `vintage_limit` is a SQL condition on `b.vintage` (TRUE: every edition)."""
+    keys = ", ".join(f"r.{k}" for k in REFERENCE_KEYS[dataset])
+    return (
+        f"SELECT * EXCLUDE (rn) FROM (SELECT r.*, b.format, row_number() OVER ("
+        f"PARTITION BY {keys} ORDER BY b.vintage DESC, r.batch_id DESC) AS rn "
+        f"FROM {table} r JOIN batches b USING (batch_id) "
+        f"WHERE b.dataset = '{dataset}' AND {vintage_limit} AND r.batch_id >= coalesce(("
+        f"SELECT max(x.batch_id) FROM replacements x JOIN batches xb USING (batch_id) "
+        f"WHERE x.dataset = '{dataset}' AND {vintage_limit.replace('b.', 'xb.')}), 0)"
+        f") WHERE rn = 1"
+    )
+
+
 def _dataset_views() -> str:
     statements = []
     for dataset, (table, _) in DATASETS.items():
+        if dataset in REFERENCE_KEYS:
+            statements.append(
+                f"CREATE OR REPLACE VIEW {dataset} AS {_keyed_view(dataset, table, 'TRUE')};"
+            )
+            statements.append(
+                f"CREATE OR REPLACE MACRO {dataset}_as_of(ts) AS TABLE "
+                f"{_keyed_view(dataset, table, 'b.vintage <= CAST(ts AS TIMESTAMP)')};"
+            )
+            continue
         join = (
             "r.batch_id = s.batch_id AND r.month IS NOT DISTINCT FROM s.month "
             f"AND s.dataset = '{dataset}'"
@@ -304,10 +344,36 @@ class Warehouse:
                 con.register("_new_quarantine", quarantine)
                 registered.append("_new_quarantine")
                 con.execute("INSERT INTO quarantine SELECT ?, * FROM _new_quarantine", [batch_id])
+            if batch.dataset in REFERENCE_KEYS:
+                note = _kept_keys_note(con, batch.dataset, int(batch_id))
+                if note:
+                    batch.notes.append(note)
+                    con.execute(
+                        "UPDATE batches SET notes = ? WHERE batch_id = ?",
+                        ["; ".join(batch.notes), batch_id],
+                    )
         finally:
             for name in registered:
                 con.unregister(name)
         return int(batch_id)
+
+    def replace_reference(self, batch_ids: list[int]) -> list[str]:
+        """Mark reference-table files as full replacements (`ingest --replace`): nothing of
+        their dataset stored before them counts any more. Returns the datasets replaced;
+        a batch of a non-reference dataset is left as it is (its months already replace
+        their earlier editions)."""
+        rows = self.con.execute(
+            "SELECT batch_id, dataset FROM batches WHERE list_contains(?, batch_id)",
+            [batch_ids],
+        ).fetchall()
+        chosen = [(int(b), str(d)) for b, d in rows if d in REFERENCE_KEYS]
+        self.con.execute("BEGIN")
+        for batch_id, dataset in chosen:
+            self.con.execute(
+                "INSERT OR REPLACE INTO replacements VALUES (?, ?, now())", [batch_id, dataset]
+            )
+        self.con.execute("COMMIT")
+        return sorted({d for _, d in chosen})
 
     def log_event(self, path: str, content_hash: str | None, status: str, message: str) -> None:
         """Record a file that was not loaded (rejected) in the ingest log."""
@@ -372,4 +438,23 @@ def _quarantine_table(path: str, rejects: list[Rejection]) -> pa.Table:
             "reason": pa.array([r.reason for r in rejects], type=pa.string()),
             "raw": pa.array([r.raw for r in rejects], type=pa.string()),
         }
+    )
+
+
+def _kept_keys_note(con: duckdb.DuckDBPyConnection, dataset: str, batch_id: int) -> str | None:
+    """Say so when a reference file holds fewer keys than its table: it revises its own
+    keys, and the others stay as they were (a partial file never hides the rest)."""
+    table = DATASETS[dataset][0]
+    keys = ", ".join(REFERENCE_KEYS[dataset])
+    new, kept = con.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {table} "
+        f"WHERE batch_id = ?)), (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {dataset} "
+        f"WHERE batch_id <> ? EXCEPT SELECT DISTINCT {keys} FROM {table} WHERE batch_id = ?))",
+        [batch_id, batch_id, batch_id],
+    ).fetchall()[0]
+    if not kept:
+        return None
+    return (
+        f"{dataset}: this file revises {new:,} keys ({keys}) and leaves {kept:,} others as "
+        "they were (ingest with --replace to replace the whole table)"
     )
