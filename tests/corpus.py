@@ -121,6 +121,45 @@ def utf16_csv() -> Case:
     return Case("street.csv", street_csv(3).decode().encode("utf-16"), (LOADED,), ("UTF-16",), 3)
 
 
+def utf16_big_endian() -> Case:
+    data = street_csv(2).decode().encode("utf-16-be")
+    return Case("street.csv", b"\xfe\xff" + data, (LOADED,), ("UTF-16",), 2)
+
+
+def utf16_without_bom() -> Case:
+    data = street_csv(2).decode().encode("utf-16-le")
+    return Case("street.csv", data, (REJECTED,), ("UTF-16 text without a byte-order mark",))
+
+
+def utf16_member() -> Case:
+    data = zipped(("a.csv", street_csv(2).decode().encode("utf-16")))
+    return Case("download.zip", data, (LOADED,), ("UTF-16",), 2)
+
+
+def truncated_gzip_member() -> Case:
+    member = gzip.compress(street_csv(400))
+    data = zipped(("a.csv.gz", member[: len(member) // 2]))
+    return Case("download.zip", data, (REJECTED,), ("truncated gzip",))
+
+
+def some_features_not_objects() -> Case:
+    """Good features load; the others are quarantined, whichever comes first."""
+    square = [[[-0.2, 51.5], [-0.1, 51.5], [-0.1, 51.6], [-0.2, 51.5]]]
+    good = {
+        "type": "Feature",
+        "properties": {"NAME": "Camden", "GSS_CODE": "E09000007"},
+        "geometry": {"type": "Polygon", "coordinates": square},
+    }
+    doc = {"type": "FeatureCollection", "features": [7, good, {"properties": [1]}]}
+    reasons = ("feature is not a JSON object", "properties is not a JSON object")
+    return Case("areas.geojson", json.dumps(doc).encode(), (QUARANTINED,), reasons, rows=1)
+
+
+def huge_population_wide() -> Case:
+    data = b"Code,Name,2020,2021\nE09000007,Camden,210000,100000000000000000000000\n"
+    return Case("population.csv", data, (QUARANTINED,), ("too large",), rows=1)
+
+
 def future_month() -> Case:
     data = street_csv(2) + (street_row(crime_id="f1", month="2099-01") + "\n").encode()
     return Case("street.csv", data, (QUARANTINED,), ("2099-01", "future"), rows=2)
@@ -162,7 +201,13 @@ CASES: list[Callable[[], Case]] = [
     features_not_objects,
     deep_json,
     huge_population,
+    huge_population_wide,
+    some_features_not_objects,
     utf16_csv,
+    utf16_big_endian,
+    utf16_without_bom,
+    utf16_member,
+    truncated_gzip_member,
     future_month,
     duplicate_members,
     hidden_member,

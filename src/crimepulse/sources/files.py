@@ -103,6 +103,22 @@ def _utf16(head: bytes) -> bool:
     return head.startswith(_UTF16_BOMS)
 
 
+_NO_BOM = (
+    "UTF-16 text without a byte-order mark: which byte order is meant cannot be told; "
+    "save it as UTF-8 (or as UTF-16 with a byte-order mark)"
+)
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Text whose every other byte is NUL: UTF-16 (ASCII characters) missing its BOM.
+
+    Read as UTF-8 it would "load" with every row quarantined for NULs between letters.
+    """
+    if len(head) < 8 or head.startswith((_PARQUET_MAGIC, *_UTF16_BOMS)):
+        return False
+    return not any(head[1::2]) or not any(head[0::2])
+
+
 def _transcoded(opener: Callable[[], BinaryIO]) -> Callable[[], BinaryIO]:
     """UTF-16 text (Excel's "Unicode text") as the UTF-8 every reader expects."""
 
@@ -153,6 +169,9 @@ def _from_plain(path: Path) -> Iterator[SourceFile]:
     except UNREADABLE_ERRORS as exc:
         problem = unreadable(exc, "gzip" if gz else None) or str(exc)
         yield _broken(str(path), problem, content_hash, size)
+        return
+    if _utf16_without_bom(inner_head):
+        yield _broken(str(path), _NO_BOM, content_hash, size)
         return
     utf16 = _utf16(inner_head)
     yield SourceFile(
@@ -233,6 +252,9 @@ def _from_zip(path: Path, source_hint: str | None, content_hash: str) -> Iterato
                     problem = unreadable(exc, "gzip") or str(exc)
                     yield _broken(name, problem, member_hash, member.file_size)
                     continue
+            if _utf16_without_bom(data_head):
+                yield _broken(name, _NO_BOM, member_hash, member.file_size)
+                continue
             utf16 = _utf16(data_head)
             yield SourceFile(
                 name=name,
