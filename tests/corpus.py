@@ -181,6 +181,12 @@ def gzip_member() -> Case:
     return Case("download.zip", data, (LOADED,), rows=4)
 
 
+def escaping_member() -> Case:
+    """A member named to climb out of the folder: read in place, nothing extracted."""
+    data = zipped(("../../escape.csv", street_csv(2)), ("/abs.csv", street_csv(1, month="2024-02")))
+    return Case("download.zip", data, (LOADED, LOADED), ("../../escape.csv",), rows=3)
+
+
 def empty_zip() -> Case:
     return Case("download.zip", zipped(), (REJECTED,), ("empty zip",))
 
@@ -212,6 +218,7 @@ CASES: list[Callable[[], Case]] = [
     duplicate_members,
     hidden_member,
     gzip_member,
+    escaping_member,
     empty_zip,
     zip_in_zip,
 ]

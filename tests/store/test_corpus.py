@@ -37,6 +37,8 @@ def test_each_malformed_input_has_its_outcome(
         if result.status == corpus.REJECTED:
             assert case.filename in result.message  # the file is named
     assert rows == case.rows
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert written <= {f"data/{case.filename}", "w.duckdb", "w.duckdb.wal"}  # nothing extracted
 
 
 def test_one_bad_file_never_costs_the_good_ones(tmp_path: Path) -> None:
