@@ -1,6 +1,9 @@
 """Finding readable units under a path: plain files, .gz files, zip members, folders.
 
-The kind (CSV, Parquet, JSON) is sniffed from the bytes, never from the file name.
+The kind (CSV, Parquet, JSON) is sniffed from the bytes, never from the file name. A file
+that cannot be read (a truncated gzip, a damaged or empty zip, an encrypted member) is
+still yielded, with its `problem` in words, so that one bad file is rejected by name and
+never stops the others; zip members are read in place, never extracted.
 """
 
 from __future__ import annotations
