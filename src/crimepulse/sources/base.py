@@ -46,6 +46,11 @@ class SourceFile:
     # twice as fast as reading through Python's gzip module.
     path: str | None = None
     compression: str | None = None  # "gzip" or None
+    encoding: str | None = None  # "UTF-16" when `open` transcodes the file to UTF-8
+    # Why the unit cannot be read at all ("truncated gzip", "empty zip"): ingest rejects it,
+    # by name. `skip` says why it is deliberately not read (a hidden zip member).
+    problem: str | None = None
+    skip: str | None = None
 
 
 @dataclass(frozen=True)

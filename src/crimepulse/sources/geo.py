@@ -128,6 +128,8 @@ def _load_features(f: SourceFile) -> tuple[dict[str, Any], list[Any]]:
             doc = json.load(fh)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise FormatError(f"{f.name}: not valid JSON ({exc})") from exc
+        except RecursionError as exc:
+            raise FormatError(f"{f.name}: JSON nested too deeply to read") from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise FormatError(f"{f.name}: not a GeoJSON FeatureCollection")
     features = doc.get("features")
@@ -200,6 +202,8 @@ class BoundaryReader:
         if not isinstance(feature, dict):
             return Rejection(line, "feature is not a JSON object", None, _raw(feature))
         props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            return Rejection(line, "properties is not a JSON object", "properties", _raw(props))
         code_key, name_key = _key(props, _CODE_KEYS), _key(props, _NAME_KEYS)
         code = str(props.get(code_key) or "").strip() if code_key else ""
         if not code:
@@ -255,11 +259,19 @@ def _areas_table(features: list[_Feature]) -> pa.Table:
 
 _YEAR_COLUMN = re.compile(r"^(1[89]|2[01])\d{2}$")
 _POPULATION = r"^[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?$"
+# No area holds ten billion people; a bigger number is a typo and would not fit a BIGINT.
+MAX_POPULATION = 10_000_000_000
 
 
 def population_checks(column: str) -> list[Check]:
-    """Missing, non-numeric (thousands commas allowed) and negative populations."""
-    return number_checks(column, "population", _POPULATION.strip("^$"))
+    """Missing, non-numeric (thousands commas allowed), negative and impossibly large ones."""
+    c = f"trim({quote_ident(column)})"
+    too_large = Check(
+        column,
+        f"TRY_CAST(replace({c}, ',', '') AS DOUBLE) >= {MAX_POPULATION}",
+        f"'population too large (ten billion or more): ' || {c}",
+    )
+    return [*number_checks(column, "population", _POPULATION.strip("^$")), too_large]
 
 
 def population_value(column: str) -> str:
@@ -332,8 +344,13 @@ class PopulationWideReader:
             con.close()
         empty = pc.equal(cells["v"], "")
         numeric = pc.match_substring_regex(cells["v"], _POPULATION)
+        size = pc.cast(
+            pc.replace_substring(pc.if_else(numeric, cells["v"], "0"), ",", ""), pa.float64()
+        )
+        huge = pc.greater_equal(size, float(MAX_POPULATION))
         failed = pc.and_(
-            pc.invert(empty), pc.or_(pc.invert(numeric), pc.starts_with(cells["v"], "-"))
+            pc.invert(empty),
+            pc.or_(pc.or_(pc.invert(numeric), pc.starts_with(cells["v"], "-")), huge),
         )
         bad = cells.filter(failed).select([LINE, "col", "v"]).to_pylist()
         cell_rejects = [Rejection(int(r[LINE]), _cell_reason(r["v"]), str(r["col"])) for r in bad]
@@ -346,6 +363,8 @@ class PopulationWideReader:
 
 def _cell_reason(value: str) -> str:
     if re.fullmatch(_POPULATION, value):
+        if not value.startswith("-"):
+            return f"population too large (ten billion or more): {value}"
         return f"negative population {value}"
     return f'non-numeric population "{value}"'
 

@@ -27,6 +27,7 @@ from crimepulse.sources.csvtable import read_strings
 from crimepulse.sources.validate import (
     Check,
     coordinate_checks,
+    future_month_check,
     lazy_valid,
     month_check,
     sql_literal,
@@ -126,6 +127,7 @@ class StreetReader:
         raw = read_strings(f, columns)
         checks = [
             month_check("month"),
+            future_month_check("month"),
             Check("crimetype", "trim(crimetype) = ''", "'missing crime type'", detect=False),
             Check(
                 "crimetype",
@@ -189,6 +191,7 @@ class OutcomesReader:
         checks = [
             Check("crimeid", "trim(crimeid) = ''", "'missing Crime ID'"),
             month_check("month"),
+            future_month_check("month"),
             Check("outcometype", "trim(outcometype) = ''", "'missing outcome type'"),
             *coordinate_checks("longitude", "latitude"),
         ]

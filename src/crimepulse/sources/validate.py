@@ -7,6 +7,7 @@ the field and the reason; rows with no failure go through the reader's SELECT.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import duckdb
@@ -79,6 +80,17 @@ def month_check(column: str) -> Check:
         f"length({column}) <> 7 OR TRY_CAST({column} || '-01' AS DATE) IS NULL "
         f"OR {column} < '2000-01'",
         f"'bad month ' || quote({column}) || ' (expected YYYY-MM)'",
+    )
+
+
+def future_month_check(column: str, today: datetime.date | None = None) -> Check:
+    """A well-formed `YYYY-MM` month after today's: no publisher has data from the future
+    (a typo such as 2099-01), and loading it would stretch every series to that month."""
+    now = (today or datetime.date.today()).strftime("%Y-%m")
+    return Check(
+        column,
+        f"length({column}) = 7 AND {column} > {sql_literal(now)}",
+        f"'month ' || {column} || ' is in the future (after {now})'",
     )
 
 

@@ -123,6 +123,9 @@ def ingest(
     seen: dict[str, int] = {}
     pending = 0
     for index, unit in enumerate(units):
+        if unit.problem or unit.skip:  # found but not readable (or deliberately not read)
+            _record(report, [_unread(unit)], on_result)
+            continue
         prior = known.get(unit.content_hash)
         if prior is None and unit.content_hash in seen:  # the same bytes twice in one run
             prior = PriorLoad(seen[unit.content_hash], "this run")
@@ -193,6 +196,14 @@ def _unchanged(unit: SourceFile, prior: PriorLoad) -> FileResult:
     )
 
 
+_READ_ERRORS: tuple[type[BaseException], ...] = (
+    FormatError,
+    UnicodeDecodeError,
+    pa.ArrowInvalid,
+    *files.UNREADABLE_ERRORS,
+)
+
+
 def _read(unit: SourceFile) -> Batch | FileResult:
     """Detect and read one file: its batch, or the result when there is nothing to load."""
     try:
@@ -200,11 +211,21 @@ def _read(unit: SourceFile) -> Batch | FileResult:
         if reader is None:
             return FileResult(unit.name, SKIPPED, message=elsewhere or "")
         return reader.read(unit, columns)
-    # A file the readers or the parsing libraries refuse (bad bytes, an encoding that is not
-    # UTF-8, a value Arrow cannot read) is rejected whole; any other error is a bug.
-    except (FormatError, OSError, UnicodeDecodeError, pa.ArrowInvalid) as exc:
-        message = str(exc) if unit.name in str(exc) else f"{unit.name}: {exc}"
+    # A file the readers or the parsing libraries refuse (bad bytes, damaged compression, an
+    # encoding that is not UTF-8, a value Arrow cannot read) is rejected whole, in words;
+    # any other error is a bug.
+    except _READ_ERRORS as exc:
+        text = files.unreadable(exc, unit.compression) or str(exc)
+        message = text if unit.name in text else f"{unit.name}: {text}"
         return FileResult(unit.name, REJECTED, message=message, content_hash=unit.content_hash)
+
+
+def _unread(unit: SourceFile) -> FileResult:
+    """The result for a unit that discovery found but could not (or would not) read."""
+    if unit.problem:
+        message = f"{unit.name}: {unit.problem}"
+        return FileResult(unit.name, REJECTED, message=message, content_hash=unit.content_hash)
+    return FileResult(unit.name, SKIPPED, message=unit.skip or "")
 
 
 class _Loader:
@@ -291,5 +312,7 @@ def _loaded(unit: SourceFile, batch: Batch, batch_id: int) -> FileResult:
         rows_loaded=batch.row_count,
         rows_quarantined=len(batch.rejects),
         batch_id=batch_id,
-        message="; ".join(batch.notes),
+        message="; ".join(
+            [*batch.notes, *([f"read as {unit.encoding} text"] if unit.encoding else [])]
+        ),
     )
