@@ -188,7 +188,8 @@ def records(lines: list[tuple[int, str | None]], width: int) -> Iterator[Record 
             error = f"wrong column count: {len(parsed[0])} fields, header has {width}"
         if error and j > i:
             error = (
-                f"a quoted field opened on this line runs to line {lines[j][0]}, and then: {error}"
+                f"a quoted field opened on this line is not closed on it (read on to line "
+                f"{lines[j][0]}, the record is malformed: {error})"
             )
         if error:
             yield Record(number, number, raw, reason=error)
