@@ -79,7 +79,8 @@ def ingest_command(
     """Load crime data into the warehouse; the format is detected from each file's header.
 
     Exit status: 0 every file loaded (quarantined rows are counted in the summary), 1 with
-    --strict when any row was quarantined, 2 when a file was rejected whole.
+    --strict when any row was quarantined, 2 when a file was rejected whole, 3 when the
+    warehouse is in use by another process (nothing changed; run again when it finishes).
     """
     with crimepulse.open(db) as cp, _progress() as bar:
         task = bar.add_task("ingest", total=None, name="")
