@@ -74,8 +74,8 @@ def test_every_physical_line_is_loaded_rejected_or_blank(
         assert rejection.raw == expected.removeprefix("\ufeff")
     # The reader's counts add up to the file's lines too (its own checks included).
     batch = read(path)
-    blank = sum(1 for line in lines if not line)
-    assert batch.row_count + len(batch.rejects) + blank + 1 == len(physical)
+    assert batch.blank_lines == sum(1 for line in lines if not line)
+    assert batch.row_count + len(batch.rejects) + batch.blank_lines + 1 == len(physical)
     assert batch.rows_read == batch.row_count + len(batch.rejects)
 
 

@@ -137,8 +137,9 @@ def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: 
     ]
     console.print(
         f"files: {', '.join(parts)}; rows: {report.rows_loaded:,} loaded, "
-        f"{report.rows_quarantined:,} quarantined; "
-        f"{report.seconds:.1f} s, {report.rows_per_second:,.0f} rows/s",
+        f"{report.rows_quarantined:,} quarantined"
+        + (f", {report.blank_lines:,} blank lines skipped; " if report.blank_lines else "; ")
+        + f"{report.seconds:.1f} s, {report.rows_per_second:,.0f} rows/s",
         soft_wrap=True,
     )
     for result in report.files:
