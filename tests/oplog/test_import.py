@@ -131,8 +131,8 @@ def test_every_physical_line_is_a_row_a_rejection_or_blank(
 ) -> None:
     lines = MALFORMED[name]
     data = ("\ufeff" if bom else "").encode() + newline.join([HEADER, *lines, ""]).encode()
-    rows, errors = importer.parse(data)
-    blank = [number for number, line in enumerate(lines, start=2) if not line]
+    rows, errors, blank = importer.parse(data)
+    assert blank == [number for number, line in enumerate(lines, start=2) if not line]
     accounted = sorted([1, *(line for line, _ in rows), *(line for line, _ in errors), *blank])
     assert accounted == list(range(1, len(lines) + 2)), name
 
@@ -140,8 +140,9 @@ def test_every_physical_line_is_a_row_a_rejection_or_blank(
 def test_an_unclosed_quote_costs_only_its_line(
     log: OutcomesLog, recorder: Actor, tmp_path: Path
 ) -> None:
-    path = write(tmp_path / "q.csv", HEADER, GOOD_ROW, UNCLOSED_ROW, STRAY_ROW, GOOD_ROW)
+    path = write(tmp_path / "q.csv", HEADER, GOOD_ROW, UNCLOSED_ROW, STRAY_ROW, "", GOOD_ROW)
     report = log.import_csv(recorder, path)
-    assert (report.rows, report.added) == (4, 3)
+    assert (report.rows, report.added, report.blank_lines) == (4, 3, 1)
+    assert report.as_dict()["blank_lines"] == 1
     [(line, error)] = report.rejected
     assert (line, error.field) == (3, "(row)") and "quoted field opened" in error.reason

@@ -150,4 +150,4 @@ def test_the_summary_accounts_for_every_line_of_a_malformed_file(tmp_path: Path)
     result = CliRunner().invoke(app, ["ingest", str(path), "--db", str(db), "-q"])
     assert result.exit_code == 0, result.output
     assert "rows: 3 loaded, 2 quarantined, 2 blank lines skipped;" in result.stdout
-    assert 3 + 2 + 2 + 1 == len(path.read_bytes().splitlines())
+    assert len(path.read_bytes().splitlines()) == 3 + 2 + 2 + 1

@@ -40,8 +40,11 @@ CHUNK = 1000
 ImportProgress = Callable[[int, int], None]  # (rows stored so far, rows to store)
 
 
-def parse(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, FieldError]]]:
-    """Rows as (line, raw fields); plus row-shape errors. Raise FileRefused on a bad file.
+def parse(
+    data: bytes,
+) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, FieldError]], list[int]]:
+    """Rows as (line, raw fields), row-shape errors and blank lines. Raise FileRefused on a
+    bad file.
 
     Lines are split into records as the ingest splits them (`csvtable.records`), so every
     physical line is a row, a row-shape error or blank: a stray or unclosed quote costs
@@ -67,14 +70,16 @@ def parse(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int
         raise FileRefused("; ".join(parts or ["duplicate columns"]))
     rows: list[tuple[int, dict[str, Any]]] = []
     errors: list[tuple[int, FieldError]] = []
+    blank: list[int] = []
     for record in csvtable.records(lines[1:], len(header)):
         if isinstance(record, int):
-            continue  # a blank line is not a row
+            blank.append(record)  # a blank line is not a row, but it is counted
+            continue
         if record.fields is None:
             errors.append((record.first, FieldError("(row)", str(record.reason))))
         else:
             rows.append((record.first, _raw(dict(zip(header, record.fields, strict=True)))))
-    return rows, errors
+    return rows, errors, blank
 
 
 def _raw(row: dict[str, str]) -> dict[str, Any]:
@@ -111,10 +116,11 @@ def import_csv(
     label = name or ("upload" if isinstance(source, bytes) else str(source))
     report = ImportReport(Path(label).name)
     try:
-        parsed, report.rejected = parse(data)
+        parsed, report.rejected, blank = parse(data)
     except FileRefused as exc:
         report.file_error = str(exc)
         return report
+    report.blank_lines = len(blank)
     report.rows = len(parsed) + len(report.rejected)
     good: list[tuple[int, EventIn]] = []
     for line, raw in parsed:
