@@ -33,6 +33,7 @@ ERROR_TREE = {
     "FormatError",
     "SnapshotError",
     "ThemeError",
+    "WarehouseBusy",
     "RequestRefused",
     "ValidationFailed",
     "FileRefused",

@@ -32,6 +32,7 @@ from crimepulse.errors import (
     ThemeError,
     Unauthorized,
     ValidationFailed,
+    WarehouseBusy,
     WindowError,
 )
 
@@ -60,6 +61,7 @@ __all__ = [
     "ThemeError",
     "Unauthorized",
     "ValidationFailed",
+    "WarehouseBusy",
     "WindowError",
     "__version__",
     "open",

@@ -22,6 +22,7 @@ beside the code that raises them, and those modules still import them from here.
     ├── FormatError                 422  exit 2   a file unreadable in the format it claims
     ├── SnapshotError (ValueError)  422  exit 2   a snapshot that cannot be built as asked
     │   └── ThemeError                            an unknown or malformed theme
+    ├── WarehouseBusy               503  exit 3   the warehouse is locked by another process
     └── RequestRefused                   exit 1   the log or the archive refuses a request
         ├── ValidationFailed (ValueError)  422    fields refused, each a FieldError
         ├── FileRefused (ValueError)       422    an import file unreadable as a whole
@@ -112,6 +113,20 @@ class SnapshotError(ValueError, CrimepulseError):
 
 class ThemeError(SnapshotError):
     """An unknown theme, or a themes file that does not have the expected shape."""
+
+
+# -- the warehouse ----------------------------------------------------------------------
+
+
+class WarehouseBusy(CrimepulseError):
+    """The warehouse file is locked by another process (DuckDB lets one process write,
+    and no other open it meanwhile): nothing was read or changed, and running again once
+    that process finishes will work. Not a bad file (2) nor a refused request (1), so it
+    has its own exit status, and the web answers 503."""
+
+    status = 503
+    exit_code = 3
+    title = "Warehouse in use"
 
 
 # -- requests the outcomes log or the snapshot archive refuses -----------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crimepulse.demo import london as synthetic
-from crimepulse.oplog import Actor, Filters, OutcomesLog
+from crimepulse.oplog import Actor, Filters, OutcomesLog, importer
 
 HEADER = "occurred_on,event_type,count,unit,theme,borough,crimes_solved,summary"
 
@@ -108,3 +108,41 @@ def test_identical_rows_are_two_events_and_overlaps_add_only_new_rows(
     report = log.import_csv(recorder, write(tmp_path / "b.csv", HEADER, row, row, row, other))
     assert (report.added, report.already_present) == (2, 2)
     assert log.count_events() == 4
+
+
+GOOD_ROW = "2025-06-02,arrest,2,Flying Squad,robbery,Brent,0,2 arrests"
+STRAY_ROW = '2025-06-03,arrest,1,Flying Squad,robbery,Brent,0,a 5" knife'  # text, not a quote
+UNCLOSED_ROW = '2025-06-04,arrest,1,Flying Squad,robbery,Brent,0,"never closed'
+MALFORMED = {
+    "stray quote and a ragged row": [GOOD_ROW, STRAY_ROW, GOOD_ROW + ",x", GOOD_ROW],
+    "unclosed quote": [GOOD_ROW, UNCLOSED_ROW, GOOD_ROW, GOOD_ROW],
+    "unclosed quote, then a quoted field": [UNCLOSED_ROW, GOOD_ROW, GOOD_ROW[:-9] + '"2, ""x"""'],
+    "blank lines": ["", GOOD_ROW, "", "", GOOD_ROW],
+    "ragged rows": ["a,b", GOOD_ROW, ",,,", GOOD_ROW + ","],
+    "trailing delimiter": [GOOD_ROW + ",", GOOD_ROW],
+    "everything": [GOOD_ROW, "", STRAY_ROW, UNCLOSED_ROW, "a", GOOD_ROW, UNCLOSED_ROW],
+}
+
+
+@pytest.mark.parametrize(("newline", "bom"), [("\n", False), ("\r\n", True)])
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_every_physical_line_is_a_row_a_rejection_or_blank(
+    name: str, newline: str, bom: bool
+) -> None:
+    lines = MALFORMED[name]
+    data = ("\ufeff" if bom else "").encode() + newline.join([HEADER, *lines, ""]).encode()
+    rows, errors, blank = importer.parse(data)
+    assert blank == [number for number, line in enumerate(lines, start=2) if not line]
+    accounted = sorted([1, *(line for line, _ in rows), *(line for line, _ in errors), *blank])
+    assert accounted == list(range(1, len(lines) + 2)), name
+
+
+def test_an_unclosed_quote_costs_only_its_line(
+    log: OutcomesLog, recorder: Actor, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "q.csv", HEADER, GOOD_ROW, UNCLOSED_ROW, STRAY_ROW, "", GOOD_ROW)
+    report = log.import_csv(recorder, path)
+    assert (report.rows, report.added, report.blank_lines) == (4, 3, 1)
+    assert report.as_dict()["blank_lines"] == 1
+    [(line, error)] = report.rejected
+    assert (line, error.field) == (3, "(row)") and "quoted field opened" in error.reason

@@ -133,3 +133,21 @@ def test_the_warehouse_inside_an_ingested_folder_is_not_read_as_data(tmp_path: P
         cp.ingest(tmp_path)
         report = cp.ingest(tmp_path)
         assert [r.status for r in report.files] == ["unchanged"]
+
+
+def test_the_summary_accounts_for_every_line_of_a_malformed_file(tmp_path: Path) -> None:
+    rows = [
+        street_row("a1"),
+        street_row("a2", location='On or near 5" Street'),  # a stray quote: text
+        "",
+        street_row("a3", location='"never closed'),
+        street_row("a4") + ",extra",
+        "",
+        street_row("a5"),
+    ]
+    path = write(tmp_path / "in" / "street.csv", STREET_HEADER, rows)
+    db = tmp_path / "w.duckdb"
+    result = CliRunner().invoke(app, ["ingest", str(path), "--db", str(db), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "rows: 3 loaded, 2 quarantined, 2 blank lines skipped;" in result.stdout
+    assert len(path.read_bytes().splitlines()) == 3 + 2 + 2 + 1

@@ -218,10 +218,12 @@ def log_import_command(
         )
     if len(report["errors"]) > 50:
         errors.print(f"  ... and {len(report['errors']) - 50} more")
+    blank = report.get("blank_lines", 0)  # a server from before it was counted says nothing
     console.print(
         f"{report['file']}: {report['rows']:,} rows; {report['added']:,} added, "
-        f"{report['already_present']:,} already present, {report['rejected_rows']:,} rejected; "
-        f"{report['seconds']:.1f} s",
+        f"{report['already_present']:,} already present, {report['rejected_rows']:,} rejected"
+        + (f", {blank:,} blank lines skipped; " if blank else "; ")
+        + f"{report['seconds']:.1f} s",
         soft_wrap=True,
     )
     raise typer.Exit(1 if strict and report["errors"] else 0)

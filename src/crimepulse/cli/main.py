@@ -86,7 +86,8 @@ def ingest_command(
     """Load crime data into the warehouse; the format is detected from each file's header.
 
     Exit status: 0 every file loaded (quarantined rows are counted in the summary), 1 with
-    --strict when any row was quarantined, 2 when a file was rejected whole.
+    --strict when any row was quarantined, 2 when a file was rejected whole, 3 when the
+    warehouse is in use by another process (nothing changed; run again when it finishes).
     """
     with crimepulse.open(db) as cp, _progress() as bar:
         task = bar.add_task("ingest", total=None, name="")
@@ -144,8 +145,9 @@ def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: 
     ]
     console.print(
         f"files: {', '.join(parts)}; rows: {report.rows_loaded:,} loaded, "
-        f"{report.rows_quarantined:,} quarantined; "
-        f"{report.seconds:.1f} s, {report.rows_per_second:,.0f} rows/s",
+        f"{report.rows_quarantined:,} quarantined"
+        + (f", {report.blank_lines:,} blank lines skipped; " if report.blank_lines else "; ")
+        + f"{report.seconds:.1f} s, {report.rows_per_second:,.0f} rows/s",
         soft_wrap=True,
     )
     for result in report.files:

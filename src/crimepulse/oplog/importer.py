@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import time
 from collections import Counter
@@ -30,6 +29,7 @@ from crimepulse.oplog import queries
 from crimepulse.oplog.log import OutcomesLog
 from crimepulse.oplog.models import ImportReport
 from crimepulse.oplog.validate import EventIn
+from crimepulse.sources import csvtable
 from crimepulse.state import auth
 from crimepulse.state.auth import Actor
 from crimepulse.state.tables import event_versions, events, utcnow
@@ -40,39 +40,46 @@ CHUNK = 1000
 ImportProgress = Callable[[int, int], None]  # (rows stored so far, rows to store)
 
 
-def parse(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, FieldError]]]:
-    """Rows as (line, raw fields); plus row-shape errors. Raise FileRefused on a bad file."""
+def parse(
+    data: bytes,
+) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, FieldError]], list[int]]:
+    """Rows as (line, raw fields), row-shape errors and blank lines. Raise FileRefused on a
+    bad file.
+
+    Lines are split into records as the ingest splits them (`csvtable.records`), so every
+    physical line is a row, a row-shape error or blank: a stray or unclosed quote costs
+    only its own line, never the rest of the file.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileRefused(f"not UTF-8 text (byte {exc.start})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    lines: list[tuple[int, str | None]] = list(csvtable.physical_lines(text))
+    if not lines:
+        raise FileRefused("empty file")
     try:
-        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
-    except StopIteration:
-        raise FileRefused("empty file") from None
+        first = next(csv.reader([lines[0][1] or ""], strict=True), [])
     except csv.Error as exc:
-        raise FileRefused(f"unreadable CSV: {exc}") from None
+        raise FileRefused(f"unreadable CSV header on line 1: {exc}") from None
+    header = [h.strip().lower().replace(" ", "_") for h in first]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing or unknown or len(set(header)) != len(header):
         parts = [f"missing columns: {', '.join(missing)}"] if missing else []
         parts += [f"unknown columns: {', '.join(unknown)}"] if unknown else []
         raise FileRefused("; ".join(parts or ["duplicate columns"]))
-    rows, errors = [], []
-    line = reader.line_num + 1
-    try:
-        for values in reader:
-            if values:
-                if len(values) != len(header):
-                    reason = f"expected {len(header)} fields, found {len(values)}"
-                    errors.append((line, FieldError("(row)", reason)))
-                else:
-                    rows.append((line, _raw(dict(zip(header, values, strict=True)))))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        errors.append((line, FieldError("(row)", f"unreadable CSV: {exc}")))
-    return rows, errors
+    rows: list[tuple[int, dict[str, Any]]] = []
+    errors: list[tuple[int, FieldError]] = []
+    blank: list[int] = []
+    for record in csvtable.records(lines[1:], len(header)):
+        if isinstance(record, int):
+            blank.append(record)  # a blank line is not a row, but it is counted
+            continue
+        if record.fields is None:
+            errors.append((record.first, FieldError("(row)", str(record.reason))))
+        else:
+            rows.append((record.first, _raw(dict(zip(header, record.fields, strict=True)))))
+    return rows, errors, blank
 
 
 def _raw(row: dict[str, str]) -> dict[str, Any]:
@@ -109,10 +116,11 @@ def import_csv(
     label = name or ("upload" if isinstance(source, bytes) else str(source))
     report = ImportReport(Path(label).name)
     try:
-        parsed, report.rejected = parse(data)
+        parsed, report.rejected, blank = parse(data)
     except FileRefused as exc:
         report.file_error = str(exc)
         return report
+    report.blank_lines = len(blank)
     report.rows = len(parsed) + len(report.rejected)
     good: list[tuple[int, EventIn]] = []
     for line, raw in parsed:

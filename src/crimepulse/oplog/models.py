@@ -123,6 +123,7 @@ class ImportReport:
     added: int = 0
     already_present: int = 0
     rejected: list[tuple[int, FieldError]] = field(default_factory=list)
+    blank_lines: int = 0  # neither rows nor rejected: rows + blank lines + header = lines
     file_error: str | None = None
     seconds: float = 0.0
 
@@ -143,6 +144,7 @@ class ImportReport:
             "added": self.added,
             "already_present": self.already_present,
             "rejected_rows": self.rejected_rows,
+            "blank_lines": self.blank_lines,
             "errors": [{"line": line, **e.as_dict()} for line, e in self.rejected],
             "file_error": self.file_error,
             "seconds": round(self.seconds, 3),

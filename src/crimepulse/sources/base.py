@@ -94,13 +94,15 @@ class Batch:
     and `month` (first day of the month the row belongs to; null for undated data such as
     boundaries), given either as a built `table` or as `lazy` rows. `rows_read` counts
     data rows in the file, so rows_read == row_count + len(rejects) for row-per-line
-    formats.
+    formats, and `blank_lines` the empty lines of a CSV (neither rows nor rejected): with
+    the header, a CSV's lines are all accounted for.
     """
 
     format: str
     dataset: str
     source: str
     rows_read: int
+    blank_lines: int = 0
     table: pa.Table | None = None
     lazy: LazyRows | None = None
     rejects: list[Rejection] = field(default_factory=list)

@@ -2,19 +2,23 @@
 
 Fast path: Arrow's multi-threaded CSV reader, used when the file is clean (every row has
 the header's column count, valid UTF-8, no line breaks inside quotes). Then data row i is
-on line i + 2. Any irregularity sends that one file to the exact path, Python's csv
-module over individually decoded lines, which keeps the good rows and rejects the rest
-with the line number and raw text.
+on line i + 2 (blank lines are kept as irregular rows, so they cannot shift that). Any
+irregularity sends that one file to the exact path, Python's csv module over individually
+decoded lines, which keeps the good rows and rejects the rest with the line number and raw
+text. There every physical line is a row, a rejection or a blank line: a stray or
+unclosed quote costs its own line, never the lines after it (`records`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from crimepulse.sources.base import Rejection, SourceFile, normalise
@@ -29,10 +33,30 @@ class CsvTable:
     table: pa.Table
     rejects: list[Rejection]
     rows_read: int
+    blank_lines: list[int] = field(default_factory=list)  # neither rows nor rejected
 
 
 class _Irregular(Exception):
     pass
+
+
+def _suspect(table: pa.Table) -> bool:
+    """Rows Arrow read without complaint whose line numbers would still be wrong: a value
+    holding a line feed (Arrow lets a quote run across lines even with
+    `newlines_in_values=False`, so an unclosed quote can fold several lines into one row),
+    or a row of empty values, which may be a blank line rather than a row of commas.
+    (Cheap passes: finding a substring, and string lengths.)"""
+    if table.num_columns == 0 or table.num_rows == 0:
+        return False
+    for column in table.columns:
+        if pc.max(pc.find_substring(column, "\n")).as_py() >= 0:
+            return True
+    empty = pc.equal(pc.binary_length(table.column(0)), 0)
+    for column in table.columns[1:]:
+        if not pc.any(empty).as_py():
+            return False
+        empty = pc.and_(empty, pc.equal(pc.binary_length(column), 0))
+    return bool(pc.any(empty).as_py())
 
 
 def _fast(f: SourceFile, names: list[str]) -> CsvTable:
@@ -49,7 +73,11 @@ def _fast(f: SourceFile, names: list[str]) -> CsvTable:
                 fh,
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(
-                    newlines_in_values=False, invalid_row_handler=on_invalid
+                    newlines_in_values=False,
+                    # A blank line must not vanish: it would shift every later row's line
+                    # number. Kept, it is an irregular row, and the exact path numbers lines.
+                    ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid,
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.string() for n in names},
@@ -59,70 +87,154 @@ def _fast(f: SourceFile, names: list[str]) -> CsvTable:
             )
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise _Irregular() from exc
-    if irregular:
+    if irregular or _suspect(table):
         raise _Irregular()
     lines = pa.array(range(2, table.num_rows + 2), type=pa.int32())
     return CsvTable(table.append_column(LINE, lines), [], table.num_rows)
 
 
-def _physical_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    yield from enumerate(data.splitlines(keepends=True), start=1)
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_UNCLOSED = "a quoted field opened on this line is never closed"
+_RUNS_ON = "a quoted field opened on this line runs to line"
+MAX_RECORD_LINES = 1000  # a quoted field spanning more lines than this is taken as unclosed
+
+
+def physical_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based number, text with its line end) per line, split as Arrow and
+    `bytes.splitlines` split: at CRLF, CR or LF (not at the other characters
+    `str.splitlines` breaks on)."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for match in _NEWLINE.finditer(text):
+        out.append((len(out) + 1, text[start : match.end()]))
+        start = match.end()
+    if start < len(text):
+        out.append((len(out) + 1, text[start:]))
+    return out
+
+
+def _ends_quoted(text: str, quoted: bool) -> bool:
+    """Whether `text` (one physical line) ends inside a quoted field, given whether it
+    began inside one. A quote opens a field only at the field's start, as in RFC 4180:
+    a stray quote inside an unquoted field is text, so it cannot swallow the lines after."""
+    at_start = not quoted
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if quoted:
+            if c == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 2
+                    continue
+                quoted = False
+        elif c == '"' and at_start:
+            quoted, at_start = True, False
+        else:
+            at_start = c == ","
+        i += 1
+    return quoted
+
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record and the physical lines it spans (`first`..`last`): its fields, or
+    why it was refused (then it spans exactly one line: the lines after it are read anew)."""
+
+    first: int
+    last: int
+    text: str
+    fields: list[str] | None = None
+    reason: str | None = None
+
+
+def records(lines: list[tuple[int, str | None]], width: int) -> Iterator[Record | int]:
+    """Split physical lines into records of `width` fields; a blank line is given as its
+    number. Every line is in exactly one record or is blank, so none vanishes: a quoted
+    field that never closes (or whose record is malformed) refuses only its first line,
+    and reading resumes on the next. A line that is None could not be decoded."""
+    i = 0
+    while i < len(lines):
+        number, text = lines[i]
+        if text is None:
+            yield Record(number, number, "", reason="undecodable bytes (not UTF-8)")
+            i += 1
+            continue
+        if not text.strip("\r\n"):
+            yield number
+            i += 1
+            continue
+        j, quoted = i, _ends_quoted(text, False)
+        while quoted and j + 1 < len(lines) and j - i < MAX_RECORD_LINES:
+            following = lines[j + 1][1]
+            if following is None:
+                break
+            j += 1
+            quoted = _ends_quoted(following, True)
+        raw = text.rstrip("\r\n")
+        if quoted:
+            yield Record(
+                number, number, raw, reason="a quoted field opened on this line is never closed"
+            )
+            i += 1
+            continue
+        joined = "".join(str(t) for _, t in lines[i : j + 1])
+        try:
+            parsed = list(csv.reader(io.StringIO(joined, newline=""), strict=True))
+        except csv.Error as exc:
+            parsed, error = [], f"unparseable CSV: {exc}"
+        else:
+            error = f"unparseable CSV: {len(parsed)} records" if len(parsed) != 1 else ""
+        if not error and len(parsed[0]) != width:
+            error = f"wrong column count: {len(parsed[0])} fields, header has {width}"
+        if error and j > i:
+            error = (
+                f"a quoted field opened on this line is not closed on it (read on to line "
+                f"{lines[j][0]}, the record is malformed: {error})"
+            )
+        if error:
+            yield Record(number, number, raw, reason=error)
+            i += 1
+            continue
+        yield Record(number, lines[j][0], joined.rstrip("\r\n"), fields=parsed[0])
+        i = j + 1
 
 
 def _exact(f: SourceFile, names: list[str]) -> CsvTable:
     with f.open() as fh:
         data = fh.read()
+    physical = data.splitlines(keepends=True)
+    decoded: list[tuple[int, str | None]] = []
+    undecodable: dict[int, str] = {}  # line -> why
+    for number, raw in enumerate(physical, start=1):
+        try:
+            decoded.append((number, raw.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            decoded.append((number, None))
+            undecodable[number] = f"undecodable bytes (not UTF-8): {exc.reason}"
     rejects: list[Rejection] = []
     columns: list[list[str]] = [[] for _ in names]
     lines: list[int] = []
+    blank: list[int] = []
     rows_read = 0
-    pending: list[tuple[int, str]] = []  # physical lines of the record being assembled
-
-    def flush(record_lines: list[tuple[int, str]]) -> None:
-        nonlocal rows_read
-        text = "".join(t for _, t in record_lines)
-        start = record_lines[0][0]
-        if not text.strip("\r\n"):
-            return  # a blank line is not a row
-        rows_read += 1
-        try:
-            fields = next(csv.reader(io.StringIO(text), strict=True))
-        except (csv.Error, StopIteration) as exc:
-            rejects.append(Rejection(start, f"unparseable CSV: {exc}", None, text.rstrip("\r\n")))
-            return
-        if len(fields) != len(names):
-            reason = f"wrong column count: {len(fields)} fields, header has {len(names)}"
-            rejects.append(Rejection(start, reason, None, text.rstrip("\r\n")))
-            return
-        for column, value in zip(columns, fields, strict=True):
-            column.append(value)
-        lines.append(start)
-
-    for number, raw in _physical_lines(data):
-        if number == 1:
-            continue  # header
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if pending:
-                flush(pending)
-                pending = []
-            rows_read += 1
-            raw_text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-            rejects.append(
-                Rejection(number, f"undecodable bytes (not UTF-8): {exc.reason}", None, raw_text)
-            )
+    for record in records(decoded[1:], len(names)):  # line 1 is the header
+        if isinstance(record, int):
+            blank.append(record)
             continue
-        pending.append((number, text))
-        # A record is complete when its quotes are balanced.
-        if sum(t.count('"') for _, t in pending) % 2 == 0:
-            flush(pending)
-            pending = []
-    if pending:
-        flush(pending)
+        rows_read += 1
+        if record.fields is None:
+            raw_text, reason = record.text, str(record.reason)
+            if record.first in undecodable:
+                undecoded = physical[record.first - 1]
+                raw_text = undecoded.decode("utf-8", errors="replace").rstrip("\r\n")
+                reason = undecodable[record.first]
+            rejects.append(Rejection(record.first, reason, None, raw_text))
+            continue
+        for column, value in zip(columns, record.fields, strict=True):
+            column.append(value)
+        lines.append(record.first)
     arrays = {n: pa.array(c, type=pa.string()) for n, c in zip(names, columns, strict=True)}
     arrays[LINE] = pa.array(lines, type=pa.int32())
-    return CsvTable(pa.table(arrays), rejects, rows_read)
+    return CsvTable(pa.table(arrays), rejects, rows_read, blank)
 
 
 def read_strings(f: SourceFile, header: list[str]) -> CsvTable:
@@ -140,10 +252,13 @@ def raw_lines(f: SourceFile, wanted: set[int]) -> dict[int, str]:
         return {}
     found: dict[int, str] = {}
     last = max(wanted)
+    number = 0
     with f.open() as fh:
-        for number, raw in enumerate(fh, start=1):
-            if number in wanted:
-                found[number] = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        for chunk in fh:  # split at LF; a lone CR inside splits again, as the readers count
+            for raw in chunk.splitlines():
+                number += 1
+                if number in wanted:
+                    found[number] = raw.decode("utf-8", errors="replace")
             if number >= last:
                 break
     return found

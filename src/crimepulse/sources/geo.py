@@ -308,7 +308,9 @@ class PopulationLongReader:
             f"{population_value('population')} AS population, {basis} AS basis"
         )
         good, rejects = split(f, rows, rows.table, checks, select)
-        return _population_batch(self.name, f, good, rows.rows_read, rows.rejects + rejects, [])
+        return _population_batch(
+            self.name, f, good, rows.rows_read, rows.rejects + rejects, [], rows.blank_lines
+        )
 
 
 class PopulationWideReader:
@@ -358,7 +360,8 @@ class PopulationWideReader:
         missing = pc.sum(empty).as_py() or 0
         notes = [f"{missing} empty cells treated as missing"] if missing else []
         rejects = rows.rejects + row_rejects + with_raw(f, rows, cell_rejects)
-        return _population_batch(self.name, f, good, rows.rows_read, rejects, notes)
+        blank = rows.blank_lines
+        return _population_batch(self.name, f, good, rows.rows_read, rejects, notes, blank)
 
 
 def _cell_reason(value: str) -> str:
@@ -392,6 +395,7 @@ def _population_batch(
     rows_read: int,
     rejects: list[Rejection],
     notes: list[str],
+    blank_lines: int,
 ) -> Batch:
     return Batch(
         format=fmt,
@@ -399,6 +403,7 @@ def _population_batch(
         source=f.source_hint or DEFAULT_SOURCE,
         table=conform(good, POPULATION),
         rows_read=rows_read,
+        blank_lines=blank_lines,
         rejects=sorted(rejects, key=lambda r: r.line),
         notes=notes,
     )

@@ -106,6 +106,7 @@ class HarmReader(LayoutReader[Layout]):
             source=f.source_hint or DEFAULT_SOURCE,
             table=conform(good, HARM_WEIGHTS),
             rows_read=rows.rows_read,
+            blank_lines=rows.blank_lines,
             rejects=sorted(rows.rejects + rejects, key=lambda r: r.line),
         )
 

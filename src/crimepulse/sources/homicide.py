@@ -173,6 +173,7 @@ class HomicideReader(LayoutReader[Layout]):
             source=f.source_hint or DEFAULT_SOURCE,
             table=conform(good, lay.dataset),
             rows_read=rows.rows_read,
+            blank_lines=rows.blank_lines,
             rejects=sorted(rows.rejects + rejects, key=lambda r: r.line),
             force=FORCE,
             notes=_misspelling_notes(dates, parsed),

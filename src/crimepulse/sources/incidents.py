@@ -107,6 +107,7 @@ class IncidentFeedReader:
             source=f.source_hint or "force-feed",
             lazy=rows,
             rows_read=raw.rows_read,
+            blank_lines=len(raw.blank_lines),
             rejects=raw.rejects + rejects,
             force=force,
         )

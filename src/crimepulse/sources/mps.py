@@ -171,6 +171,7 @@ class MpsReader:
             source=f.source_hint or DEFAULT_SOURCE,
             table=conform(long, COUNTS),
             rows_read=rows.rows_read,
+            blank_lines=rows.blank_lines,
             rejects=rejects,
             force=FORCE,
             area_type=lay.area_type,

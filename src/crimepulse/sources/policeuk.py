@@ -174,6 +174,7 @@ class StreetReader:
             source=f.source_hint or "police.uk",
             lazy=rows,
             rows_read=raw.rows_read,
+            blank_lines=len(raw.blank_lines),
             rejects=raw.rejects + rejects,
             force=main_force or f.force_hint,
         )
@@ -215,6 +216,7 @@ class OutcomesReader:
             source=f.source_hint or "police.uk",
             lazy=rows,
             rows_read=raw.rows_read,
+            blank_lines=len(raw.blank_lines),
             rejects=raw.rejects + rejects,
             force=main_force or f.force_hint,
         )
@@ -289,6 +291,7 @@ class StopSearchReader:
             source=f.source_hint or "police.uk",
             lazy=rows,
             rows_read=raw.rows_read,
+            blank_lines=len(raw.blank_lines),
             rejects=raw.rejects + rejects,
             force=force,
         )

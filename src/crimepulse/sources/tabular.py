@@ -35,6 +35,7 @@ class Rows:
     rejects: list[Rejection]
     rows_read: int
     parquet: bool
+    blank_lines: int = 0  # CSV lines that were empty: neither rows nor rejected
 
 
 def quote_ident(name: str) -> str:
@@ -82,7 +83,8 @@ def read_rows(f: SourceFile, columns: list[str]) -> Rows:
         raise FormatError(f"{f.name}: expected CSV or Parquet, found {f.kind}")
     _check_unique(f, columns)
     got = csvtable.read_strings(f, columns)
-    return Rows(got.table, got.rejects, got.rows_read, parquet=False)
+    blank = len(got.blank_lines)
+    return Rows(got.table, got.rejects, got.rows_read, parquet=False, blank_lines=blank)
 
 
 def _render_row(table: pa.Table, line: int) -> str:

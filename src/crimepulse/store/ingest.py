@@ -39,6 +39,7 @@ class FileResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    blank_lines: int = 0
     batch_id: int | None = None
     message: str = ""
     content_hash: str | None = None
@@ -59,6 +60,10 @@ class IngestReport:
     @property
     def rows_quarantined(self) -> int:
         return sum(r.rows_quarantined for r in self.files)
+
+    @property
+    def blank_lines(self) -> int:
+        return sum(r.blank_lines for r in self.files)
 
     @property
     def rows_per_second(self) -> float:
@@ -311,6 +316,7 @@ def _loaded(unit: SourceFile, batch: Batch, batch_id: int) -> FileResult:
         rows_read=batch.rows_read,
         rows_loaded=batch.row_count,
         rows_quarantined=len(batch.rejects),
+        blank_lines=batch.blank_lines,
         batch_id=batch_id,
         message="; ".join(
             [*batch.notes, *([f"read as {unit.encoding} text"] if unit.encoding else [])]

@@ -10,6 +10,7 @@ at all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crimepulse.core.schema import DATASETS, arrow_schema, columns
+from crimepulse.errors import WarehouseBusy
 from crimepulse.sources.base import Batch, Rejection, SourceFile
 from crimepulse.sources.validate import projection_sql
 
@@ -189,6 +191,24 @@ class PriorLoad:
     path: str
 
 
+_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the file; another process holding its lock is WarehouseBusy, said plainly (DuckDB
+    says "Could not set lock on file"), not a traceback."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "could not set lock" not in str(exc).lower():
+            raise
+        holder = _HOLDER.search(str(exc))
+        by = f"another process (PID {holder.group(1)})" if holder else "another process"
+        raise WarehouseBusy(
+            f"the warehouse {path} is in use by {by}; try again when it finishes"
+        ) from None
+
+
 class Warehouse:
     """A crimepulse warehouse file. Use as a context manager, or call close()."""
 
@@ -200,7 +220,7 @@ class Warehouse:
             raise FileNotFoundError(
                 f"{self.path}: no warehouse here (build one with `crimepulse ingest`)"
             )
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self.con = _connect(self.path, read_only)
         if not read_only:
             self._create()
 
