@@ -90,3 +90,11 @@ def test_a_value_error_inside_the_statistics_is_a_500(
             params={"as_of": "2023-12", "category": "robbery", "window": "year"},
         )
     assert r.status_code == 500
+
+
+def test_many_distinct_422s_leave_the_single_flight_table_empty(client: TestClient) -> None:
+    cache = client.app.state.crimepulse.readers.cache  # type: ignore[attr-defined]
+    for n in range(30):
+        r = client.get("/api/v1/compare", params={"as_of": "2024-01", "window": f"bogus{n}"})
+        assert r.status_code == 422
+    assert cache.flights == {}
