@@ -112,3 +112,18 @@ def test_a_page_as_of_at_the_end_of_the_calendar_is_a_422_page(
 ) -> None:
     r = client.get(path, params={"as_of": "9999-12-31"})
     assert r.status_code == 422 and "out of range" in r.text
+
+
+@pytest.mark.parametrize("field", ["event_type", "theme", "unit", "borough", "week"])
+def test_a_nul_byte_in_a_list_filter_is_a_422(api: Api, field: str) -> None:
+    r = ask(api, "GET", "/api/v1/oplog/events", Role.reviewer, params={field: "Flying\x00Squad"})
+    assert r.status_code == 422 and problem_fields(r) == {field}
+
+
+def test_a_snapshot_status_that_is_none_is_a_422(api: Api) -> None:
+    for status in ("draft\x00", "bogus"):
+        params = {"status": status}
+        r = ask(api, "GET", "/api/v1/snapshots/versions", Role.reviewer, params=params)
+        assert r.status_code == 422 and problem_fields(r) == {"status"}
+    ok = ask(api, "GET", "/api/v1/snapshots/versions", Role.reviewer, params={"status": "draft"})
+    assert ok.status_code == 200 and ok.json() == {"items": []}
