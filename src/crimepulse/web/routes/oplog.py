@@ -20,7 +20,7 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from crimepulse.errors import FieldError, Unauthorized, ValidationFailed
+from crimepulse.errors import FieldError, FileRefused, Unauthorized, ValidationFailed
 from crimepulse.oplog import Actor, Filters, OutcomesLog
 from crimepulse.oplog.validate import AmendmentIn, EventIn
 from crimepulse.state import auth
@@ -179,8 +179,10 @@ async def import_events(
         return problem(413, "Too large", f"at most {MAX_IMPORT_BYTES} bytes per import")
     actor = await run_in_threadpool(who.actor, log)
     report = await run_in_threadpool(log.import_csv, actor, data, Path(name).name)
-    status = 422 if report.file_error else 200
-    return JSONResponse(report.as_dict(), status_code=status)
+    if report.file_error:  # a problem like every other 422, the report's members kept
+        title, detail = FileRefused.title, f"nothing was stored: {report.file_error}"
+        return problem(FileRefused.status, title, detail, extra=report.as_dict())
+    return JSONResponse(report.as_dict())
 
 
 # --- administration ---------------------------------------------------------------------
