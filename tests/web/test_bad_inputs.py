@@ -18,6 +18,7 @@ __all__ = ["api"]  # the fixture, on both engines
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 PAST_32_BIT, PAST_64_BIT, HUGE = 2**31, 2**63, 10**30
+SAME = {"Origin": "http://testserver"}  # a form from the app's own pages
 
 
 def id_requests(n: int) -> list[tuple[str, str, Role | None, dict[str, Any]]]:
@@ -74,9 +75,9 @@ def test_the_refusal_names_the_field_and_the_limit(api: Api) -> None:
 def test_a_review_form_id_that_is_no_id_is_a_422(api: Api, value: str) -> None:
     api.client.cookies.set(COOKIE, api.tokens[Role.reviewer])
     try:
-        page = api.client.post("/review/events", content=f"id={value}")
+        page = api.client.post("/review/events", content=f"id={value}", headers=SAME)
         asked = api.client.post(
-            "/review/events", content=f"id={value}", headers={"Accept": "application/json"}
+            "/review/events", content=f"id={value}", headers={**SAME, "Accept": "application/json"}
         )
     finally:
         api.client.cookies.clear()
@@ -88,7 +89,7 @@ def test_a_review_form_id_that_is_no_id_is_a_422(api: Api, value: str) -> None:
 def test_a_review_step_on_an_id_past_64_bits_is_a_422_page(api: Api) -> None:
     api.client.cookies.set(COOKIE, api.tokens[Role.reviewer])
     try:
-        r = api.client.post(f"/review/snapshots/{PAST_64_BIT}/approve")
+        r = api.client.post(f"/review/snapshots/{PAST_64_BIT}/approve", headers=SAME)
     finally:
         api.client.cookies.clear()
     assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")

@@ -4,7 +4,9 @@ approve recorded events. The public never needs to sign in.
 The token a reviewer pastes is the outcomes log's API token (roles as in the log:
 `reviewer` or `admin`). It is kept in an HttpOnly, SameSite=Strict cookie, so the pages
 stay stateless (any worker can serve them) and no other site can post a form with it;
-a POST whose Origin names another host is refused as well. Every action goes through
+a POST must also name this very origin, scheme included, in its Origin header (or, from a
+browser that sends none, its Referer): one from another site, from http:// when the app is
+served over https://, or from nowhere at all is refused. Every action goes through
 the same log and snapshot store methods as the JSON API, with the same checks.
 """
 
@@ -32,11 +34,24 @@ def _actor(request: Request) -> Actor | None:
     return reviewer(request)
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
-    """The urlencoded form (parsed here: no multipart dependency for three fields)."""
+def _same_origin(request: Request) -> None:
+    """Refuse a state-changing POST unless it names our origin, scheme included. The check
+    compared only the host, and let a POST with no Origin through."""
+    ours = f"{request.url.scheme}://{request.url.netloc}"
     origin = request.headers.get("origin")
-    if origin and urlparse(origin).netloc != request.url.netloc:
-        raise Forbidden("a form from another site")
+    if origin is None and (referer := request.headers.get("referer")):
+        parts = urlparse(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    if origin is None:
+        raise Forbidden("a form that does not say which site it came from (no Origin)")
+    if origin != ours:
+        raise Forbidden(f"a form from another site ({origin[:80]}, not {ours})")
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    """The urlencoded form (parsed here: no multipart dependency for three fields), once
+    it is known to come from this site's own pages."""
+    _same_origin(request)
     return parse_qs((await request.body()).decode("utf-8", "replace"))
 
 
