@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from crimepulse.oplog import OutcomesLog
 from crimepulse.state import db as _engine
-from crimepulse.state import migrate
-from crimepulse.state.tables import metadata
+from crimepulse.state import migrate, tables
+from crimepulse.state.tables import metadata, utcnow
+from tests.oplog.fixtures import event
 
 
 def test_migrations_match_the_schema_module(log: OutcomesLog) -> None:
@@ -53,3 +55,41 @@ def test_downgrade_to_base_and_back(log: OutcomesLog) -> None:
     migrate.upgrade(log.engine)
     assert migrate.current(log.engine) == migrate.head()
     assert log.count_events() == 0
+
+
+def test_ids_are_64_bit_on_both_engines(log: OutcomesLog) -> None:
+    """An id past 2**31 is stored and read back (PostgreSQL's INTEGER stopped there)."""
+    admin = log.local_actor()
+    big = 2**40
+    with _engine.write(log.engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('events', 'id'), {big})"))
+        else:  # a rowid: the next one follows the largest
+            row = {"id": big, "created_at": utcnow(), "created_by": admin.id, "client": "test"}
+            conn.execute(sa.insert(tables.events).values(row))
+    added = log.add(admin, event())
+    assert added.id == big + 1
+    assert log.history(added.id)[0].id == big + 1
+    assert log.approve(admin, [added.id]).approved[0][0] == big + 1
+
+
+def test_no_id_column_is_32_bit_on_postgresql(log: OutcomesLog) -> None:
+    with _engine.read(log.engine) as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("SQLite's INTEGER PRIMARY KEY is a 64-bit rowid")
+        narrow = conn.execute(
+            sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND data_type = 'integer'"
+                " AND (column_name = 'id' OR column_name LIKE '%\\_id'"
+                " OR column_name IN ('created_by', 'supersedes'))"
+            )
+        ).all()
+        sequences = conn.execute(
+            sa.text(
+                "SELECT sequencename, data_type FROM pg_sequences"
+                " WHERE schemaname = current_schema()"
+            )
+        ).all()
+    assert narrow == []
+    assert sequences and {kind for _, kind in sequences} == {"bigint"}

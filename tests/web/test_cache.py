@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from crimepulse.web.cache import Cache
 
 
@@ -43,3 +45,17 @@ def test_many_threads_asking_one_new_question_compute_it_once() -> None:
         t.join()
     assert answers == ["answer"] * 8
     assert len(calls) == 1
+
+
+def test_failed_questions_leave_nothing_behind() -> None:
+    cache = Cache()
+
+    def refuse() -> str:
+        raise ValueError("cannot answer")
+
+    for n in range(50):
+        with pytest.raises(ValueError, match="cannot answer"):
+            cache.get_or_compute(f"bad-{n}", refuse)
+    assert cache.flights == {}  # each failure used to leave its flight here forever
+    assert len(cache.items) == 0
+    assert cache.get_or_compute("bad-0", lambda: "answered") == "answered"  # asked again: computed

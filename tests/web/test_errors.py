@@ -90,3 +90,34 @@ def test_a_value_error_inside_the_statistics_is_a_500(
             params={"as_of": "2023-12", "category": "robbery", "window": "year"},
         )
     assert r.status_code == 500
+
+
+def test_many_distinct_422s_leave_the_single_flight_table_empty(client: TestClient) -> None:
+    cache = client.app.state.crimepulse.readers.cache  # type: ignore[attr-defined]
+    for day in range(1, 29):  # months not published yet: refused while computing the answer
+        r = client.get("/api/v1/compare", params={"as_of": f"2030-02-{day:02d}"})
+        assert r.status_code == 422 and r.json()["title"] == "Cannot answer"
+    assert cache.flights == {}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/api/v1/oplog/events", "GET, POST"),  # it said only POST
+        ("DELETE", "/api/v1/snapshots", "GET, POST"),  # it said only GET
+        ("PATCH", "/api/v1/compare", "GET"),
+    ],
+)
+def test_a_405_is_a_problem_naming_every_method_served_there(
+    client: TestClient, method: str, path: str, allow: str
+) -> None:
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
+    assert r.headers["content-type"].startswith(PROBLEM)
+    assert r.json()["title"] == "Method not allowed" and allow in r.json()["detail"]
+
+
+def test_a_405_on_a_page_is_the_problem_page(client: TestClient) -> None:
+    r = client.request("DELETE", "/grid")
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.headers["content-type"].startswith("text/html")

@@ -175,5 +175,8 @@ def test_import_endpoint_reports_rows(api: Api) -> None:
     )
     refused = api.call("POST", "/imports", Role.recorder, content="a,b\n1,2\n", headers=headers)
     assert refused.status_code == 422 and "missing columns" in refused.json()["file_error"]
+    problem_fields(refused)  # a problem like the app's other 422s (it was plain JSON)
+    assert refused.json()["title"] == "Unreadable file"
+    assert "missing columns" in refused.json()["detail"]
     assert api.call("POST", "/imports", Role.reviewer, content=csv).status_code == 403
     assert api.log.count_events() == 1

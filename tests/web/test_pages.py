@@ -216,27 +216,51 @@ def test_home_shows_the_published_snapshot(client: TestClient, site: Site) -> No
     assert "Version 1, published" in archive
 
 
+SAME = {"Origin": "http://testserver"}  # what a browser sends from the app's own pages
+
+
 def test_reviewer_signs_in_and_publishes(client: TestClient, site: Site) -> None:
     from crimepulse.oplog import OutcomesLog
     from crimepulse.snapshot import archive as st
 
-    wrong = client.post("/review/sign-in", data={"token": site.recorder_token})
+    wrong = client.post("/review/sign-in", headers=SAME, data={"token": site.recorder_token})
     assert wrong.status_code == 403 and "needs a reviewer" in wrong.text
-    unknown = client.post("/review/sign-in", data={"token": "nope"})
+    unknown = client.post("/review/sign-in", headers=SAME, data={"token": "nope"})
     assert unknown.status_code == 401
     with OutcomesLog.open(db=site.db) as log:
         store = st.SnapshotStore(log)
         with __import__("crimepulse").open(site.db, read_only=True) as cp:
             draft = st.draft(cp, store, log.local_actor(), "month", "2023-12", "robbery", pdf=False)
-    ok = client.post("/review/sign-in", data={"token": site.reviewer_token})
+    ok = client.post("/review/sign-in", headers=SAME, data={"token": site.reviewer_token})
     assert ok.status_code == 200 and "Signed in as duty-inspector" in ok.text
     assert f"/review/snapshots/{draft.id}/approve" in ok.text
-    client.post(f"/review/snapshots/{draft.id}/approve")
-    done = client.post(f"/review/snapshots/{draft.id}/publish")
+    client.post(f"/review/snapshots/{draft.id}/approve", headers=SAME)
+    done = client.post(f"/review/snapshots/{draft.id}/publish", headers=SAME)
     assert done.status_code == 200 and f"snapshot {draft.id} published" in done.text
-    again = client.post(f"/review/snapshots/{draft.id}/publish")
+    again = client.post(f"/review/snapshots/{draft.id}/publish", headers=SAME)
     assert again.status_code == 409
     foreign = client.post("/review/sign-out", headers={"Origin": "http://evil.example"})
     assert foreign.status_code == 403
-    client.post("/review/sign-out")
+    client.post("/review/sign-out", headers=SAME)
     assert "Reviewer token" in client.get("/review").text
+
+
+@pytest.mark.parametrize(
+    ("headers", "ok"),
+    [
+        ({"Origin": "http://testserver"}, True),
+        ({"Referer": "http://testserver/review"}, True),  # a browser that sends no Origin
+        ({}, False),  # it was accepted
+        ({"Origin": "https://testserver"}, False),  # another scheme: it was accepted
+        ({"Origin": "null"}, False),
+        ({"Origin": "http://testserver.evil.example"}, False),
+        ({"Referer": "https://testserver/review"}, False),
+    ],
+)
+def test_a_review_post_must_name_this_origin_scheme_included(
+    client: TestClient, headers: dict[str, str], ok: bool
+) -> None:
+    r = client.post("/review/sign-out", headers=headers, follow_redirects=False)
+    assert (r.status_code == 303) is ok
+    if not ok:
+        assert r.status_code == 403 and "<h1>Forbidden</h1>" in r.text

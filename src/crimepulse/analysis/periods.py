@@ -18,6 +18,10 @@ from crimepulse.errors import QuestionError as QuestionError
 from crimepulse.errors import WindowError as WindowError
 
 DAY, MONTH = "day", "month"
+# The as-of dates a question may name. Windows and their comparisons reach years either
+# side of it, and Python's dates end at 9999-12-31 (as_of=9999-12-31 was "year 10000 is
+# out of range", a 500); no crime data is older than 1900 or will be newer than 2999.
+AS_OF_FIRST, AS_OF_LAST = date(1900, 1, 1), date(2999, 12, 31)
 
 # name -> (label, kind); kind "days:N" or "months" (computed from the as-of date)
 WINDOWS: dict[str, tuple[str, str]] = {
@@ -109,6 +113,10 @@ def parse_as_of(text: str) -> date:
     text = text.strip()
     month_only = re.fullmatch(r"\d{4}-\d{2}", text) is not None
     day = _iso_date(text + "-01" if month_only else text, f"bad as-of date {text!r}")
+    if not AS_OF_FIRST <= day <= AS_OF_LAST:
+        raise WindowError(
+            f"as-of date {text!r} is out of range: use a date from {AS_OF_FIRST} to {AS_OF_LAST}"
+        )
     return month_end(day) if month_only else day
 
 

@@ -51,6 +51,14 @@ class Filters:
     limit: int = 1000
     offset: int = 0
 
+    def __post_init__(self) -> None:
+        """Refuse a NUL byte in a text filter, naming the field: PostgreSQL cannot hold one
+        in a query parameter and failed the whole request (a 500); SQLite matched nothing."""
+        named = ("week", "event_type", "theme", "unit", "borough", "status")
+        bad = [n for n in named if "\x00" in (getattr(self, n) or "")]
+        if bad:
+            raise ValidationFailed([FieldError(n, "contains a NUL byte") for n in bad])
+
 
 def _newest(table: sa.Table, alias: Any) -> sa.ColumnElement[bool]:
     newer = table.alias()

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from crimepulse.core.reference.forces import DEFAULT_FORCE
-from crimepulse.errors import Conflict, NotFound
+from crimepulse.errors import Conflict, FieldError, NotFound, ValidationFailed
 from crimepulse.oplog import Actor, OutcomesLog
 from crimepulse.snapshot import FORMATS, render
 from crimepulse.snapshot.builder import build
@@ -27,7 +27,7 @@ from crimepulse.snapshot.model import Snapshot
 from crimepulse.snapshot.source import FactSource
 from crimepulse.state import auth
 from crimepulse.state import db as _engine
-from crimepulse.state.snapshot_tables import snapshots
+from crimepulse.state.snapshot_tables import STATUSES, snapshots
 
 ADJECTIVES = {"week": "weekly", "month": "monthly", "year": "annual", "financial-year": "annual"}
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
@@ -101,6 +101,13 @@ class SnapshotStore:
         return Record(**row._mapping)
 
     def list(self, series: str | None = None, status: str | None = None) -> list[Record]:
+        """Every stored version, of one series and/or one status (a status that is none of
+        draft, approved, published is refused: a NUL in it was a 500 on PostgreSQL)."""
+        if status and status not in STATUSES:
+            reason = f"{status[:40]!r} is not one of {', '.join(STATUSES)}"
+            raise ValidationFailed([FieldError("status", reason)])
+        if series and "\x00" in series:
+            raise ValidationFailed([FieldError("series", "contains a NUL byte")])
         query = sa.select(*_RECORD_COLUMNS).order_by(
             snapshots.c.series, snapshots.c.as_of, snapshots.c.version
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crimepulse.state.tables import UTCDateTime
+from crimepulse.state.tables import Id, UTCDateTime
 
 metadata = sa.MetaData()
 STATUSES = ("draft", "approved", "published")
@@ -19,7 +19,7 @@ STATUSES = ("draft", "approved", "published")
 snapshots = sa.Table(
     "snapshots",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
     sa.Column("series", sa.String(200), nullable=False),  # period/theme/area
     sa.Column("period", sa.String(20), nullable=False),
     sa.Column("theme", sa.String(40), nullable=False),
@@ -36,7 +36,7 @@ snapshots = sa.Table(
     sa.Column("post", sa.Text, nullable=False),
     sa.Column("pdf", sa.LargeBinary, nullable=True),
     sa.Column("correction_note", sa.Text),
-    sa.Column("supersedes", sa.Integer, sa.ForeignKey("snapshots.id")),
+    sa.Column("supersedes", Id, sa.ForeignKey("snapshots.id")),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("created_by", sa.String(80), nullable=False),
     sa.Column("approved_at", UTCDateTime),

@@ -27,6 +27,14 @@ SUMMARY_LEN, NOTE_LEN, REASON_LEN, CLIENT_LEN, KEY_LEN, CRIME_ID_LEN = (
 )  # fmt: skip
 
 
+# Ids are 64-bit on both engines: BIGINT on PostgreSQL (INTEGER was 32-bit there, so an id
+# of 2**31 in a request was a database error, a 500), and INTEGER PRIMARY KEY on SQLite,
+# which is already a 64-bit rowid (a BIGINT key would not be one). `MAX_ID` is the largest
+# id either can hold: the web refuses a larger one as bad input before it reaches SQL.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+MAX_ID = 2**63 - 1
+
+
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """A timestamp stored in UTC and read back timezone-aware on every engine.
 
@@ -56,7 +64,7 @@ metadata = sa.MetaData()
 users = sa.Table(
     "users",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
     sa.Column("name", sa.String(NAME_LEN), nullable=False, unique=True),
     sa.Column("role", sa.String(16), nullable=False),
     # sha256 hex of the token; NULL for the local CLI user, who never signs in over HTTP
@@ -86,9 +94,9 @@ units = sa.Table(
 events = sa.Table(
     "events",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("created_by", Id, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("client", sa.String(CLIENT_LEN), nullable=False),
     # CSV imports: content hash + ordinal among identical rows, so a re-import adds nothing
     sa.Column("import_key", sa.String(KEY_LEN), unique=True),
@@ -99,8 +107,8 @@ events = sa.Table(
 event_versions = sa.Table(
     "event_versions",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False),
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("event_id", Id, sa.ForeignKey("events.id"), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("event_type", sa.String(TYPE_LEN), sa.ForeignKey("event_types.name"), nullable=False),
     sa.Column("occurred_on", sa.Date, nullable=False),
@@ -114,7 +122,7 @@ event_versions = sa.Table(
     sa.Column("note", sa.String(NOTE_LEN)),
     sa.Column("void", sa.Boolean, nullable=False),
     sa.Column("reason", sa.String(REASON_LEN)),
-    sa.Column("author_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("author_id", Id, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("client", sa.String(CLIENT_LEN), nullable=False),
     sa.UniqueConstraint("event_id", "version", name="uq_event_versions_event_version"),
@@ -127,10 +135,10 @@ event_versions = sa.Table(
 approvals = sa.Table(
     "approvals",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False),
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("event_id", Id, sa.ForeignKey("events.id"), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("reviewer_id", Id, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("client", sa.String(CLIENT_LEN), nullable=False),
     sa.UniqueConstraint("event_id", "version", name="uq_approvals_event_version"),
@@ -139,7 +147,7 @@ approvals = sa.Table(
 idempotency_keys = sa.Table(
     "idempotency_keys",
     metadata,
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), primary_key=True),
     sa.Column("key", sa.String(KEY_LEN), primary_key=True),
     sa.Column("request_hash", sa.String(64), nullable=False),
     sa.Column("response", sa.JSON, nullable=False),
@@ -149,9 +157,9 @@ idempotency_keys = sa.Table(
 audit = sa.Table(
     "audit",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
     sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("user_name", sa.String(NAME_LEN), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("action", sa.String(40), nullable=False),

@@ -3,7 +3,9 @@
 Every answer is a pure function of the data, so it is kept until the next ingest changes
 the data version (part of every key) or the bound pushes it out (LRU). Single flight:
 when many clients ask the same new question at once, one thread computes it and the
-others wait for that answer instead of all computing it (a cache stampede).
+others wait for that answer instead of all computing it (a cache stampede). A question
+whose computation fails (a 422, a bug) leaves nothing behind: neither an answer nor its
+flight, or every distinct bad question would grow the table for the life of the process.
 """
 
 from __future__ import annotations
@@ -32,13 +34,16 @@ class Cache:
             return found
         with self.lock:
             flight = self.flights.setdefault(key, threading.Lock())
-        with flight:
-            found, hit = self._get(key, count=False)  # computed by the thread we waited for
-            if not hit:
-                found = compute()
-                self._put(key, found)
-        with self.lock:
-            self.flights.pop(key, None)
+        try:
+            with flight:
+                found, hit = self._get(key, count=False)  # computed by the thread we waited for
+                if not hit:
+                    found = compute()
+                    self._put(key, found)
+        finally:  # also when compute raised: a failed question must not stay in the table
+            with self.lock:
+                if self.flights.get(key) is flight:
+                    del self.flights[key]
         return found
 
     def _get(self, key: str, count: bool = True) -> tuple[Any, bool]:

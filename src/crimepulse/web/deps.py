@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import duckdb
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi import Path as InPath
 
 from crimepulse.analysis.engine import Analysis
 from crimepulse.api import Crimepulse
@@ -25,6 +26,7 @@ from crimepulse.errors import Unauthorized
 from crimepulse.oplog import Actor, OutcomesLog
 from crimepulse.snapshot.archive import SnapshotStore
 from crimepulse.state import auth
+from crimepulse.state.tables import MAX_ID
 from crimepulse.store.warehouse import Warehouse
 from crimepulse.web.cache import Cache
 
@@ -103,6 +105,11 @@ async def warehouse(request: Request) -> Crimepulse:
 
 
 Dep = Annotated[Readers, Depends(readers)]
+# An id or an offset in a request: at most what a 64-bit id column holds, so a larger one
+# is refused as bad input naming its field (it was a database error, a 500).
+RowId = Annotated[int, InPath(ge=1, le=MAX_ID, description="An id (1 to 2**63 - 1).")]
+AfterId = Annotated[int, Query(ge=0, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Log = Annotated[OutcomesLog, Depends(log)]
 Archive = Annotated[SnapshotStore, Depends(archive)]
 Facade = Annotated[Crimepulse, Depends(warehouse)]

@@ -19,11 +19,13 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from crimepulse.errors import CrimepulseError, FieldError, ValidationFailed
 
 PROBLEM = "application/problem+json"
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 class FieldProblem(Protocol):
@@ -36,10 +38,13 @@ def problem(
     detail: str,
     errors: Sequence[FieldProblem] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    """A problem detail; `errors` (field, reason) when the request named bad fields."""
+    """A problem detail; `errors` (field, reason) when the request named bad fields, and
+    `extra` members a client of that route reads (RFC 9457 extensions)."""
     slug = title.lower().replace(" ", "-")
     body: dict[str, Any] = {
+        **(extra or {}),
         "type": f"urn:crimepulse:problem:{slug}",
         "title": title,
         "status": status,
@@ -112,11 +117,31 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> Resp
     return answer(request, ValidationFailed.status, title, check_fields(request, errors), errors)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path, asked of the routes themselves (they
+    may be nested in included routers). Starlette's own 405 named only the first route's
+    (PUT /oplog/events said `Allow: POST`, though GET is served there too)."""
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+
+
 async def unknown_route(request: Request, exc: HTTPException) -> Response:
-    """No route here: a problem like any other 404; other HTTP errors as FastAPI answers."""
+    """No route here: a problem like any other 404; a method not served here a 405 problem
+    with every method that is (`Allow`); other HTTP errors as FastAPI answers them."""
+    path = request.url.path
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request))
+        detail = f"{request.method} is not served at {path}; use {allow}"
+        return answer(request, 405, "Method not allowed", detail, headers={"Allow": allow})
     if exc.status_code != 404:
         return await http_exception_handler(request, exc)
-    return answer(request, 404, "Not found", f"nothing is served at {request.url.path}")
+    return answer(request, 404, "Not found", f"nothing is served at {path}")
 
 
 def install(app: FastAPI) -> None:

@@ -20,11 +20,12 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from crimepulse.errors import FieldError, Unauthorized, ValidationFailed
+from crimepulse.errors import FieldError, FileRefused, Unauthorized, ValidationFailed
 from crimepulse.oplog import Actor, Filters, OutcomesLog
 from crimepulse.oplog.validate import AmendmentIn, EventIn
 from crimepulse.state import auth
-from crimepulse.web.deps import Log
+from crimepulse.state.tables import MAX_ID
+from crimepulse.web.deps import AfterId, Log, Offset, RowId
 from crimepulse.web.errors import problem
 from crimepulse.web.urls import API_PREFIX
 
@@ -108,7 +109,7 @@ def list_events(
     borough: str | None = None,
     status: Annotated[str, Query(pattern="^(all|pending|approved)$")] = "all",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Current versions of events, by date (any signed-in role)."""
     filters = Filters(week, since, until, event_type, theme, unit, borough, status, limit, offset)
@@ -117,7 +118,7 @@ def list_events(
 
 
 @router.get("/events/{event_id}")
-def get_event(event_id: int, who: User, log: Log) -> dict[str, Any]:
+def get_event(event_id: RowId, who: User, log: Log) -> dict[str, Any]:
     """An event's current value and every version (the original, then amendments)."""
     auth.require(who.actor(log), auth.READ, "reading events")
     versions = log.history(event_id)
@@ -126,7 +127,7 @@ def get_event(event_id: int, who: User, log: Log) -> dict[str, Any]:
 
 @router.post("/events/{event_id}/amendments", status_code=201, openapi_extra=_schema(AmendmentIn))
 def amend_event(
-    event_id: int,
+    event_id: RowId,
     payload: JsonObject,
     who: User,
     log: Log,
@@ -139,11 +140,15 @@ def amend_event(
 
 @router.post("/events/{event_id}/approval")
 def approve_event(
-    event_id: int, who: User, log: Log, idempotency_key: IdempotencyKey = None
+    event_id: RowId, who: User, log: Log, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Approve the event's current version for publication (reviewer, admin)."""
     done = log.approve(who.actor(log), [event_id], idempotency_key=idempotency_key)
     return _written(done.as_dict(), done.replayed, 200)
+
+
+def _an_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 @router.post("/approvals")
@@ -155,10 +160,8 @@ def approve_many(
     unknown = set(payload) - {"event_ids", "week", "all_pending"}
     ids = payload.get("event_ids")
     errors = [FieldError(k, "unknown field") for k in sorted(unknown)]
-    if ids is not None and not (
-        isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-    ):
-        errors.append(FieldError("event_ids", "a list of event ids (integers)"))
+    if ids is not None and not (isinstance(ids, list) and all(_an_id(i) for i in ids)):
+        errors.append(FieldError("event_ids", f"a list of event ids (integers 1 to {MAX_ID})"))
     if errors:
         raise ValidationFailed(errors)
     week, everything = payload.get("week"), payload.get("all_pending") is True
@@ -176,8 +179,10 @@ async def import_events(
         return problem(413, "Too large", f"at most {MAX_IMPORT_BYTES} bytes per import")
     actor = await run_in_threadpool(who.actor, log)
     report = await run_in_threadpool(log.import_csv, actor, data, Path(name).name)
-    status = 422 if report.file_error else 200
-    return JSONResponse(report.as_dict(), status_code=status)
+    if report.file_error:  # a problem like every other 422, the report's members kept
+        title, detail = FileRefused.title, f"nothing was stored: {report.file_error}"
+        return problem(FileRefused.status, title, detail, extra=report.as_dict())
+    return JSONResponse(report.as_dict())
 
 
 # --- administration ---------------------------------------------------------------------
@@ -187,7 +192,7 @@ async def import_events(
 def read_audit(
     who: User,
     log: Log,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: AfterId = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, Any]]:
     """The append-only audit trail: who did what, when, from which client (reviewer, admin)."""

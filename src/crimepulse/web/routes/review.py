@@ -4,7 +4,9 @@ approve recorded events. The public never needs to sign in.
 The token a reviewer pastes is the outcomes log's API token (roles as in the log:
 `reviewer` or `admin`). It is kept in an HttpOnly, SameSite=Strict cookie, so the pages
 stay stateless (any worker can serve them) and no other site can post a form with it;
-a POST whose Origin names another host is refused as well. Every action goes through
+a POST must also name this very origin, scheme included, in its Origin header (or, from a
+browser that sends none, its Referer): one from another site, from http:// when the app is
+served over https://, or from nowhere at all is refused. Every action goes through
 the same log and snapshot store methods as the JSON API, with the same checks.
 """
 
@@ -16,10 +18,11 @@ from urllib.parse import parse_qs, urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from crimepulse.errors import Conflict, Forbidden, Unauthorized
+from crimepulse.errors import Conflict, FieldError, Forbidden, Unauthorized, ValidationFailed
 from crimepulse.oplog import Actor, Filters
 from crimepulse.state import auth
-from crimepulse.web.deps import REVIEWER_COOKIE, Archive, Log, reviewer
+from crimepulse.state.tables import MAX_ID
+from crimepulse.web.deps import REVIEWER_COOKIE, Archive, Log, RowId, reviewer
 from crimepulse.web.render import page
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -31,12 +34,37 @@ def _actor(request: Request) -> Actor | None:
     return reviewer(request)
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
-    """The urlencoded form (parsed here: no multipart dependency for three fields)."""
+def _same_origin(request: Request) -> None:
+    """Refuse a state-changing POST unless it names our origin, scheme included. The check
+    compared only the host, and let a POST with no Origin through."""
+    ours = f"{request.url.scheme}://{request.url.netloc}"
     origin = request.headers.get("origin")
-    if origin and urlparse(origin).netloc != request.url.netloc:
-        raise Forbidden("a form from another site")
+    if origin is None and (referer := request.headers.get("referer")):
+        parts = urlparse(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    if origin is None:
+        raise Forbidden("a form that does not say which site it came from (no Origin)")
+    if origin != ours:
+        raise Forbidden(f"a form from another site ({origin[:80]}, not {ours})")
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    """The urlencoded form (parsed here: no multipart dependency for three fields), once
+    it is known to come from this site's own pages."""
+    _same_origin(request)
     return parse_qs((await request.body()).decode("utf-8", "replace"))
+
+
+def _event_id(text: str) -> int:
+    """A ticked event's id; anything else is bad input naming the field. (`str.isdigit`
+    let through "²", which int() refuses, and 5,000 digits, which int() refuses too.)"""
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)):
+        value = int(text)
+        if 1 <= value <= MAX_ID:
+            return value
+    shown = text if len(text) <= 24 else text[:24] + "…"
+    reason = f"{shown!r} is not an event id (a whole number from 1 to {MAX_ID})"
+    raise ValidationFailed([FieldError("id", reason)])
 
 
 def _page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
@@ -80,7 +108,9 @@ async def sign_out(request: Request) -> Response:
 
 
 @router.post("/snapshots/{snapshot_id}/{step}", response_class=HTMLResponse, response_model=None)
-async def snapshot_step(request: Request, snapshot_id: int, step: str, store: Archive) -> Response:
+async def snapshot_step(
+    request: Request, snapshot_id: RowId, step: str, store: Archive
+) -> Response:
     """Approve a draft or publish an approved snapshot."""
     await _form(request)
     actor = _actor(request)
@@ -105,7 +135,7 @@ async def approve_events(request: Request, log: Log) -> Response:
     actor = _actor(request)
     if actor is None:
         return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
-    ids = [int(i) for i in form.get("id", []) if i.isdigit()]
+    ids = [_event_id(i) for i in form.get("id", [])]
     everything = (form.get("all") or [""])[0] == "1"
     if not ids and not everything:
         return _page(request, 422, actor=actor, error="Tick at least one event.")

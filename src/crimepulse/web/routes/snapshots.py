@@ -18,7 +18,7 @@ from crimepulse.errors import NotFound
 from crimepulse.snapshot import FORMATS
 from crimepulse.snapshot import archive as st
 from crimepulse.state import auth
-from crimepulse.web.deps import Archive, Facade
+from crimepulse.web.deps import Archive, Facade, RowId
 from crimepulse.web.routes.oplog import User
 from crimepulse.web.urls import API_PREFIX
 
@@ -46,7 +46,7 @@ def versions(store: Archive, who: User, status: str | None = None) -> dict[str, 
 
 
 @router.get("/{snapshot_id}")
-def record(snapshot_id: int, store: Archive, who: User) -> dict[str, Any]:
+def record(snapshot_id: RowId, store: Archive, who: User) -> dict[str, Any]:
     """A version's workflow record (drafts need a token)."""
     found = store.get(snapshot_id)
     if found.status != "published":
@@ -55,7 +55,7 @@ def record(snapshot_id: int, store: Archive, who: User) -> dict[str, Any]:
 
 
 @router.get("/{snapshot_id}/{fmt}")
-def output(snapshot_id: int, fmt: str, store: Archive, who: User) -> Response:
+def output(snapshot_id: RowId, fmt: str, store: Archive, who: User) -> Response:
     """A version's stored output (md, html, pdf, json, post), exactly as approved."""
     if fmt not in FORMATS:
         raise NotFound(f"no format {fmt!r}; use {', '.join(FORMATS)}")
@@ -83,20 +83,24 @@ def create(
 
 
 @router.post("/{snapshot_id}/approve")
-def approve(snapshot_id: int, store: Archive, who: User) -> dict[str, Any]:
+def approve(snapshot_id: RowId, store: Archive, who: User) -> dict[str, Any]:
     """draft -> approved (reviewer or admin)."""
     return store.approve(who.actor(store.log), snapshot_id).as_dict()
 
 
 @router.post("/{snapshot_id}/publish")
-def publish(snapshot_id: int, store: Archive, who: User) -> dict[str, Any]:
+def publish(snapshot_id: RowId, store: Archive, who: User) -> dict[str, Any]:
     """approved -> published (reviewer or admin)."""
     return store.publish(who.actor(store.log), snapshot_id).as_dict()
 
 
 @router.post("/{snapshot_id}/correct", status_code=201)
 def correct(
-    snapshot_id: int, store: Archive, cp: Facade, who: User, note: Annotated[str, Body(embed=True)]
+    snapshot_id: RowId,
+    store: Archive,
+    cp: Facade,
+    who: User,
+    note: Annotated[str, Body(embed=True)],
 ) -> dict[str, Any]:
     """A new draft version of a published snapshot with a visible correction note."""
     actor = who.actor(store.log)
