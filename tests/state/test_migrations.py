@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -73,10 +72,21 @@ def test_ids_are_64_bit_on_both_engines(log: OutcomesLog) -> None:
     assert log.approve(admin, [added.id]).approved[0][0] == big + 1
 
 
-def test_no_id_column_is_32_bit_on_postgresql(log: OutcomesLog) -> None:
+def test_no_id_column_is_32_bit(log: OutcomesLog) -> None:
     with _engine.read(log.engine) as conn:
-        if conn.dialect.name != "postgresql":
-            pytest.skip("SQLite's INTEGER PRIMARY KEY is a 64-bit rowid")
+        if conn.dialect.name == "sqlite":
+            # every table's id is its INTEGER PRIMARY KEY: SQLite's rowid, 64-bit
+            names = [r[0] for r in conn.execute(sa.text(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND name <> 'alembic_version'"
+            ))]  # fmt: skip
+            keyed = {}
+            for name in names:
+                info = conn.execute(sa.text(f'PRAGMA table_info("{name}")')).all()
+                keyed[name] = [(col[1], col[2].upper()) for col in info if col[5] == 1]
+            with_id = {n: k for n, k in keyed.items() if any(c == "id" for c, _ in k)}
+            assert with_id and all(k == [("id", "INTEGER")] for k in with_id.values()), keyed
+            return
         narrow = conn.execute(
             sa.text(
                 "SELECT table_name, column_name FROM information_schema.columns"
