@@ -107,6 +107,26 @@ def test_tokens_are_stored_hashed(log: OutcomesLog, admin: Actor) -> None:
         log.add_user(admin, "bob", "superuser")
 
 
+def test_a_revoked_or_rotated_token_stops_working_at_once(
+    log: OutcomesLog, admin: Actor, recorder: Actor
+) -> None:
+    _, token = log.add_user(admin, "rowan", Role.recorder)
+    assert log.authenticate(token).name == "rowan"  # signed in (a cache would keep it)
+    fresh = log.rotate_token(admin, "rowan")
+    with pytest.raises(Unauthorized):
+        log.authenticate(token)  # the old token ends with the rotation, not 10 s later
+    assert log.authenticate(fresh).name == "rowan"
+    log.revoke_token(admin, "rowan")
+    with pytest.raises(Unauthorized):
+        log.authenticate(fresh)
+    with pytest.raises(Forbidden):
+        log.revoke_token(recorder, "rowan")  # admins only
+    with pytest.raises(NotFound):
+        log.rotate_token(admin, "nobody")
+    actions = [e.action for e in log.audit(admin)]
+    assert "user.rotate" in actions and "user.revoke" in actions
+
+
 def test_event_types_and_units_are_data(log: OutcomesLog, admin: Actor, recorder: Actor) -> None:
     raw = event(event_type="knife_surrendered", unit="Camden knife crime team")
     with pytest.raises(ValidationFailed) as caught:

@@ -347,6 +347,29 @@ def users_add_command(
     print(secret)
 
 
+@users_app.command("revoke")
+@reports_errors
+def users_revoke_command(name: str, db: DbOption = None, oplog_url: OplogUrlOption = None) -> None:
+    """End a user's token at once: every request with it is refused from now on."""
+    from crimepulse.oplog import OutcomesLog
+
+    with OutcomesLog.open(oplog_url, db) as log:
+        log.revoke_token(log.local_actor(), name)
+    errors.print(f"the token of {escape(name)} is revoked (`users rotate` gives a new one)")
+
+
+@users_app.command("rotate")
+@reports_errors
+def users_rotate_command(name: str, db: DbOption = None, oplog_url: OplogUrlOption = None) -> None:
+    """Give a user a new token and end the old one at once (the new one is shown once)."""
+    from crimepulse.oplog import OutcomesLog
+
+    with OutcomesLog.open(oplog_url, db) as log:
+        secret = log.rotate_token(log.local_actor(), name)
+    errors.print(f"a new token for {escape(name)}; the old one no longer works. Shown once:")
+    print(secret)
+
+
 @users_app.command("list")
 @reports_errors
 def users_list_command(db: DbOption = None, oplog_url: OplogUrlOption = None) -> None:

@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from crimepulse.oplog.aggregates import WeeklyReport
 
 CATALOG_TTL_S = 2.0
-AUTH_TTL_S = 10.0  # a signed-in token is re-checked against the database this often
 Today = Callable[[], date]
 # Statements built once; parameters are passed at execution (no per-call construction).
 INSERT_EVENT = events.insert().returning(events.c.id)
@@ -73,7 +72,6 @@ class OutcomesLog:
         migrate.upgrade(self.engine)
         self._catalog: tuple[float, validate.Catalog] | None = None
         self._catalog_lock = threading.Lock()
-        self._signed_in: dict[str, tuple[float, Actor]] = {}
 
     @classmethod
     def open(
@@ -127,20 +125,18 @@ class OutcomesLog:
         return Actor(row.id, row.name, Role(row.role), "cli")
 
     def authenticate(self, token: str | None, client: str = "http") -> Actor:
-        """The user holding `token`; raise Unauthorized when there is none."""
+        """The user holding `token`; raise Unauthorized when there is none.
+
+        Checked against the database on every request (one lookup by a unique index), so a
+        revoked or rotated token stops working at once, in every server process."""
         if not token:
             raise Unauthorized("no token: send Authorization: Bearer <token>")
         digest = auth.hash_token(token)
-        cached = self._signed_in.get(digest)
-        if cached is not None and time.monotonic() - cached[0] < AUTH_TTL_S:
-            return cached[1].with_client(client)
         with _engine.read(self.engine) as conn:
             row = conn.execute(sa.select(users).where(users.c.token_hash == digest)).first()
         if row is None or not auth.token_matches(token, row.token_hash):
             raise Unauthorized("unknown token")
-        found = Actor(row.id, row.name, Role(row.role), client)
-        self._signed_in[digest] = (time.monotonic(), found)
-        return found
+        return Actor(row.id, row.name, Role(row.role), client)
 
     def add_user(self, actor: Actor, name: str, role: Role | str) -> tuple[User, str]:
         """Create a user and return it with its token, which is never shown again."""
@@ -170,6 +166,30 @@ class OutcomesLog:
         except IntegrityError:
             raise Conflict(f"a user called {name!r} exists already") from None
         return User(user_id, name, role, now, actor.name), token
+
+    def revoke_token(self, actor: Actor, name: str) -> None:
+        """End a user's token at once (admin): every request with it is refused from now on;
+        the user and what they recorded stay. `rotate_token` gives them a new one."""
+        self._set_token(actor, name, None, "user.revoke")
+
+    def rotate_token(self, actor: Actor, name: str) -> str:
+        """Give a user a new token (admin) and end the old one at once; returns the new token,
+        which is never shown again."""
+        token = auth.new_token()
+        self._set_token(actor, name, auth.hash_token(token), "user.rotate")
+        return token
+
+    def _set_token(self, actor: Actor, name: str, digest: str | None, action: str) -> None:
+        auth.require(actor, auth.ADMIN, "changing tokens")
+        with _engine.write(self.engine) as conn:
+            changed = conn.execute(
+                users.update()
+                .where(users.c.name == name, ~users.c.name.startswith("local:"))
+                .values(token_hash=digest)
+            ).rowcount
+            if not changed:
+                raise NotFound(f"no user called {name!r} holds a token")
+            self._audit(conn, actor, action, name, {})
 
     def users(self, actor: Actor) -> list[User]:
         auth.require(actor, auth.ADMIN, "listing users")
