@@ -105,3 +105,13 @@ def test_series_map_sources_and_openapi(client: TestClient) -> None:
     assert sources.status_code == 200 and "counts" in sources.text
     spec = client.get("/openapi.json").json()
     assert {"/api/v1/compare", "/api/v1/grid", "/api/v1/series"} <= set(spec["paths"])
+    # the outcomes log's bearer token is declared: required to write, optional to read
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An outcomes-log token (`crimepulse users add NAME --role ...`)",
+    }
+    events = spec["paths"]["/api/v1/oplog/events"]
+    assert events["post"]["security"] == [{"bearerAuth": []}]
+    assert events["get"]["security"] == [{"bearerAuth": []}, {}]
+    assert "security" not in spec["paths"]["/api/v1/compare"]["get"]  # public questions

@@ -37,6 +37,7 @@ WORDS = {
     "422": "Invalid input, or a question the data cannot answer",
 }
 GUARDED = (OPLOG_PATH, SNAPSHOTS_PATH)
+BEARER = "bearerAuth"  # the security scheme's name in components.securitySchemes
 
 
 def _problems(path: str) -> dict[str, Any]:
@@ -60,8 +61,18 @@ def install(app: FastAPI) -> None:
                 routes=app.routes,
             )
             for path, operations in found.get("paths", {}).items():
-                for operation in operations.values():
+                for method, operation in operations.items():
                     operation.setdefault("responses", {}).update(_problems(path))
+                    if path.startswith(GUARDED):
+                        # writes need the token; reads take it when given (a reviewer
+                        # sees more), so for them it is optional ({} = no credentials)
+                        bearer: list[dict[str, list[str]]] = [{BEARER: []}]
+                        operation["security"] = bearer if method != "get" else [*bearer, {}]
+            found.setdefault("components", {}).setdefault("securitySchemes", {})[BEARER] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An outcomes-log token (`crimepulse users add NAME --role ...`)",
+            }
             app.openapi_schema = found
         return app.openapi_schema
 
