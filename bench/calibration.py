@@ -194,20 +194,20 @@ def _grid_counts(rng: np.random.Generator, step: float) -> np.ndarray:
     return np.concatenate(blocks)
 
 
-def _grid_calls(years: np.ndarray, pooled: bool) -> np.ndarray:
-    """Which cells the grid calls meaningful (after Benjamini-Hochberg over the grid)."""
+def _grid_calls(years: np.ndarray, pooled: bool) -> tuple[np.ndarray, float]:
+    """Which cells the grid calls meaningful (after Benjamini-Hochberg over the grid),
+    and the share of cells with p < ALPHA before that step (one test of the grid)."""
     pool = [i // GRID_AREAS for i in range(len(years))] if pooled else None
-    tested = apply_fdr(
-        compare_with_history_many(
-            [int(v) for v in years[:, -1]],
-            [int(v) for v in years[:, -2]],
-            [[int(v) for v in row] for row in years[:, :-1]],
-            alpha=ALPHA,
-            pool=pool,
-        ),
+    cells = compare_with_history_many(
+        [int(v) for v in years[:, -1]],
+        [int(v) for v in years[:, -2]],
+        [[int(v) for v in row] for row in years[:, :-1]],
         alpha=ALPHA,
+        pool=pool,
     )
-    return np.array([t.verdict in ("up", "down") for t in tested])
+    raw = float(np.mean([(c.p_value or 1.0) < ALPHA for c in cells]))
+    tested = apply_fdr(cells, alpha=ALPHA)
+    return np.array([t.verdict in ("up", "down") for t in tested]), raw
 
 
 def grid_section(series: int, seed: int) -> tuple[list[str], list[str]]:
@@ -229,18 +229,10 @@ def grid_section(series: int, seed: int) -> tuple[list[str], list[str]]:
         null_any = power_found = false_found = total_found = 0
         raw = 0.0
         for _ in range(grids):
-            null = _grid_counts(rng, 1.0)
-            null_any += bool(_grid_calls(null, pooled).any())
-            pool = [i // GRID_AREAS for i in range(len(null))] if pooled else None
-            cells = compare_with_history_many(
-                [int(v) for v in null[:, -1]],
-                [int(v) for v in null[:, -2]],
-                [[int(v) for v in row] for row in null[:, :-1]],
-                alpha=ALPHA,
-                pool=pool,
-            )
-            raw += float(np.mean([(c.p_value or 1.0) < ALPHA for c in cells]))
-            calls = _grid_calls(_grid_counts(rng, 2.0), pooled)
+            null_calls, null_raw = _grid_calls(_grid_counts(rng, 1.0), pooled)
+            null_any += bool(null_calls.any())
+            raw += null_raw
+            calls, _ = _grid_calls(_grid_counts(rng, 2.0), pooled)
             power_found += int(calls[stepped].sum())
             false_found += int(calls[~stepped].sum())
             total_found += int(calls.sum())

@@ -58,6 +58,15 @@ SAME_LENGTH = 0.02
 COUNTS_BASIS, PER_DAY_BASIS, RATE_BASIS = "counts", "per day", "per resident"
 
 
+def change_basis(current: Window, other: Window) -> tuple[str, float]:
+    """The change's definition for two periods and the exposure ratio the test uses: per
+    day when their lengths differ by more than SAME_LENGTH, else the counts (ratio 1).
+    Compare, harm totals and the grid all ask here, so they cannot disagree."""
+    if abs(current.days / other.days - 1.0) > SAME_LENGTH:
+        return PER_DAY_BASIS, current.days / other.days
+    return COUNTS_BASIS, 1.0
+
+
 def history_windows(
     current: Window, covered: selection.Coverage, since: date | None = None
 ) -> list[Window]:
@@ -75,29 +84,39 @@ def history_windows(
     return found[::-1]
 
 
-def history_finding(result: HistoryComparison, basis: str) -> Finding:
-    """Two counts judged against the series' own variation (stats.dispersion): a compare
-    or a grid cell. `basis` is the change's definition: with "counts" the % is on the
-    counts, otherwise it is the rate ratio's (per day, per resident), the test's."""
-    d = result.as_dict()
-    pct = d["change_pct"]
-    if basis != COUNTS_BASIS:
-        pct = None if result.rate_ratio is None else 100.0 * (result.rate_ratio - 1.0)
-    d["change_basis"] = basis
+def _two_periods(d: dict[str, Any], change_pct: float | None) -> Finding:
+    """A Finding from a two-period result's `as_dict()` (counts or harm totals: the same
+    field names), with the change's % on the basis the test judged."""
     return Finding(
         current=d["current"],
         previous=d["previous"],
         change=d["change"],
-        change_pct=pct,
+        change_pct=change_pct,
         test=d["test"],
         p_value=d["p_value"],
         q_value=d.get("q_value"),
-        ci_low=d["ci_low"],
-        ci_high=d["ci_high"],
+        ci_low=d.get("ci_low"),
+        ci_high=d.get("ci_high"),
         verdict=d["verdict"],
         small_counts=bool(d["small_counts"]),
         stats=d,
     )
+
+
+def pct_on_basis(counts_pct: float | None, ratio: float | None, basis: str) -> float | None:
+    """The % of change on `basis`: the counts' own %, or the exposure-adjusted ratio's
+    (per day, per resident) — the test's — so a verdict and its sign agree."""
+    if basis == COUNTS_BASIS:
+        return counts_pct
+    return None if ratio is None else 100.0 * (ratio - 1.0)
+
+
+def history_finding(result: HistoryComparison, basis: str) -> Finding:
+    """Two counts judged against the series' own variation (stats.dispersion): a compare
+    or a grid cell. `basis` is the change's definition (see `change_basis`)."""
+    d = result.as_dict()
+    d["change_basis"] = basis
+    return _two_periods(d, pct_on_basis(result.change_pct, result.rate_ratio, basis))
 
 
 def baseline_finding(result: BaselineComparison) -> Finding:
@@ -119,23 +138,11 @@ def baseline_finding(result: BaselineComparison) -> Finding:
     )
 
 
-def weighted_finding(result: WeightedComparison) -> Finding:
+def weighted_finding(result: WeightedComparison, basis: str = COUNTS_BASIS) -> Finding:
     """Two harm-weighted totals, tested; `small_counts` when their effective number of
     events is small (a few heavily weighted crimes)."""
     d = result.as_dict()
-    return Finding(
-        current=d["current"],
-        previous=d["previous"],
-        change=d["change"],
-        change_pct=d["change_pct"],
-        test=d["test"],
-        p_value=d["p_value"],
-        ci_low=d.get("ci_low"),
-        ci_high=d.get("ci_high"),
-        verdict=d["verdict"],
-        small_counts=bool(d["small_counts"]),
-        stats=d,
-    )
+    return _two_periods(d, pct_on_basis(result.change_pct, result.ratio, basis))
 
 
 def compare(tables: Tables, question: Question) -> Fact:
@@ -262,12 +269,11 @@ def _count_fact(
             notes=notes,
         )
     other = comparison_windows[0]
-    exposure, basis = 1.0, COUNTS_BASIS
+    basis, exposure = change_basis(current, other)
     if measure == "rate":
         then = _population(tables, asked.area, other.end.year)
         exposure, basis = current.days * people / (other.days * then), RATE_BASIS
-    elif abs(current.days / other.days - 1.0) > SAME_LENGTH:
-        exposure, basis = current.days / other.days, PER_DAY_BASIS
+    elif basis == PER_DAY_BASIS:
         notes.append(
             f"compared per day: {current.days} days against {other.days}, "
             "so the % is the change in crimes a day"
@@ -356,37 +362,38 @@ def _harm_fact(
         raise WindowError("harm-weighted totals compare with previous or last-year only")
     current = roles[CURRENT]
     other = next(w for role, w in roles.items() if role != CURRENT)
-    exposure = 1.0
+    basis, exposure = change_basis(current, other)
     notes = list(asked.notes)
-    if abs(current.days / other.days - 1.0) > SAME_LENGTH:
-        exposure = current.days / other.days
+    if basis == PER_DAY_BASIS:
         notes.append(f"compared per day: {current.days} days against {other.days}")
     # the series' usual variation, from its crime counts in the history years (oldest first)
     counts = [history[role] for role in roles if role.startswith(HISTORY)][::-1]
     poisson = weighted_comparison(list(paired.values()), alpha=asked.alpha, exposure_ratio=exposure)
     if unweighted:
         notes.append("no harm weight (left out): " + ", ".join(sorted(unweighted)))
+    dispersion: float | None = None
     if len(counts) >= MIN_HISTORY:
         phi, df, _ = history_dispersion(np.array([counts], dtype=float))
+        dispersion = float(phi[0])
         tested = weighted_comparison(
             list(paired.values()),
             alpha=asked.alpha,
             exposure_ratio=exposure,
-            dispersion=max(float(phi[0]), 1.0),
+            dispersion=max(dispersion, 1.0),
             dispersion_df=int(df[0]),
         )
-        finding = weighted_finding(tested)
+        finding = weighted_finding(tested, basis)
     else:
         finding = replace(
-            weighted_finding(poisson), verdict=NOT_ENOUGH_HISTORY, p_value=None, test=NO_TEST
+            weighted_finding(poisson, basis),
+            verdict=NOT_ENOUGH_HISTORY,
+            p_value=None,
+            test=NO_TEST,
         )
-    if exposure != 1.0:  # one definition of change: the per-day one the test judged
-        ratio = finding.stats.get("ratio")
-        finding = replace(finding, change_pct=None if ratio is None else 100.0 * (ratio - 1.0))
     finding.stats.update(
-        change_basis=PER_DAY_BASIS if exposure != 1.0 else COUNTS_BASIS,
+        change_basis=basis,
         history=counts,
-        dispersion=float(phi[0]) if len(counts) >= MIN_HISTORY else None,
+        dispersion=dispersion,
         poisson_p_value=poisson.p_value,
         poisson_verdict=poisson.verdict,
         poisson_test="the weighted totals differ beyond chance (exact conditional test)",

@@ -20,10 +20,10 @@ from crimepulse.analysis import lineage, selection
 from crimepulse.analysis.compare import (
     COUNTS_BASIS,
     CURRENT,
-    PER_DAY_BASIS,
-    SAME_LENGTH,
+    change_basis,
     history_finding,
     history_windows,
+    pct_on_basis,
 )
 from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import GridQuestion
@@ -121,7 +121,8 @@ class Grid:
                 "previous": pa.array([x.previous for x in cells], pa.int64()),
                 "change": pa.array([x.test.change for x in cells], pa.int64()),
                 "change_pct": pa.array(
-                    [history_finding(x.test, x.basis).change_pct for x in cells], pa.float64()
+                    [pct_on_basis(x.test.change_pct, x.test.rate_ratio, x.basis) for x in cells],
+                    pa.float64(),
                 ),
                 "change_basis": [x.basis for x in cells],
                 "p_value": pa.array([x.test.p_value for x in cells], pa.float64()),
@@ -185,7 +186,7 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         (current, other, a, c) for current, other in plan for a in area_keys for c in category_keys
     ]
     counts = [cells.get((a, c, current.name), [0] * width) for current, _, a, c in keys]
-    bases = [_basis(current, other) for current, other, _, _ in keys]
+    bases = [change_basis(current, other) for current, other, _, _ in keys]
     tested = apply_fdr(
         compare_with_history_many(
             [row[0] for row in counts],
@@ -195,10 +196,7 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
                 row[2 : 2 + depth[current.name]][::-1]
                 for (current, *_), row in zip(keys, counts, strict=True)
             ],
-            [
-                current.days / other.days if basis == PER_DAY_BASIS else 1.0
-                for (current, other, _, _), basis in zip(keys, bases, strict=True)
-            ],
+            [exposure for _, exposure in bases],
             alpha=question.alpha,
             # the areas of one category and window judge their dispersions together
             pool=[(c, current.name) for current, _, _, c in keys],
@@ -207,7 +205,9 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
     )
     cells_out = [
         Cell(current, other, a, c, row[0], row[1], t, basis)
-        for (current, other, a, c), row, t, basis in zip(keys, counts, tested, bases, strict=True)
+        for (current, other, a, c), row, t, (basis, _) in zip(
+            keys, counts, tested, bases, strict=True
+        )
     ]
     shared = _Shared(question, chosen.source.key, chosen.coverage.vintages, names, codes)
     meta = {
@@ -224,8 +224,3 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         "sql": str(ibis.to_sql(expr)),
     }
     return Grid(cells_out, shared, meta)
-
-
-def _basis(current: Window, other: Window) -> str:
-    """A cell's change as counts, or per day when its periods' lengths differ (compare's rule)."""
-    return PER_DAY_BASIS if abs(current.days / other.days - 1.0) > SAME_LENGTH else COUNTS_BASIS

@@ -85,15 +85,8 @@ def _fact(
 def _tested(this: int, c: WeeklyComparison) -> Finding:
     """The week against the mean of the baseline weeks, judged as the log judges it (by the
     usual variation of those weeks, the exact Poisson test beside it as a second opinion)."""
-    verdict: Verdict = (
-        UP
-        if c.direction == UP
-        else DOWN
-        if c.direction == DOWN
-        else NOT_ENOUGH_HISTORY
-        if c.direction == NOT_ENOUGH_HISTORY
-        else NO_CHANGE
-    )
+    said: dict[str, Verdict] = {UP: UP, DOWN: DOWN, NOT_ENOUGH_HISTORY: NOT_ENOUGH_HISTORY}
+    verdict = said.get(c.direction, NO_CHANGE)
     return Finding(
         current=this,
         previous=c.baseline_mean,

@@ -104,12 +104,9 @@ def compare_counts_many(
     if not cs:
         return []
     c, b, e = np.asarray(cs, dtype=float), np.asarray(bs, dtype=float), np.asarray(es)
-    n = c + b
     pi0 = e / (1.0 + e)
+    p = exact_poisson_p(c, b, e)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p_less = stats.binom.cdf(c, n, pi0)  # P(X <= c)
-        p_greater = stats.binom.sf(c - 1, n, pi0)  # P(X >= c)
-        p = np.where(n == 0, 1.0, np.minimum(1.0, 2.0 * np.minimum(p_less, p_greater)))
         # Clopper–Pearson: π_lo = Beta(α/2; c, n−c+1), π_hi = Beta(1−α/2; c+1, n−c).
         pi_lo = np.where(c == 0, 0.0, stats.beta.ppf(alpha / 2, np.maximum(c, 1), b + 1))
         pi_hi = np.where(b == 0, 1.0, stats.beta.ppf(1 - alpha / 2, c + 1, np.maximum(b, 1)))
@@ -137,6 +134,19 @@ def compare_counts_many(
             )
         )
     return out
+
+
+def exact_poisson_p(current: np.ndarray, previous: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """The exact conditional test's two-sided p-value (see `compare_counts`) over arrays:
+    twice the smaller binomial tail, capped at 1; 1 where both counts are 0."""
+    c, b = np.asarray(current, dtype=float), np.asarray(previous, dtype=float)
+    n = c + b
+    pi0 = exposure / (1.0 + exposure)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = stats.binom.cdf(c, n, pi0)  # P(X <= c)
+        high = stats.binom.sf(c - 1, n, pi0)  # P(X >= c)
+    p: np.ndarray = np.where(n == 0, 1.0, np.minimum(1.0, 2.0 * np.minimum(low, high)))
+    return p
 
 
 def e_test(current: int, previous: int, exposure_ratio: float = 1.0) -> float:

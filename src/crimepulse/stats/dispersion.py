@@ -62,7 +62,7 @@ import numpy as np
 from scipy import special, stats
 
 from ._common import AsDict, check_alpha, check_count, verdict_from
-from .counts import Comparison, compare_counts_many
+from .counts import Comparison, compare_counts_many, exact_poisson_p
 
 #: Fewer comparable periods than this and the variation is not estimated: the verdict
 #: is NOT_ENOUGH_HISTORY (a dispersion from two periods has one degree of freedom).
@@ -192,17 +192,6 @@ def _poisson_trend(h: np.ndarray, iterations: int = 25) -> np.ndarray:
     return np.where(h.sum(axis=1, keepdims=True) > 0, fitted, 0.0)
 
 
-def exact_poisson_p(current: np.ndarray, previous: np.ndarray, exposure: np.ndarray) -> np.ndarray:
-    """The exact conditional test's two-sided p-value (as `compare_counts`), vectorised."""
-    c, b = np.asarray(current, dtype=float), np.asarray(previous, dtype=float)
-    n = c + b
-    pi0 = exposure / (1.0 + exposure)
-    low = stats.binom.cdf(c, n, pi0)
-    high = stats.binom.sf(c - 1, n, pi0)
-    p: np.ndarray = np.where(n == 0, 1.0, np.minimum(1.0, 2.0 * np.minimum(low, high)))
-    return p
-
-
 def dispersed_p_values(
     current: np.ndarray,
     previous: np.ndarray,
@@ -225,12 +214,15 @@ def judged_p_values(
     exposure_ratio: float | np.ndarray,
     phi: np.ndarray,
     df: np.ndarray,
+    p_exact: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(p, exact Poisson p) given each row's dispersion φ and its degrees of freedom: the
-    larger of the t-test's (φ floored at 1) and the exact test's."""
+    larger of the t-test's (φ floored at 1) and the exact test's (`p_exact` when the
+    caller has it already, else computed)."""
     c, b = np.asarray(current, dtype=float), np.asarray(previous, dtype=float)
     e = np.broadcast_to(np.asarray(exposure_ratio, dtype=float), c.shape)
-    p_exact = exact_poisson_p(c, b, e)
+    if p_exact is None:
+        p_exact = exact_poisson_p(c, b, e)
     n = c + b
     pi0 = e / (1.0 + e)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -367,7 +359,8 @@ def compare_with_history_many(
         phi, prior_df = own, 0.0
         if pool is not None:
             phi, df, prior_df = moderated_dispersion(own, df, history.mean(axis=1))
-        p, _ = judged_p_values(c, b, e, phi, df)
+        exact_p = np.array([exact[i].p_value for i in rows])
+        p, _ = judged_p_values(c, b, e, phi, df, exact_p)
         for j, i in enumerate(rows):
             quantile = float(stats.t.ppf(1 - alpha / 2, float(df[j])))
             judged = _judged(exact[i], hists[i], float(p[j]), float(phi[j]), int(df[j]), quantile)
