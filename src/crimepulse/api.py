@@ -343,8 +343,12 @@ def open(
 
 
 if TYPE_CHECKING:
-    from crimepulse.snapshot.source import WarehouseFactSource
+    from crimepulse.snapshot.source import NationalSource, WarehouseFactSource
 
     def _is_a_fact_source(cp: Crimepulse) -> WarehouseFactSource:
         """Never called: mypy checks here that the facade is what the snapshot asks for."""
+        return cp
+
+    def _is_a_national_source(cp: Crimepulse) -> NationalSource:
+        """Never called: mypy checks the facade can give the snapshot its national context."""
         return cp

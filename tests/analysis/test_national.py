@@ -93,9 +93,12 @@ def test_questions_the_tables_cannot_answer(cp: Crimepulse, tmp_path: Path) -> N
         cp.national(category="homicide", year="2021/22")
     with pytest.raises(MissingDataError, match=r"no national robbery figure is loaded for 2024/25"):
         cp.national(category="robbery", year="2024/25")
-    with crimepulse.open(tmp_path / "empty.duckdb") as empty:
-        with pytest.raises(MissingDataError, match="no national recorded-crime table is loaded"):
-            empty.national(category="robbery", year="2021/22")
+    no_table = "no national recorded-crime table is loaded"
+    with (
+        crimepulse.open(tmp_path / "empty.duckdb") as empty,
+        pytest.raises(MissingDataError, match=no_table),
+    ):
+        empty.national(category="robbery", year="2021/22")
 
 
 def test_latest_complete_financial_year() -> None:
