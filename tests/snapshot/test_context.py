@@ -59,16 +59,16 @@ def test_latest_year_calendar_or_financial() -> None:
 
 
 def test_week_leads_with_the_year_and_sets_the_force_against_the_rest(cp: Crimepulse) -> None:
-    snap = cp.snapshot("week", "2024-01-07", "violence", oplog=False, charts=False)
+    snap = cp.snapshot("week", "2023-11-05", "violence", oplog=False, charts=False)
     facts, found = sections(snap)
     keys = [s["key"] for s in json.loads(str(snapshot.render(snap, "json")))["sections"]]
     assert keys[:3] == ["headline", "year", "national"]
     year = found["year"]
-    assert year["title"] == "2023 against the year before"
+    assert year["title"] == "2022 against the year before"
     for item in year["items"]:
         for i in item["facts"]:
             fact = facts[i]
-            engine = cp.compare("all", fact["category"]["name"], "year", as_of="2023-12-31")
+            engine = cp.compare("all", fact["category"]["name"], "year", as_of="2022-12-31")
             assert (fact["current"], fact["previous"]) == (engine.current, engine.previous)
             assert fact["verdict"] == engine.verdict
     national = found["national"]
@@ -92,6 +92,13 @@ def test_week_leads_with_the_year_and_sets_the_force_against_the_rest(cp: Crimep
         for i in item["facts"]:
             if facts[i]["verdict"] not in ("up", "down"):
                 assert "went up" not in item["text"] and "went down" not in item["text"]
+
+
+def test_no_year_section_when_the_headline_already_counts_the_year(cp: Crimepulse) -> None:
+    """At December the headline's year to date is the calendar year: not said twice."""
+    snap = cp.snapshot("week", "2024-01-07", "violence", oplog=False, charts=False)
+    _, found = sections(snap)
+    assert "year" not in found and "national" in found
 
 
 def test_no_national_table_is_said_plainly(tmp_path: Path) -> None:

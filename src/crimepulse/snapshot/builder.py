@@ -268,7 +268,9 @@ class Builder:
         against the rest of England and Wales (snapshot/context.py), with their caveats."""
         ctx = context.Context(self.cp, self.theme, self.force, self.area, self.add)
         year = (
-            context.year_section(ctx, plan.month_end) if plan.period in ("week", "month") else None
+            context.year_section(ctx, plan.month_end, plan.windows)
+            if plan.period in ("week", "month")
+            else None
         )
         found = [s for s in (year, context.national_section(ctx, plan.as_of)) if s is not None]
         return found, ctx.notes

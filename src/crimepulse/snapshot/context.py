@@ -29,6 +29,8 @@ from crimepulse.snapshot.source import FactSource, NationalSource
 from crimepulse.snapshot.themes import Theme
 
 REST = "the rest of England and Wales"
+# Headline windows that, ending on their year's last month, count that whole year.
+WHOLE_YEAR = {"ytd": "year", "fy": "fy"}
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,13 @@ class Context:
         return forces.force(self.force).place
 
 
-def year_section(ctx: Context, month_end: date) -> Section | None:
+def year_section(ctx: Context, month_end: date, windows: tuple[str, ...]) -> Section | None:
     """The latest complete year against the year before, one sentence per theme category
-    (None when no figure of the year could be counted)."""
+    (None when no figure of the year could be counted, or when the headline's `windows`
+    already count that year: the year to date at December is the calendar year)."""
     latest = latest_year(month_end, forces.force(ctx.force).reports_year)
+    if latest.end == month_end and any(WHOLE_YEAR.get(w) == latest.window for w in windows):
+        return None
     labels = dict(ctx.theme.categories)
     level = "force" if ctx.area == "all" else "boroughs"
     try:
@@ -103,8 +108,10 @@ def year_section(ctx: Context, month_end: date) -> Section | None:
     if len(blocks) == 1:
         ctx.notes.append(f"No figure of {latest.name} could be counted.")
         return None
-    if missing:
-        blocks.append(Block("p", [Span(f"Not counted for {latest.name}: {', '.join(missing)}.")]))
+    for label in missing:
+        blocks.append(
+            Block("li", [Span(f"{label[:1].upper()}{label[1:]}: not counted for {latest.name}.")])
+        )
     return Section("year", f"{latest.name} against the year before", blocks)
 
 
