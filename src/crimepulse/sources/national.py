@@ -9,8 +9,11 @@ Two layouts, CSV or Parquet, one row per area × period × offence group:
 Each group is mapped onto a crimepulse category by `core.reference.offence_groups` (the
 table says which groups do not map, and why); a group it does not know is kept with no
 category and named in the batch's notes. A bad year, period or count is quarantined with
-its line; the other rows load. The rows are a keyed reference table (area, period,
-group): a later edition revises the figures it holds and keeps every earlier vintage.
+its line (Greater Manchester's unpublished Jul-Dec 2019 figures have no count: they are
+quarantined, never read as zeros); the other rows load. British Transport Police has no
+area code and is kept as a force. The rows are a keyed reference table (area code and
+name, period, group): a later edition revises the figures it holds and keeps every
+earlier vintage (`national_counts_as_of`).
 """
 
 from __future__ import annotations
