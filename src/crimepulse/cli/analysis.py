@@ -20,7 +20,9 @@ from rich.table import Table
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
+    AlphaOption,
     DbOption,
+    ForceOption,
     OutputFormat,
     _open_existing,
     console,
@@ -229,3 +231,30 @@ def flags_command(
         )
     console.print(table)
     console.print(f"[dim]{escape(flags[0].notes[0])}[/]" if flags[0].notes else "")
+
+
+@reports_errors
+def national_command(
+    category: Annotated[str, typer.Option(help="A category the national tables carry.")],
+    year: Annotated[str, typer.Option(help="A financial year: 2022-23 or 2022/23.")],
+    db: DbOption = None,
+    force: ForceOption = None,
+    alpha: AlphaOption = 0.05,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """The force against the rest of England and Wales in a financial year.
+
+    Both changes against the year before, each judged against its own usual variation
+    (the rest of England and Wales: the national figure less the force's, in up to 8
+    earlier financial years). Needs the England & Wales tables ingested.
+    """
+    with _open_existing(db, force=force) as cp:
+        found = cp.national(category=category, year=year, alpha=alpha)
+    if format is OutputFormat.json:
+        print(json.dumps(found.as_dict(), default=str, indent=2))
+        return
+    for fact in found.facts:
+        console.print(escape(_fact_sentence(fact)), soft_wrap=True)
+        console.print(f"[dim]fact id: {fact.id}[/]")
+    for note in found.rest.notes:
+        console.print(f"[dim]note: {escape(note)}[/]", soft_wrap=True)

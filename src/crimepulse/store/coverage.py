@@ -13,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-YEARLY = {"population"}  # datasets published per year, not per month
+YEARLY = {"population", "national_counts"}  # datasets published per year, not per month
 
 
 @dataclass
