@@ -191,3 +191,16 @@ def test_the_api_docs_render_every_operation_from_the_app_alone(
     assert any("/docs/assets/swagger-ui-bundle.js" in u for u in seen)
     assert any("/docs/assets/redoc.standalone.js" in u for u in seen)
     # requests_seen fails the test if any request left 127.0.0.1
+
+
+def test_a_browser_gets_a_page_for_an_unknown_url(
+    requests_seen: tuple[Any, list[str]], base: str
+) -> None:
+    page, _ = requests_seen
+    response = page.goto(base + "/no/such/page")
+    assert response is not None and response.status == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert page.locator("h1").inner_text() == "Not found"
+    assert "This page does not exist" in page.locator("main").inner_text()
+    page.locator("main").get_by_role("link", name="the home page").click()
+    page.wait_for_url(base + "/")

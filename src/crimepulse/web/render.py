@@ -46,7 +46,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     html = (
         environment()
         .get_template(template)
-        .render(path=request.url.path, reviewer=reviewer_name(request), **context)
+        .render(path=request.url.path, reviewer=reviewer_name(request), status=status, **context)
     )
     return HTMLResponse(html, status_code=status)
 
