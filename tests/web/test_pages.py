@@ -7,11 +7,17 @@ import csv
 import html
 import io
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
 
+import crimepulse
+from crimepulse.config import Settings
+from crimepulse.sources.files import SYNTHETIC_MARKER
+from crimepulse.web.app import create_app
+from tests.snapshot.conftest import write_mps
 from tests.web.conftest import AS_OF, Site
 
 PAGES = [
@@ -70,6 +76,37 @@ def test_every_page_is_accessible_html(client: TestClient, url: str) -> None:
     outside = [h for h in page.hrefs if re.match(r"(https?:)?//", h)]
     assert outside == []  # no asset or link leaves the app
     assert '<html lang="en-GB">' in r.text
+
+
+@pytest.fixture(scope="module")
+def demo_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The same borough tables, ingested from a folder `demo-data` marked synthetic."""
+    root = tmp_path_factory.mktemp("demo")
+    write_mps(root / "data" / "mps.csv")
+    (root / "data" / SYNTHETIC_MARKER).touch()
+    with crimepulse.open(root / "w.duckdb") as cp:
+        cp.ingest(root / "data")
+    with TestClient(create_app(Settings(db=root / "w.duckdb"))) as c:
+        yield c
+
+
+DEMO_BANNER = 'id="demo-banner"'
+ALSO = ["/nowhere", "/grid?as_of=2030-06-30", "/docs/assets/missing.js"]  # a 404 and a 422
+
+
+@pytest.mark.parametrize("url", [*PAGES, *ALSO])
+def test_a_demo_deployment_says_so_on_every_page(demo_client: TestClient, url: str) -> None:
+    r = demo_client.get(url, headers={"Accept": "text/html"})
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.text.count(DEMO_BANNER) == 1
+    banner = r.text.split(DEMO_BANNER, 1)[1].split("</p>", 1)[0]
+    assert "synthetic" in banner and "no real crime" in banner
+
+
+@pytest.mark.parametrize("url", [*PAGES, *ALSO])
+def test_real_data_has_no_demo_banner(client: TestClient, url: str) -> None:
+    r = client.get(url, headers={"Accept": "text/html"})
+    assert DEMO_BANNER not in r.text
 
 
 @pytest.mark.parametrize("url", [p for p in PAGES if p not in ("/review",)])

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from crimepulse.core.reference import london
 from crimepulse.present import numbers, words
-from crimepulse.web.deps import reviewer_name
+from crimepulse.web.deps import reviewer_name, synthetic
 from crimepulse.web.urls import urls
 
 NAV = [
@@ -46,7 +46,13 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     html = (
         environment()
         .get_template(template)
-        .render(path=request.url.path, reviewer=reviewer_name(request), status=status, **context)
+        .render(
+            path=request.url.path,
+            reviewer=reviewer_name(request),
+            synthetic=synthetic(request),
+            status=status,
+            **context,
+        )
     )
     return HTMLResponse(html, status_code=status)
 
