@@ -301,3 +301,39 @@ def test_a_review_post_must_name_this_origin_scheme_included(
     assert (r.status_code == 303) is ok
     if not ok:
         assert r.status_code == 403 and "<h1>Forbidden</h1>" in r.text
+
+
+def test_the_whole_force_is_named_for_its_place(client: TestClient) -> None:
+    series = client.get("/series", params={"area": "all", "category": "robbery"}).text
+    assert "<h1>Robbery in London (Metropolitan Police area), month by month</h1>" in series
+    assert "in Metropolitan Police" not in series
+    home = client.get("/", params={"as_of": AS_OF}).text
+    assert 'aria-label="Robbery in London (Metropolitan Police area): the series' in home
+    assert "in Metropolitan Police" not in home
+
+
+def test_a_source_is_named_as_a_reader_knows_it(client: TestClient) -> None:
+    for text in (
+        client.get("/grid", params={"as_of": AS_OF}).text,
+        client.get("/series", params={"area": "Hackney", "category": "robbery"}).text,
+    ):
+        assert "Source: MPS recorded crime (London Datastore)" in text
+        assert "Source: mps" not in text
+
+
+def test_a_week_is_its_days_not_its_iso_number(client: TestClient) -> None:
+    text = client.get("/operations", params={"week": "2024-W01"}).text
+    assert "<h1>What the police did: week of 1–7 January 2024</h1>" in text
+    options = re.findall(r"<option value=\"(\d{4}-W\d\d)\"[^>]*>([^<]+)</option>", text)
+    assert ("2023-W52", "week of 25–31 December 2023") in options
+    assert all(label.startswith("week of ") for _, label in options)  # the value stays ISO
+    area = client.get("/area/Hackney", params={"as_of": AS_OF}).text
+    assert not re.search(r"What the police did here in \d{4}-W\d\d", area)
+    assert re.search(r"What the police did here in the week of \d", area)
+
+
+def test_a_table_that_is_no_force_s_data_says_so() -> None:
+    from crimepulse.web.render import force_name
+
+    assert force_name("metropolitan") == "Metropolitan Police"
+    assert force_name(None) == "not police data"  # the population table: it said "None"
