@@ -17,7 +17,7 @@ import crimepulse
 from crimepulse.config import Settings
 from crimepulse.sources.files import SYNTHETIC_MARKER
 from crimepulse.web.app import create_app
-from tests.snapshot.conftest import write_mps
+from tests.snapshot.conftest import MONTHS, write_mps
 from tests.web.conftest import AS_OF, Site
 
 PAGES = [
@@ -337,3 +337,19 @@ def test_a_table_that_is_no_force_s_data_says_so() -> None:
 
     assert force_name("metropolitan") == "Metropolitan Police"
     assert force_name(None) == "not police data"  # the population table: it said "None"
+
+
+AS_OF_OPTION = re.compile(r'<option value="(\d{4}-\d\d-\d\d)"')
+
+
+@pytest.mark.parametrize(
+    "url", ["/", f"/grid?as_of={AS_OF}", f"/map?as_of={AS_OF}", f"/area/Hackney?as_of={AS_OF}"]
+)
+def test_the_as_of_picker_reaches_back_to_the_first_month(client: TestClient, url: str) -> None:
+    text = client.get(url).text
+    picker = text.split('<select id="as_of"', 1)[1].split("</select>", 1)[0]
+    months = AS_OF_OPTION.findall(picker)
+    assert len(months) == len(MONTHS)  # 2015-01 to 2023-12: it stopped after 36 or 60
+    assert months[0] == "2023-12-31" and months[-1] == "2015-01-31"  # newest first
+    years = re.findall(r'<optgroup label="(\d{4})">', picker)
+    assert years == [str(y) for y in range(2023, 2014, -1)]
