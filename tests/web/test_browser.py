@@ -1,7 +1,8 @@
 """The dashboard in a real browser (Debian's Chromium via Playwright): every page loads with
 no serious accessibility violation (axe-core), a reader can change the date and the area,
 follow a grid cell to its series, download a CSV and walk the map with the keyboard, and
-no request ever leaves 127.0.0.1. Screenshots at desktop and phone width go to
+no request ever leaves 127.0.0.1 (nor from the API docs, /docs and /redoc, which render
+every operation). An unknown URL is a page. Screenshots at desktop and phone width go to
 test-artifacts/."""
 
 from __future__ import annotations
