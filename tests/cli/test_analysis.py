@@ -354,3 +354,14 @@ def test_a_ward_grid_keeps_two_wards_of_one_name_apart(tmp_path: Path) -> None:
         app, ["compare", "--area", "Abbey", "--window", "month", "--as-of", "2023-12", "--db", db]
     )
     assert refused.exit_code == 2 and '"Abbey (Merton)"' in refused.output
+
+
+def test_a_force_grid_names_the_force_area_not_its_slug(db: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["grid", "--areas", "force", "--windows", "year", "--as-of", "2022-12-31", "--db", db],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "London (Metropolitan Police area)" in result.output
+    assert "metropolitan " not in result.output  # it printed the slug

@@ -204,6 +204,8 @@ def grid_command(
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for f in grid.facts:
         area = f.area.name if len(codes[f.area.name]) == 1 else f"{f.area.name} ({f.area.code})"
+        if f.area.level == "force":  # "London (Metropolitan Police area)", not its slug
+            area = words.place(f.area.as_dict())
         cells.setdefault((area, f.category.name), {})[f.window.name] = _grid_cell(f)
     for (area, cat), by_window in cells.items():
         table.add_row(area, cat, *(by_window.get(n, "") for n in names))
