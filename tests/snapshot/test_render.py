@@ -150,13 +150,19 @@ def test_weekly_is_honest_about_granularity(weekly: snapshot.Snapshot) -> None:
     assert "published monthly" in text and "December 2023" in text
     ops = next(s for s in doc["sections"] if s["key"] == "operations")
     facts = {f["id"]: f for f in doc["facts"]}
-    arrests = next(facts[i] for item in ops["items"] for i in item["facts"])
-    assert arrests["category"]["name"] == "arrest"
-    assert arrests["current"] == 30  # the gangs arrests; burglary is another theme
-    assert arrests["verdict"] == "up"
-    firearms = [facts[i] for item in ops["items"] for i in item["facts"]][-1]
-    assert firearms["current"] == 2 and firearms["verdict"] == "no meaningful change"
-    assert any("Firearms recovered: two this week" in i["text"] for i in ops["items"])
+    said = [i for i in ops["items"] if i["kind"] == "li" and not i["text"].startswith("From")]
+    lines = {i["text"].split(":")[0]: i for i in said}
+    assert list(lines)[:2] == ["Firearms", "Gangs"]  # by operation, in the theme's order
+    gangs = [facts[i] for i in lines["Gangs"]["facts"]]
+    assert [f["category"]["name"] for f in gangs] == ["arrest"]
+    assert gangs[0]["current"] == 30  # the gangs arrests; burglary is another theme
+    assert gangs[0]["verdict"] == "up"
+    assert lines["Gangs"]["text"].startswith("Gangs: 30 arrests. Against the previous 13 weeks")
+    assert "arrests: more than usual (the average was 10 a week" in lines["Gangs"]["text"]
+    firearms = [facts[i] for i in lines["Firearms"]["facts"]]
+    assert firearms[0]["current"] == 2 and firearms[0]["verdict"] == "no meaningful change"
+    assert lines["Firearms"]["text"].startswith("Firearms: two firearms recovered.")
+    assert "firearms recovered: within the usual range" in lines["Firearms"]["text"]
 
 
 def test_caveats_name_sources_and_breaks(annual: snapshot.Snapshot, cp: Crimepulse) -> None:
