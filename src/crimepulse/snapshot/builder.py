@@ -355,9 +355,9 @@ class Builder:
         well = [i for i, _ in headline + daily if f[i]["verdict"] == "down"]
         worse = [i for i, _ in headline + daily if f[i]["verdict"] == "up"]
         labels = dict(headline + daily + flagged + boroughs)
-        good = [Block("li", narrative.change_sentence(i, f[i], labels[i])) for i in well]
+        good = [Block("li", narrative.well_sentence(i, f[i], labels[i])) for i in well]
         good += [
-            Block("li", narrative.change_sentence(i, f[i], labels[i]))
+            Block("li", narrative.well_sentence(i, f[i], labels[i]))
             for i, _ in boroughs
             if f[i]["verdict"] == "down"
         ][:MAX_BOROUGHS]
@@ -367,11 +367,7 @@ class Builder:
             if f[i]["verdict"] == "down"
         ]
         if not good:
-            good = [
-                Block(
-                    "p", [Span("No figure in this snapshot fell by more than its usual variation.")]
-                )
-            ]
+            good = [Block("p", narrative.words_only(narrative.TEMPLATES["well_none"]))]
         out.append(Section("well", "What went well", good))
 
         bad = [Block("li", narrative.change_sentence(i, f[i], labels[i])) for i in worse]
@@ -386,18 +382,7 @@ class Builder:
             if f[i]["verdict"] == "up"
         ]
         if not bad:
-            bad = [
-                Block(
-                    "p",
-                    [
-                        Span(
-                            "No figure in this snapshot rose by more than its usual "
-                            "variation, and no borough series was above the range "
-                            "expected for the time of year."
-                        )
-                    ],
-                )
-            ]
+            bad = [Block("p", narrative.words_only(narrative.TEMPLATES["improve_none"]))]
         out.append(Section("improve", "Where we must improve", bad))
 
         if self.log is not None:
@@ -441,16 +426,9 @@ class Builder:
                 ]
                 continue
             counts = [(i, f[i]) for i in group.counts]
-            line = narrative.operation_sentence(group.title, counts)
-            line += [Span(" "), *narrative.operation_against(counts)]
-            blocks.append(Block("li", narrative.merged(line)))
-            blocks += [
-                Block(
-                    "li",
-                    narrative.merged([Span("From the log: "), *narrative.entry_sentence(i, f[i])]),
-                )
-                for i in group.entries
-            ]
+            blocks.append(Block("li", narrative.operation_sentence(group.title, counts)))
+            blocks.append(Block("sub", narrative.operation_against(counts)))
+            blocks += [Block("quote", narrative.entry_sentence(i, f[i])) for i in group.entries]
         return Section("operations", title, blocks)
 
     def _borough_changes(self, charts: list[Chart]) -> list[tuple[str, str]]:

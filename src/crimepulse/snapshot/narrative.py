@@ -45,6 +45,13 @@ TEMPLATES: dict[str, str] = {
     "ops_" + UNJUDGED: "{Label}: {current} {when}; the {vs} average was {previous} a week "
     "({change_pct}), " + words.TOO_LITTLE_HISTORY + ".",
     "ops_untested": "{Label}: {current} {when}.",
+    # "What went well" tells a fall in other words than the headline that states it
+    "well": "{Label} fell {variation}: down {change_pct}{per}, from {previous} {vs} to "
+    "{current} in {when}{usual_range}.",
+    "well_none": "Nothing in this snapshot fell by more than it usually moves from one period "
+    "to the next, so no figure here can yet be called an improvement.",
+    "improve_none": "Nothing in this snapshot rose by more than it usually moves from one "
+    "period to the next, and no borough was above the range expected for the time of year.",
     "flag_up": "{Label} in {where} was higher than expected in {when}: {current} against "
     "about {previous} expected for the time of year.",
     "flag_down": "{Label} in {where} was lower than expected in {when}: {current} against "
@@ -172,6 +179,23 @@ def change_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
     return spans
 
 
+def well_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
+    """A meaningful fall, told for "What went well" (the headline states it differently)."""
+    usual = words.usual_range(fact, "{usual}")
+    slots = {
+        "label": label,
+        "when": numbers.span(fact["window"]["start"], fact["window"]["end"]),
+        "vs": comparison_words(fact),
+        "per": words.BASIS_SUFFIX.get(words.basis(fact), ""),
+        "variation": words.variation_words(fact),
+    }
+    template = TEMPLATES["well"].replace("{usual_range}", f" ({usual})" if usual else "")
+    spans = fill(template, fact_id, fact, slots)
+    if fact.get("small_counts"):
+        spans = _merge([*spans, Span(TEMPLATES["small"])])
+    return spans
+
+
 def ops_sentence(fact_id: str, fact: dict[str, Any], label: str, when: str) -> Sentence:
     """One outcomes-log Fact (a week's count against its recent weekly average)."""
     key = "ops_" + verdict_key(fact)
@@ -190,7 +214,7 @@ OPS_NOUNS: dict[str, tuple[str, str]] = {
     "sentence": ("sentenced", "sentenced"),
     "firearm_recovered": ("firearm recovered", "firearms recovered"),
     "weapon_recovered": ("weapon recovered", "weapons recovered"),
-    "drugs_seized": ("drugs seizure", "drugs seizures"),
+    "drugs_seized": ("drug seizure", "drug seizures"),
     "county_line_closed": ("line closed", "lines closed"),
     "hostage_recovered": ("hostage recovered", "hostages recovered"),
     "warrant_executed": ("warrant executed", "warrants executed"),
