@@ -14,7 +14,7 @@ def _fact(category: str, current: int, verdict: str | None, previous: float | No
         "unit": category,
         "current": current,
         "previous": previous,
-        "change_pct": None if previous is None else round(100 * (current / previous - 1), 1),
+        "change_pct": round(100 * (current / previous - 1), 1) if previous else None,
         "verdict": verdict,
         "test": "quasi-Poisson" if verdict else None,
         "small_counts": False,
@@ -51,6 +51,9 @@ def test_each_count_is_judged_in_words_that_follow_its_verdict() -> None:
         "charged: fewer than usual (the average was 49.6 a week, −74%); hostages recovered: "
         "no earlier weeks in the log to compare with."
     )
+    new = {"n": _fact("charge", 7, "up", 0.0)}
+    first = _text(narrative.operation_against(list(new.items())), new)
+    assert first == "Against the previous 13 weeks: charged: none in any of the previous 13 weeks."
     alone = narrative.operation_against([("h", facts["h"])])
     assert _text(alone, facts) == "The log holds no earlier weeks to compare these with."
     for word in narrative.CHANGE_WORDS:  # no change word where the verdict is not a change

@@ -3,17 +3,10 @@ count tested against the previous 13 weeks, longer periods summed; the id is the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-import pytest
-
 from crimepulse.core.facts import Fact, fact_id
-from crimepulse.demo.calibration import month_number
-from crimepulse.demo.records import operational_events
-from crimepulse.demo.writers import write_oplog
 from crimepulse.oplog import OutcomesLog
 from crimepulse.snapshot import narrative, oplog_facts
 from crimepulse.snapshot.themes import get
@@ -55,21 +48,6 @@ def test_a_longer_period_is_summed_not_tested(warehouse: Path) -> None:
     assert arrests.area.as_dict() == {"level": "borough", "name": "Hackney", "code": None}
     assert arrests.notes == ["5 weeks of the log (2023-W48 to 2023-W52)"]
     assert arrests.window.name == "period"
-
-
-@pytest.fixture(scope="module")
-def post_week_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OutcomesLog]:
-    """The demo's outcomes log for November 2022 to February 2023 (holding the week of the
-    Commissioner's post, 2023-W07, and the 13 weeks before it), imported and approved."""
-    root = tmp_path_factory.mktemp("post-week")
-    months = np.arange(month_number("2022-11"), month_number("2023-02") + 1)
-    path = root / "ops.csv"
-    write_oplog(path, operational_events(np.random.default_rng(5), months))
-    with OutcomesLog.open(db=root / "w.duckdb", today=lambda: date(2023, 3, 1)) as log:
-        me = log.local_actor()
-        log.import_csv(me, path)
-        log.approve(me, None, None, True)
-        yield log
 
 
 def test_the_week_by_operation_says_what_the_post_says(post_week_log: OutcomesLog) -> None:

@@ -232,3 +232,38 @@ def test_unknown_theme_and_period_are_clear_errors(cp: Crimepulse) -> None:
         snapshot.build(cp, "year", "2023", "jaywalking")
     with pytest.raises(snapshot.SnapshotError, match="unknown period"):
         snapshot.build(cp, "fortnight", "2023", "violence")
+
+
+def test_the_commissioners_week_is_told_by_operation_from_facts(
+    cp: Crimepulse, post_week_log: OutcomesLog
+) -> None:
+    """The demo's week of the issue's post, 2023-W07, as the weekly violence snapshot."""
+    snap = snapshot.build(cp, "week", "2023-02-19", "violence", log=post_week_log, charts=False)
+    doc = _json(snap)
+    ops = next(s for s in doc["sections"] if s["key"] == "operations")
+    assert ops["title"] == "What officers did this week"
+    lines = [i["text"] for i in ops["items"] if i["kind"] == "li"]
+    assert "Robbery: 130 arrests, 13 charged, two convictions, 28 crimes solved." in lines
+    county = next(line for line in lines if line.startswith("County lines:"))
+    assert "13 lines closed" in county and "14 charged" in county
+    assert next(x for x in lines if x.startswith("Firearms:")).startswith(
+        "Firearms: five firearms recovered, seven charged, six convictions"
+    )
+    organised = next(x for x in lines if x.startswith("Organised crime:"))
+    assert "one hostage recovered, 18 arrests" in organised
+    facts = {f["id"]: f for f in doc["facts"]}
+    for item in ops["items"]:  # every number is its Fact's, formatted
+        for number in item["numbers"]:
+            fact = facts[number["fact"]]
+            assert fact["source"] == "oplog"
+            assert number["text"] in (
+                numbers.fmt(fact[number["field"]], style)
+                for style in ("count", "words", "mean", "pct")
+            )
+    quotes = [i["text"] for i in ops["items"] if i["kind"] == "quote"]
+    assert any("£1.5 million of stolen vehicles" in q for q in quotes)
+    post = str(snapshot.render(snap, "post", LINK))
+    assert "Robbery: 130 arrests, 13 charged, two convictions, 28 crimes solved." in post
+    assert len(post) <= POST_LIMIT and not FACT_ID.search(post)
+    social = str(snapshot.render(snap, "social", LINK)).rstrip("\n")
+    assert len(social) <= SOCIAL_LIMIT and "Firearms: five firearms recovered" in social

@@ -228,6 +228,7 @@ OPS_AGAINST: dict[str, str] = {
     SAME: "{noun}: within the usual range (about {previous} a week)",
     UNJUDGED: "{noun}: " + words.TOO_LITTLE_HISTORY,
     "untested": "{noun}: no earlier weeks in the log to compare with",
+    "none_before": "{noun}: none in any of the previous 13 weeks",
 }
 
 
@@ -255,7 +256,9 @@ def operation_against(counts: list[tuple[str, dict[str, Any]]]) -> Sentence:
     for n, (fact_id, fact) in enumerate(counts):
         if n:
             spans.append(Span("; "))
-        clause = OPS_AGAINST[verdict_key(fact)]
+        key = verdict_key(fact)
+        first = key not in ("untested", UNJUDGED) and fact.get("previous") == 0
+        clause = OPS_AGAINST["none_before" if first else key]
         noun = OPS_NOUNS.get(fact["category"]["name"], (fact["unit"], fact["unit"]))[1]
         spans += fill(clause, fact_id, fact, {"noun": noun})
     spans.append(Span("."))
