@@ -98,6 +98,9 @@ def test_http_workflow_needs_the_reviewer_role(db: Path) -> None:
         assert client.post(f"{base}/publish", headers=as_reviewer).status_code == 200
         page = client.get(f"{SNAPSHOTS_PATH}/{sid}/html")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        social = client.get(f"{SNAPSHOTS_PATH}/{sid}/social")
+        assert social.status_code == 200 and social.headers["content-type"].startswith("text/")
+        assert 0 < len(social.text.rstrip("\n")) <= 280 and "f-" not in social.text
         facts = json.loads(client.get(f"{SNAPSHOTS_PATH}/{sid}/json").text)["facts"]
         assert facts and all(f["id"].startswith("f-") for f in facts)
         assert client.get(SNAPSHOTS_PATH).json()["items"][0]["id"] == sid
