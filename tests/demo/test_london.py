@@ -15,11 +15,13 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from crimepulse.core.reference.london import BOROUGHS, CITY_OF_LONDON
-from crimepulse.demo.calibration import CRIME_TYPES, OUTCOMES
+from crimepulse.demo.calibration import CRIME_TYPES, OUTCOMES, POST_WEEK_EVENTS, month_number
 from crimepulse.demo.london import GenerationSummary, generate
+from crimepulse.demo.records import operational_events
 from crimepulse.demo.writers import (
     BOROUGH_TABLE_NAME,
     FEED_HEADER,
@@ -329,3 +331,31 @@ def test_defaults_and_bad_ranges(tmp_path: Path) -> None:
     assert summary.detail_months == [] and "street" not in summary.rows
     with pytest.raises(ValueError):
         generate(tmp_path, start="2020-05", end="2020-01")
+
+
+def test_the_commissioners_week_is_written_as_the_post_tells_it() -> None:
+    """2023-W07 holds the week of the issue's post; the rest of the log is as drawn."""
+    months = np.arange(month_number("2023-01"), month_number("2023-02") + 1)
+    log = list(operational_events(np.random.default_rng(3), months))
+    again = list(operational_events(np.random.default_rng(3), months))
+    assert log == again  # deterministic
+    week = [r for r in log if "2023-02-13" <= r[0] <= "2023-02-19"]
+
+    def total(event: str, theme: str, field: int = 2) -> int:
+        return sum(int(r[field]) for r in week if r[1] == event and r[4] == theme)
+
+    assert total("arrest", "robbery") == 130
+    assert total("charge", "robbery") == 13 and total("charge", "robbery", 6) == 28
+    assert total("conviction", "robbery") == 2
+    assert (total("county_line_closed", "county lines"), total("charge", "county lines")) == (
+        13,
+        14,
+    )
+    assert total("firearm_recovered", "firearms") == 5
+    assert total("hostage_recovered", "organised crime") == 1
+    assert total("arrest", "organised crime") == 18
+    assert total("arrest", "gangs") > 0  # streams the post does not tell of go on as drawn
+    scripted = {(r[1], r[4]) for r in POST_WEEK_EVENTS}
+    other = [r for r in log if not "2023-02-13" <= r[0] <= "2023-02-19"]
+    assert any((r[1], r[4]) in scripted for r in other)
+    assert all(r[5] in MET_BOROUGHS and "," not in r[7] for r in log)

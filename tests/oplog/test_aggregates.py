@@ -97,6 +97,29 @@ def test_public_figures_use_the_approved_version(
     assert log.weekly("2025-W24").rows[0].count == 30
 
 
+def test_entries_are_the_versions_the_figures_count_largest_first(
+    log: OutcomesLog, recorder: Actor, reviewer: Actor
+) -> None:
+    small = log.add(recorder, event(occurred_on="2025-06-10", count=3, summary="three found"))
+    large = log.add(recorder, event(occurred_on="2025-06-12", count=5, summary="five found"))
+    gone = log.add(recorder, event(occurred_on="2025-06-11", count=9, summary="recorded twice"))
+    log.add(recorder, event(occurred_on="2025-06-17", count=7))  # the week after
+    log.approve(reviewer, [small.id, large.id, gone.id])
+    log.amend(recorder, small.id, {"count": 30, "summary": "thirty found", "reason": "typo"})
+    log.amend(recorder, gone.id, {"void": True, "reason": "recorded twice"})
+    log.approve(reviewer, [gone.id])  # the void is public; the amended count is not yet
+    monday, sunday = date(2025, 6, 9), date(2025, 6, 15)
+    public = log.entries(monday, sunday)
+    assert [(e.event_id, e.version, e.count, e.summary) for e in public] == [
+        (large.id, 1, 5, "five found"),
+        (small.id, 1, 3, "three found"),
+    ]
+    assert sum(e.count for e in public) == log.weekly("2025-W24").rows[0].count
+    assert public[0].crimes_solved == 1 and public[0].theme == "firearms"
+    drafts = log.entries(monday, sunday, approved_only=False)
+    assert [(e.event_id, e.count) for e in drafts] == [(small.id, 30), (large.id, 5)]
+
+
 def test_baselines_before_the_log_began_are_unavailable(log: OutcomesLog, recorder: Actor) -> None:
     for k in range(6):
         log.add(recorder, event(occurred_on=str(SUNDAY - timedelta(weeks=k)), count=2))

@@ -3,7 +3,8 @@
 MPS borough counts for three boroughs, 2015–2023, with known shapes: robbery in Hackney
 doubles in 2023 (a meaningful rise), homicide is a handful a year (small counts, no
 meaningful change), violence with injury repeats the same seasonal shape every year (no
-change). The log holds approved arrests and firearms for the weeks before 2024-01-07.
+change). The log holds approved arrests and firearms for the weeks before 2024-01-07;
+`post_week_log` is the demo's log around the week of the Commissioner's post (2023-W07).
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import crimepulse
 from crimepulse.api import Crimepulse
+from crimepulse.demo.calibration import month_number
+from crimepulse.demo.records import operational_events
+from crimepulse.demo.writers import write_oplog
 from crimepulse.oplog import OutcomesLog
 from tests.factories import write
 
@@ -96,3 +101,18 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cp(warehouse: Path) -> Iterator[Crimepulse]:
     with crimepulse.open(warehouse, read_only=True) as handle:
         yield handle
+
+
+@pytest.fixture(scope="session")
+def post_week_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OutcomesLog]:
+    """The demo's outcomes log for November 2022 to February 2023 (holding the week of the
+    Commissioner's post, 2023-W07, and the 13 weeks before it), imported and approved."""
+    root = tmp_path_factory.mktemp("post-week")
+    months = np.arange(month_number("2022-11"), month_number("2023-02") + 1)
+    path = root / "ops.csv"
+    write_oplog(path, operational_events(np.random.default_rng(5), months))
+    with OutcomesLog.open(db=root / "w.duckdb", today=lambda: date(2023, 3, 1)) as log:
+        me = log.local_actor()
+        log.import_csv(me, path)
+        log.approve(me, None, None, True)
+        yield log

@@ -224,7 +224,12 @@ def test_words_follow_verdicts() -> None:
     assert not _said(theft) and "+30%" in theft
     assert "within the usual variation of this series" in theft
     well, improve = _texts(snap, "well"), _texts(snap, "improve")
-    assert well == [burglary] and improve == [robbery]
+    assert improve == [robbery]
+    assert well == [  # the same Fact as the headline's, told in other words
+        "Burglary fell by more than its usual year-to-year variation: down −33%, from 120 in "
+        "2022 to 80 in 2023."
+    ]
+    assert well[0] != burglary and _said(well[0]) == ["fell", "more than"]
 
 
 def test_the_usual_range_stands_beside_the_change_and_cites_the_fact() -> None:
@@ -347,10 +352,11 @@ def test_when_the_grid_cannot_count_them_together_each_figure_is_asked_alone() -
 def test_nothing_meaningful_says_so_in_both_lists() -> None:
     snap = _snapshot(FakeSource([THEFT_SAME, HOMICIDE_SMALL]))
     assert _texts(snap, "well") == [
-        "No figure in this snapshot fell by more than its usual variation."
+        "Nothing in this snapshot fell by more than it usually moves from one period to the "
+        "next, so no figure here can yet be called an improvement."
     ]
     improve = _texts(snap, "improve")
-    assert len(improve) == 1 and improve[0].startswith("No figure in this snapshot rose")
+    assert len(improve) == 1 and improve[0].startswith("Nothing in this snapshot rose")
 
 
 def test_no_figure_at_all_is_an_error_that_says_why() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from crimepulse.core.facts import Fact, fact_id
 from crimepulse.oplog import OutcomesLog
-from crimepulse.snapshot import oplog_facts
+from crimepulse.snapshot import narrative, oplog_facts
 from crimepulse.snapshot.themes import get
 
 
@@ -48,3 +48,42 @@ def test_a_longer_period_is_summed_not_tested(warehouse: Path) -> None:
     assert arrests.area.as_dict() == {"level": "borough", "name": "Hackney", "code": None}
     assert arrests.notes == ["5 weeks of the log (2023-W48 to 2023-W52)"]
     assert arrests.window.name == "period"
+
+
+def test_the_week_by_operation_says_what_the_post_says(post_week_log: OutcomesLog) -> None:
+    groups = oplog_facts.week_operations(post_week_log, "2023-W07", get("violence"))
+    by_theme = {g.theme: g for g in groups}
+    # every log theme of the violence theme, county lines among them, in the theme's order
+    assert list(by_theme) == list(get("violence").oplog_themes)
+
+    def counts(theme: str) -> dict[str, float | None]:
+        return {f.category.name: f.current for f in by_theme[theme].counts}
+
+    robbery = by_theme["robbery"]
+    assert counts("robbery") == {"arrest": 130, "charge": 13, "conviction": 2}
+    assert robbery.solved is not None and robbery.solved.current == 28
+    assert robbery.solved.category.name == oplog_facts.SOLVED
+    assert counts("county lines")["county_line_closed"] == 13
+    assert counts("county lines")["charge"] == 14
+    firearms = counts("firearms")
+    assert (firearms["firearm_recovered"], firearms["conviction"], firearms["charge"]) == (5, 6, 7)
+    assert counts("organised crime")["hostage_recovered"] == 1
+    assert counts("organised crime")["arrest"] == 18
+    # each count is tested against its own operation's previous 13 weeks
+    arrests = next(f for f in robbery.counts if f.category.name == "arrest")
+    assert arrests.comparison is not None and len(arrests.comparison.counts or ()) == 13
+    assert arrests.previous == round(sum(arrests.comparison.counts or ()) / 13, 3)
+    assert arrests.query["themes"] == ["robbery"] and arrests.id == fact_id(arrests.query)
+    charged = next(f for f in robbery.counts if f.category.name == "charge")
+    assert charged.verdict == "down"  # 13 against about 50 a week: beyond the usual range
+    # the largest entries, with their public summaries, are Facts of their own
+    quoted = by_theme["organised crime"].entries[0]
+    assert quoted.current == 18 and "£1.5 million of stolen vehicles" in quoted.notes[0]
+    assert quoted.query["call"] == "oplog.entry" and quoted.window.name == "day"
+    sentence = narrative.operation_sentence(
+        "Robbery", [(f.id, f.as_dict()) for f in [*robbery.counts, robbery.solved]]
+    )
+    facts = {f.id: f.as_dict() for f in [*robbery.counts, robbery.solved]}
+    text = "".join(s.render(facts) for s in sentence)
+    assert text == "Robbery: 130 arrests, 13 charged, two convictions, 28 crimes solved."
+    assert [s.fact for s in sentence if s.fact] == list(facts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from crimepulse.api import Crimepulse
 from crimepulse.oplog import OutcomesLog
 from crimepulse.present import numbers
 from crimepulse.snapshot.narrative import CHANGE_WORDS
-from crimepulse.snapshot.text import POST_LIMIT
+from crimepulse.snapshot.text import POST_LIMIT, SOCIAL_LIMIT
 from tests.snapshot.conftest import WEEK_END
 
 
@@ -134,11 +135,58 @@ def test_html_is_self_contained(annual: snapshot.Snapshot) -> None:
     assert 'class="n" href="#f-' in page
 
 
-def test_post_is_short_and_states_the_headline(annual: snapshot.Snapshot) -> None:
-    post = str(snapshot.render(annual, "post"))
+LINK = "https://police.example/snapshots/violence/2024-W01"
+FACT_ID = re.compile(r"f-[0-9a-f]{12}")
+
+
+def test_post_is_an_article_without_fact_ids_and_links_the_snapshot(
+    annual: snapshot.Snapshot, weekly: snapshot.Snapshot
+) -> None:
+    post = str(snapshot.render(annual, "post", LINK))
     assert len(post) <= POST_LIMIT
     robbery = _headline(_json(annual))["robbery"]
-    assert numbers.count(robbery["current"]) in post and robbery["id"] in post
+    assert numbers.count(robbery["current"]) in post
+    assert not FACT_ID.search(post)  # ids live in the HTML, the JSON and the appendix
+    assert post.rstrip().endswith(LINK)
+    assert "What went well" in post and "Where we must improve" in post
+    week = str(snapshot.render(weekly, "post", LINK))
+    assert "Gangs: 30 arrests." in week and not FACT_ID.search(week)
+    unlinked = str(snapshot.render(weekly, "post"))
+    assert "http" not in unlinked and "is published with this post" in unlinked
+
+
+def test_a_long_article_drops_its_least_important_lines_first(
+    weekly: snapshot.Snapshot,
+) -> None:
+    sections = [
+        replace(s, blocks=s.blocks * 12) if s.key == "operations" else s for s in weekly.sections
+    ]
+    long = str(snapshot.render(replace(weekly, sections=sections), "post", LINK))
+    assert len(long) <= POST_LIMIT and long.rstrip().endswith(LINK)
+    assert "Gangs: 30 arrests." in long  # an operation's line outlasts its comparisons
+    assert "The headline figures" in long and "What happens next" in long
+    assert long.count("Against the previous 13 weeks") < 12
+
+
+def test_social_post_fits_280_characters_with_its_link(weekly: snapshot.Snapshot) -> None:
+    social = str(snapshot.render(weekly, "social", LINK))
+    assert len(social.rstrip("\n")) <= SOCIAL_LIMIT
+    assert social.rstrip().endswith(LINK) and not FACT_ID.search(social)
+    assert social.startswith(weekly.meta["title"]) and "Gangs: 30 arrests." in social
+    long_link = "https://police.example/" + "x" * 240
+    assert len(str(snapshot.render(weekly, "social", long_link)).rstrip()) <= SOCIAL_LIMIT
+
+
+def test_what_went_well_does_not_repeat_the_headline(annual: snapshot.Snapshot) -> None:
+    doc = _json(annual)
+    head = {i["text"] for s in doc["sections"] if s["key"] == "headline" for i in s["items"]}
+    well = next(s for s in doc["sections"] if s["key"] == "well")["items"]
+    assert well and not {i["text"] for i in well} & head
+    for item in well:
+        if item["facts"]:  # a fall, told in its own words, citing the same Fact
+            assert item["text"].split(" fell ")[0] and " fell by more than" in item["text"]
+        else:
+            assert item["text"].startswith("Nothing in this snapshot fell by more than")
 
 
 def test_weekly_is_honest_about_granularity(weekly: snapshot.Snapshot) -> None:
@@ -150,13 +198,24 @@ def test_weekly_is_honest_about_granularity(weekly: snapshot.Snapshot) -> None:
     assert "published monthly" in text and "December 2023" in text
     ops = next(s for s in doc["sections"] if s["key"] == "operations")
     facts = {f["id"]: f for f in doc["facts"]}
-    arrests = next(facts[i] for item in ops["items"] for i in item["facts"])
-    assert arrests["category"]["name"] == "arrest"
+    items = ops["items"]
+    lines = {i["text"].split(":")[0]: n for n, i in enumerate(items) if i["kind"] == "li"}
+    assert list(lines)[:2] == ["Firearms", "Gangs"]  # by operation, in the theme's order
+    gangs, under = items[lines["Gangs"]], items[lines["Gangs"] + 1]
+    assert [facts[i]["category"]["name"] for i in gangs["facts"]] == ["arrest"]
+    arrests = facts[gangs["facts"][0]]
     assert arrests["current"] == 30  # the gangs arrests; burglary is another theme
-    assert arrests["verdict"] == "up"
-    firearms = [facts[i] for item in ops["items"] for i in item["facts"]][-1]
-    assert firearms["current"] == 2 and firearms["verdict"] == "no meaningful change"
-    assert any("Firearms recovered: two this week" in i["text"] for i in ops["items"])
+    assert arrests["verdict"] == "up" and gangs["text"] == "Gangs: 30 arrests."
+    assert under["kind"] == "sub" and under["facts"] == gangs["facts"]
+    assert under["text"].startswith("Against the previous 13 weeks: arrests: more than usual")
+    assert "(the average was 10 a week" in under["text"]
+    firearms, under = items[lines["Firearms"]], items[lines["Firearms"] + 1]
+    recovered = facts[firearms["facts"][0]]
+    assert recovered["current"] == 2 and recovered["verdict"] == "no meaningful change"
+    assert firearms["text"] == "Firearms: two firearms recovered."
+    assert "firearms recovered: within the usual range" in under["text"]
+    quotes = [i for i in items if i["kind"] == "quote"]
+    assert quotes and all(facts[i["facts"][0]]["query"]["call"] == "oplog.entry" for i in quotes)
 
 
 def test_caveats_name_sources_and_breaks(annual: snapshot.Snapshot, cp: Crimepulse) -> None:
@@ -173,3 +232,38 @@ def test_unknown_theme_and_period_are_clear_errors(cp: Crimepulse) -> None:
         snapshot.build(cp, "year", "2023", "jaywalking")
     with pytest.raises(snapshot.SnapshotError, match="unknown period"):
         snapshot.build(cp, "fortnight", "2023", "violence")
+
+
+def test_the_commissioners_week_is_told_by_operation_from_facts(
+    cp: Crimepulse, post_week_log: OutcomesLog
+) -> None:
+    """The demo's week of the issue's post, 2023-W07, as the weekly violence snapshot."""
+    snap = snapshot.build(cp, "week", "2023-02-19", "violence", log=post_week_log, charts=False)
+    doc = _json(snap)
+    ops = next(s for s in doc["sections"] if s["key"] == "operations")
+    assert ops["title"] == "What officers did this week"
+    lines = [i["text"] for i in ops["items"] if i["kind"] == "li"]
+    assert "Robbery: 130 arrests, 13 charged, two convictions, 28 crimes solved." in lines
+    county = next(line for line in lines if line.startswith("County lines:"))
+    assert "13 lines closed" in county and "14 charged" in county
+    assert next(x for x in lines if x.startswith("Firearms:")).startswith(
+        "Firearms: five firearms recovered, seven charged, six convictions"
+    )
+    organised = next(x for x in lines if x.startswith("Organised crime:"))
+    assert "one hostage recovered, 18 arrests" in organised
+    facts = {f["id"]: f for f in doc["facts"]}
+    for item in ops["items"]:  # every number is its Fact's, formatted
+        for number in item["numbers"]:
+            fact = facts[number["fact"]]
+            assert fact["source"] == "oplog"
+            assert number["text"] in (
+                numbers.fmt(fact[number["field"]], style)
+                for style in ("count", "words", "mean", "pct")
+            )
+    quotes = [i["text"] for i in ops["items"] if i["kind"] == "quote"]
+    assert any("£1.5 million of stolen vehicles" in q for q in quotes)
+    post = str(snapshot.render(snap, "post", LINK))
+    assert "Robbery: 130 arrests, 13 charged, two convictions, 28 crimes solved." in post
+    assert len(post) <= POST_LIMIT and not FACT_ID.search(post)
+    social = str(snapshot.render(snap, "social", LINK)).rstrip("\n")
+    assert len(social) <= SOCIAL_LIMIT and "Firearms: five firearms recovered" in social

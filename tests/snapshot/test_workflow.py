@@ -16,6 +16,7 @@ from crimepulse.config import Settings
 from crimepulse.oplog import Forbidden, OutcomesLog, Role
 from crimepulse.oplog.models import Conflict
 from crimepulse.snapshot import archive as st
+from crimepulse.snapshot import render
 from crimepulse.web.app import create_app
 from crimepulse.web.urls import SNAPSHOTS_PATH
 from tests.snapshot.conftest import build_warehouse, write_mps
@@ -54,6 +55,9 @@ def test_draft_approve_publish_revise_correct(db: Path) -> None:
             cp.ingest(db.parent / "revised", vintage=datetime(2030, 1, 1))
         assert archive.document(draft.id).to_dict() == before_doc
         assert archive.output(draft.id, "md") == before_md
+        # the social post is rendered from the stored document, so it too is as approved
+        social = str(archive.output(draft.id, "social"))
+        assert social == render(archive.document(draft.id), "social") and len(social) <= 281
 
         with crimepulse.open(db, read_only=True) as cp:
             with pytest.raises(Conflict):
@@ -94,6 +98,9 @@ def test_http_workflow_needs_the_reviewer_role(db: Path) -> None:
         assert client.post(f"{base}/publish", headers=as_reviewer).status_code == 200
         page = client.get(f"{SNAPSHOTS_PATH}/{sid}/html")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        social = client.get(f"{SNAPSHOTS_PATH}/{sid}/social")
+        assert social.status_code == 200 and social.headers["content-type"].startswith("text/")
+        assert 0 < len(social.text.rstrip("\n")) <= 280 and "f-" not in social.text
         facts = json.loads(client.get(f"{SNAPSHOTS_PATH}/{sid}/json").text)["facts"]
         assert facts and all(f["id"].startswith("f-") for f in facts)
         assert client.get(SNAPSHOTS_PATH).json()["items"][0]["id"] == sid

@@ -83,9 +83,18 @@ def snapshot_command(
     ] = "violence",
     area: Annotated[str, typer.Option(help="all (the force) or a borough.")] = "all",
     format: Annotated[
-        str, typer.Option("--format", "-f", help="md, html, pdf, json or post.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md, html, pdf, json, post (the article) or social (≤ 280 characters).",
+        ),
     ] = "md",
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    link: Annotated[
+        str | None,
+        typer.Option(help="Where the full snapshot is published (the post and social cite it)."),
+    ] = None,
     draft: Annotated[bool, typer.Option(help="Also store it as a draft in the archive.")] = False,
     oplog: Annotated[
         bool, typer.Option("--oplog/--no-oplog", help="Include operational results.")
@@ -125,7 +134,7 @@ def snapshot_command(
                 )
         else:
             snap = cp.snapshot(period, as_of, theme, area, oplog=oplog, oplog_url=oplog_url)
-            output = snapshot.render(snap, format)
+            output = snapshot.render(snap, format, link)
     _write(output, out)
 
 
@@ -204,7 +213,12 @@ def correct_command(
 def show_command(
     snapshot_id: int,
     format: Annotated[
-        str, typer.Option("--format", "-f", help="md, html, pdf, json or post.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md, html, pdf, json, post (the article) or social (≤ 280 characters).",
+        ),
     ] = "md",
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
     db: Db = None,

@@ -325,6 +325,45 @@ OPLOG_STREAMS = [
     ("cash_seized", "organised crime", _SCC, 6, 1.0, "cash seizure{s} totalling £{cash}"),
 ]
 
+# One week written as the Met described it in a Commissioner's post of February 2023, so a
+# demo covering that week shows what such a post is built from: (day, event type, count,
+# unit, theme, borough, crimes solved, summary). In that week these rows replace the
+# random streams of the same (event type, theme); every other stream and week is as drawn.
+POST_WEEK = "2023-W07"  # Monday 13 to Sunday 19 February 2023
+POST_WEEK_EVENTS = [
+    ("2023-02-13", "firearm_recovered", 3, _SCC, "firearms", "Lambeth", 0,
+     "three firearms recovered in a search of a flat in Brixton"),
+    ("2023-02-16", "firearm_recovered", 2, _SCC, "firearms", "Newham", 0,
+     "two handguns recovered from a car stopped in Stratford"),
+    ("2023-02-15", "conviction", 6, _SCC, "firearms", "Southwark", 6,
+     "six defendants linked to three firearms recovered in south London brought to justice"),
+    ("2023-02-17", "charge", 7, _SCC, "firearms", "Croydon", 7,
+     "seven more people charged with firearms offences"),
+    ("2023-02-14", "hostage_recovered", 1, _SCC, "organised crime", "Barnet", 0,
+     "a kidnap hostage recovered unharmed"),
+    ("2023-02-18", "arrest", 18, _SCC, "organised crime", "Havering", 0,
+     "18 people arrested in an organised crime investigation into £1.5 million of stolen "
+     "vehicles"),
+    ("2023-02-13", "county_line_closed", 5, _SCC, "county lines", "Lewisham", 0,
+     "five county lines run from Lewisham into Kent closed"),
+    ("2023-02-15", "county_line_closed", 4, _SCC, "county lines", "Enfield", 0,
+     "four county lines closed in a week of action"),
+    ("2023-02-17", "county_line_closed", 4, _SCC, "county lines", "Hackney", 0,
+     "four county lines closed"),
+    ("2023-02-17", "charge", 14, _SCC, "county lines", "Enfield", 14,
+     "14 offenders charged with drug supply after lines were closed"),
+    ("2023-02-16", "conviction", 2, _FLYING, "robbery", "Westminster", 0,
+     "two convictions for weapon-enabled robbery of commercial premises"),
+    ("2023-02-13", "arrest", 38, "Westminster robbery team", "robbery", "Westminster", 0,
+     "38 arrests for robbery in the West End"),
+    ("2023-02-15", "arrest", 52, _FLYING, "robbery", "Lambeth", 0,
+     "52 arrests for robbery across south London"),
+    ("2023-02-18", "arrest", 40, "Newham robbery team", "robbery", "Newham", 0,
+     "40 arrests for robbery in east London"),
+    ("2023-02-19", "charge", 13, _FLYING, "robbery", "Lambeth", 28,
+     "13 of those arrested for robbery charged immediately (28 crimes solved)"),
+]  # fmt: skip
+
 
 # --- Months (numbered year * 12 + month - 1) ---------------------------------------------
 

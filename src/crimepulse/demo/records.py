@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
@@ -39,6 +40,8 @@ from crimepulse.demo.calibration import (
     OPLOG_STREAMS,
     OUTCOME_INDEX,
     OUTCOMES,
+    POST_WEEK,
+    POST_WEEK_EVENTS,
     SEASONS,
     SHARE_GROUP,
     STATUS_UNAVAILABLE,
@@ -419,13 +422,22 @@ def operational_events(
         for m in months
         for offset in range(calendar.monthrange(int(m) // 12, int(m) % 12 + 1)[1])
     ]
+    scripted = {(row[1], row[4]) for row in POST_WEEK_EVENTS}
+    year, week = (int(part) for part in POST_WEEK.split("-W"))
+    monday = np.datetime64(date.fromisocalendar(year, week, 1), "D")
     for day in days:
+        in_post_week = monday <= day < monday + 7
         for event, theme, unit, weekly, mean, summary in OPLOG_STREAMS:
             for _ in range(rng.poisson(weekly / 7 / mean)):
                 n = 1 + int(rng.poisson(mean - 1))
                 borough = BOROUGHS[codes[rng.choice(len(codes), p=share)]]
                 solved = n + int(rng.poisson(0.8 * n)) if event in ("charge", "conviction") else 0
                 cash = int(rng.integers(2, 120)) * 500  # no thousands commas in CSV text
+                if in_post_week and (event, theme) in scripted:
+                    continue  # drawn all the same, so every other day is as it always was
                 what = summary.format(s="" if n == 1 else "s", cash=cash)
                 text = f"{n} {what} in {borough}"
                 yield (str(day), event, n, unit.format(b=borough), theme, borough, solved, text)
+        for row in POST_WEEK_EVENTS:
+            if row[0] == str(day):
+                yield row

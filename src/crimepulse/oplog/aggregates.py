@@ -56,6 +56,23 @@ class WeeklyComparison:
 
 
 @dataclass(frozen=True)
+class PublicEntry:
+    """One entry as the aggregates count it (the version the public sees), with its
+    public summary: what a snapshot quotes beside the week's totals."""
+
+    event_id: int
+    version: int
+    occurred_on: date
+    event_type: str
+    theme: str
+    unit: str
+    borough: str | None
+    count: int
+    crimes_solved: int
+    summary: str
+
+
+@dataclass(frozen=True)
 class WeeklyRow:
     group: dict[str, str | None]
     week: str
@@ -235,6 +252,34 @@ def weekly(
         first_week=queries.week_of(first) if first else None,
         rows=rows,
     )
+
+
+def entries(
+    log: OutcomesLog, since: date, until: date, approved_only: bool = True
+) -> list[PublicEntry]:
+    """The entries counted in the figures of [since, until] (void ones left out), largest
+    count first, then oldest: the same versions `weekly` and `series` add up."""
+    versions = queries.published_versions(since, until, approved_only).subquery()
+    query = sa.select(versions).order_by(
+        versions.c["count"].desc(), versions.c.occurred_on, versions.c.event_id
+    )
+    with _engine.read(log.engine) as conn:
+        rows = conn.execute(query).all()
+    return [
+        PublicEntry(
+            event_id=int(r.event_id),
+            version=int(r.version),
+            occurred_on=r.occurred_on,
+            event_type=r.event_type,
+            theme=r.theme,
+            unit=r.unit,
+            borough=r.borough,
+            count=int(r._mapping["count"]),
+            crimes_solved=int(r.crimes_solved or 0),
+            summary=r.summary,
+        )
+        for r in rows
+    ]
 
 
 def series(

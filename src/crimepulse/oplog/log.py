@@ -46,7 +46,7 @@ from crimepulse.state.tables import (
 )
 
 if TYPE_CHECKING:
-    from crimepulse.oplog.aggregates import WeeklyReport
+    from crimepulse.oplog.aggregates import PublicEntry, WeeklyReport
 
 CATALOG_TTL_S = 2.0
 Today = Callable[[], date]
@@ -582,6 +582,15 @@ class OutcomesLog:
         from crimepulse.oplog.aggregates import series
 
         return series(self, since_week, until_week, tuple(by), approved_only)
+
+    def entries(
+        self, since: date, until: date, approved_only: bool = True
+    ) -> builtins.list[PublicEntry]:
+        """The entries the figures of [since, until] count, with their summaries
+        (aggregates.entries)."""
+        from crimepulse.oplog.aggregates import entries
+
+        return entries(self, since, until, approved_only)
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:

@@ -2,7 +2,7 @@
 
     from crimepulse import snapshot
     snap = snapshot.build(cp, "week", "2026-10-25", "violence", log=log)
-    snapshot.render(snap, "html")       # md | html | pdf | json | post
+    snapshot.render(snap, "html")       # md | html | pdf | json | post | social
 
 `build` asks a `FactSource` (`snapshot.source`: the facade `crimepulse.Crimepulse`, or
 any object with the same few methods) and the outcomes log for Facts and lays them out
@@ -19,11 +19,12 @@ from crimepulse.snapshot.model import Snapshot
 from crimepulse.snapshot.source import FactSource
 from crimepulse.snapshot.themes import Theme
 
-FORMATS = ("md", "html", "pdf", "json", "post")
+FORMATS = ("md", "html", "pdf", "json", "post", "social")
 
 
-def render(snapshot: Snapshot, fmt: str) -> str | bytes:
-    """The snapshot as md, html, json or post text, or pdf bytes."""
+def render(snapshot: Snapshot, fmt: str, link: str | None = None) -> str | bytes:
+    """The snapshot as md, html, json, post (the article) or social text, or pdf bytes;
+    `link` is where the full snapshot is published (the post and the social post cite it)."""
     from crimepulse.snapshot import html, text
 
     if fmt == "md":
@@ -31,7 +32,9 @@ def render(snapshot: Snapshot, fmt: str) -> str | bytes:
     if fmt == "json":
         return text.json_text(snapshot)
     if fmt == "post":
-        return text.post(snapshot)
+        return text.post(snapshot, link)
+    if fmt == "social":
+        return text.social(snapshot, link)
     if fmt == "html":
         return html.html(snapshot)
     if fmt == "pdf":

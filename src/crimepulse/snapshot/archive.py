@@ -75,9 +75,12 @@ def fingerprint(snapshot: Snapshot) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+STORED = ("md", "html", "pdf", "json", "post")  # the formats a version keeps as rendered
+
+
 def outputs(snapshot: Snapshot, pdf: bool = True) -> dict[str, Any]:
     """Every format rendered once (pdf optional: it is the slow one)."""
-    out: dict[str, Any] = {fmt: render(snapshot, fmt) for fmt in FORMATS if fmt != "pdf"}
+    out: dict[str, Any] = {fmt: render(snapshot, fmt) for fmt in STORED if fmt != "pdf"}
     out["pdf"] = render(snapshot, "pdf") if pdf else None
     return out
 
@@ -131,6 +134,8 @@ class SnapshotStore:
     def output(self, snapshot_id: int, fmt: str) -> str | bytes:
         if fmt not in FORMATS:
             raise NotFound(f"no format {fmt!r}; use {', '.join(FORMATS)}")
+        if fmt not in STORED:  # rendered from the stored document: the same words and Facts
+            return render(self.document(snapshot_id), fmt)
         with _engine.read(self.engine) as conn:
             value = conn.execute(
                 sa.select(snapshots.c[fmt]).where(snapshots.c.id == snapshot_id)

@@ -9,7 +9,7 @@ and the year to date, and the text says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from typing import Any
@@ -61,6 +61,16 @@ def parse_as_of(period: str, text: str) -> date:
     if period == "financial-year" and len(text) == 7 and text[4] == "-" and text[:4].isdigit():
         return date(int(text[:4]) + 1, 3, 31)
     return periods.parse_as_of(text)
+
+
+@dataclass(frozen=True)
+class OpsGroup:
+    """Fact ids of one operation's week (`title` its log theme), or of a period's totals
+    (`title` None): the counts, crimes solved last, then the quoted entries."""
+
+    title: str | None
+    counts: list[str]
+    entries: list[str] = field(default_factory=list)
 
 
 class Builder:
@@ -211,15 +221,24 @@ class Builder:
                 out.append((self.add(fact), label))
         return out
 
-    def operations(self, plan: Plan) -> list[tuple[str, str]]:
+    def operations(self, plan: Plan) -> list[OpsGroup]:
+        """What officers did: by operation for a week (each count tested against that
+        operation's own recent weeks), summed per event type over a longer period."""
         if self.log is None:
             return []
         if plan.week:
-            found = oplog_facts.week_facts(self.log, plan.week, self.theme, self.area)
-        else:
-            start = periods.window(plan.windows[0], plan.month_end).start
-            found = oplog_facts.period_facts(self.log, start, plan.month_end, self.theme, self.area)
-        return [(self.add(f), oplog_facts.label(f.category.name)) for f in found]
+            groups = oplog_facts.week_operations(self.log, plan.week, self.theme, self.area)
+            return [
+                OpsGroup(
+                    g.theme[:1].upper() + g.theme[1:],
+                    [self.add(f) for f in g.counts] + ([self.add(g.solved)] if g.solved else []),
+                    [self.add(f) for f in g.entries],
+                )
+                for g in groups
+            ]
+        start = periods.window(plan.windows[0], plan.month_end).start
+        found = oplog_facts.period_facts(self.log, start, plan.month_end, self.theme, self.area)
+        return [OpsGroup(None, [self.add(f) for f in found])] if found else []
 
     def flags(self, plan: Plan) -> list[tuple[str, str]]:
         labels = dict(self.theme.categories)
@@ -323,7 +342,7 @@ class Builder:
         plan: Plan,
         headline: list[tuple[str, str]],
         daily: list[tuple[str, str]],
-        ops: list[tuple[str, str]],
+        ops: list[OpsGroup],
         flagged: list[tuple[str, str]],
         charts: list[Chart],
     ) -> list[Section]:
@@ -349,9 +368,9 @@ class Builder:
         well = [i for i, _ in headline + daily if f[i]["verdict"] == "down"]
         worse = [i for i, _ in headline + daily if f[i]["verdict"] == "up"]
         labels = dict(headline + daily + flagged + boroughs)
-        good = [Block("li", narrative.change_sentence(i, f[i], labels[i])) for i in well]
+        good = [Block("li", narrative.well_sentence(i, f[i], labels[i])) for i in well]
         good += [
-            Block("li", narrative.change_sentence(i, f[i], labels[i]))
+            Block("li", narrative.well_sentence(i, f[i], labels[i]))
             for i, _ in boroughs
             if f[i]["verdict"] == "down"
         ][:MAX_BOROUGHS]
@@ -361,11 +380,7 @@ class Builder:
             if f[i]["verdict"] == "down"
         ]
         if not good:
-            good = [
-                Block(
-                    "p", [Span("No figure in this snapshot fell by more than its usual variation.")]
-                )
-            ]
+            good = [Block("p", narrative.words_only(narrative.TEMPLATES["well_none"]))]
         out.append(Section("well", "What went well", good))
 
         bad = [Block("li", narrative.change_sentence(i, f[i], labels[i])) for i in worse]
@@ -380,18 +395,7 @@ class Builder:
             if f[i]["verdict"] == "up"
         ]
         if not bad:
-            bad = [
-                Block(
-                    "p",
-                    [
-                        Span(
-                            "No figure in this snapshot rose by more than its usual "
-                            "variation, and no borough series was above the range "
-                            "expected for the time of year."
-                        )
-                    ],
-                )
-            ]
+            bad = [Block("p", narrative.words_only(narrative.TEMPLATES["improve_none"]))]
         out.append(Section("improve", "Where we must improve", bad))
 
         if self.log is not None:
@@ -402,27 +406,43 @@ class Builder:
         out.append(Section("next", "What happens next", [Block("p", [Span(self.theme.next)])]))
         return out
 
-    def _operations_section(self, plan: Plan, ops: list[tuple[str, str]]) -> Section:
+    def _operations_section(self, plan: Plan, ops: list[OpsGroup]) -> Section:
         f = self.facts
         if plan.week and plan.week_start:
-            when = "this week"
+            week = numbers.span(plan.week_start.isoformat(), plan.as_of.isoformat())
             lead = (
-                f"What officers did in the week of "
-                f"{numbers.span(plan.week_start.isoformat(), plan.as_of.isoformat())}, "
-                "from the operational outcomes log (entries approved by a reviewer):"
+                f"What officers did in the week of {week}, by operation, from the "
+                "operational outcomes log (entries approved by a reviewer); each figure is "
+                "compared with the same operation's previous 13 weeks:"
             )
+            title = "What officers did this week"
         else:
-            when = "in the period"
             lead = (
                 "What officers did over the period, from the operational outcomes log "
                 "(entries approved by a reviewer, counted by whole weeks):"
             )
+            title = "Operational results"
         if not ops:
             text = "The outcomes log holds no approved entries on this theme for the period."
-            return Section("operations", "Operational results", [Block("p", [Span(text)])])
+            return Section("operations", title, [Block("p", [Span(text)])])
         blocks = [Block("p", [Span(lead)])]
-        blocks += [Block("li", narrative.ops_sentence(i, f[i], label, when)) for i, label in ops]
-        return Section("operations", "Operational results", blocks)
+        for group in ops:
+            if group.title is None:
+                blocks += [
+                    Block(
+                        "li",
+                        narrative.ops_sentence(
+                            i, f[i], oplog_facts.label(f[i]["category"]["name"]), "in the period"
+                        ),
+                    )
+                    for i in group.counts
+                ]
+                continue
+            counts = [(i, f[i]) for i in group.counts]
+            blocks.append(Block("li", narrative.operation_sentence(group.title, counts)))
+            blocks.append(Block("sub", narrative.operation_against(counts)))
+            blocks += [Block("quote", narrative.entry_sentence(i, f[i])) for i in group.entries]
+        return Section("operations", title, blocks)
 
     def _borough_changes(self, charts: list[Chart]) -> list[tuple[str, str]]:
         """Boroughs with a meaningful change in the map's grid, most certain first."""

@@ -81,13 +81,19 @@ def html(snapshot: Snapshot, for_print: bool = False) -> str:
     )
 
 
+PDF_VARIANT = "pdf/ua-1"  # tagged for screen readers: structure tree, language, alt text
+
+
 def pdf(snapshot: Snapshot) -> bytes:
-    """A4 PDF. No base URL and a fetcher that refuses everything but data: URIs, so a
-    PDF can never depend on the network."""
+    """A4 PDF, tagged for accessibility (WeasyPrint's PDF/UA-1 variant: a structure tree
+    from the HTML, the document's language from `lang`, each chart's alt text), the body
+    first and the caveats and every Fact's note in a sources appendix after it. No base
+    URL and a fetcher that refuses everything but data: URIs, so a PDF can never depend
+    on the network."""
     import weasyprint
     from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
     document = weasyprint.HTML(string=html(snapshot, for_print=True), url_fetcher=fetcher)
-    out: bytes = document.write_pdf()
+    out: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
     return out

@@ -36,8 +36,9 @@ Sentence = list[Span]
 
 @dataclass
 class Block:
-    """A paragraph (`p`), a bullet (`li`), a chart (`chart`, with `chart` its id) or a
-    caveat (`note`)."""
+    """A paragraph (`p`), a bullet (`li`), a point under the bullet before it (`sub`; a
+    `quote` when it quotes an entry's own words), a chart (`chart`, with `chart` its id) or
+    a caveat (`note`)."""
 
     kind: str
     spans: Sentence = field(default_factory=list)

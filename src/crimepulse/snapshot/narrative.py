@@ -45,6 +45,13 @@ TEMPLATES: dict[str, str] = {
     "ops_" + UNJUDGED: "{Label}: {current} {when}; the {vs} average was {previous} a week "
     "({change_pct}), " + words.TOO_LITTLE_HISTORY + ".",
     "ops_untested": "{Label}: {current} {when}.",
+    # "What went well" tells a fall in other words than the headline that states it
+    "well": "{Label} fell {variation}: down {change_pct}{per}, from {previous} {vs} to "
+    "{current} in {when}{usual_range}.",
+    "well_none": "Nothing in this snapshot fell by more than it usually moves from one period "
+    "to the next, so no figure here can yet be called an improvement.",
+    "improve_none": "Nothing in this snapshot rose by more than it usually moves from one "
+    "period to the next, and no borough was above the range expected for the time of year.",
     "flag_up": "{Label} in {where} was higher than expected in {when}: {current} against "
     "about {previous} expected for the time of year.",
     "flag_down": "{Label} in {where} was lower than expected in {when}: {current} against "
@@ -110,6 +117,11 @@ def fill(template: str, fact_id: str, fact: dict[str, Any], slots: dict[str, str
     return _merge(spans)
 
 
+def merged(spans: Sentence) -> Sentence:
+    """Adjacent word spans joined (sentences built from parts)."""
+    return _merge(spans)
+
+
 def _merge(spans: Sentence) -> Sentence:
     out: Sentence = []
     for s in spans:
@@ -167,6 +179,23 @@ def change_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
     return spans
 
 
+def well_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
+    """A meaningful fall, told for "What went well" (the headline states it differently)."""
+    usual = words.usual_range(fact, "{usual}")
+    slots = {
+        "label": label,
+        "when": numbers.span(fact["window"]["start"], fact["window"]["end"]),
+        "vs": comparison_words(fact),
+        "per": words.BASIS_SUFFIX.get(words.basis(fact), ""),
+        "variation": words.variation_words(fact),
+    }
+    template = TEMPLATES["well"].replace("{usual_range}", f" ({usual})" if usual else "")
+    spans = fill(template, fact_id, fact, slots)
+    if fact.get("small_counts"):
+        spans = _merge([*spans, Span(TEMPLATES["small"])])
+    return spans
+
+
 def ops_sentence(fact_id: str, fact: dict[str, Any], label: str, when: str) -> Sentence:
     """One outcomes-log Fact (a week's count against its recent weekly average)."""
     key = "ops_" + verdict_key(fact)
@@ -175,6 +204,87 @@ def ops_sentence(fact_id: str, fact: dict[str, Any], label: str, when: str) -> S
     if fact.get("small_counts") and key != "ops_untested":
         spans = _merge([*spans, Span(TEMPLATES["small"])])
     return spans
+
+
+# What one count of an operation's week is called after its number: (one, more than one).
+OPS_NOUNS: dict[str, tuple[str, str]] = {
+    "arrest": ("arrest", "arrests"),
+    "charge": ("charged", "charged"),
+    "conviction": ("conviction", "convictions"),
+    "sentence": ("sentenced", "sentenced"),
+    "firearm_recovered": ("firearm recovered", "firearms recovered"),
+    "weapon_recovered": ("weapon recovered", "weapons recovered"),
+    "drugs_seized": ("drug seizure", "drug seizures"),
+    "county_line_closed": ("line closed", "lines closed"),
+    "hostage_recovered": ("hostage recovered", "hostages recovered"),
+    "warrant_executed": ("warrant executed", "warrants executed"),
+    "cash_seized": ("cash seizure", "cash seizures"),
+    "crimes_solved": ("crime solved", "crimes solved"),
+}
+# Each count against its operation's own previous 13 weeks, in words that follow the verdict.
+OPS_AGAINST: dict[str, str] = {
+    UP: "{noun}: more than usual (the average was {previous} a week, {change_pct})",
+    DOWN: "{noun}: fewer than usual (the average was {previous} a week, {change_pct})",
+    SAME: "{noun}: within the usual range (about {previous} a week)",
+    UNJUDGED: "{noun}: " + words.TOO_LITTLE_HISTORY,
+    "untested": "{noun}: no earlier weeks in the log to compare with",
+    "none_before": "{noun}: none in any of the previous 13 weeks",
+}
+
+
+def ops_noun(fact: dict[str, Any]) -> str:
+    one, many = OPS_NOUNS.get(fact["category"]["name"], (fact["unit"], fact["unit"]))
+    return one if fact.get("current") == 1 else many
+
+
+def operation_sentence(title: str, counts: list[tuple[str, dict[str, Any]]]) -> Sentence:
+    """ "Robbery: 130 arrests, 13 charged, 28 crimes solved." from the operation's Facts."""
+    spans: Sentence = [Span(f"{title}: ")]
+    for n, (fact_id, fact) in enumerate(counts):
+        if n:
+            spans.append(Span(", "))
+        style = count_style(fact.get("current"))
+        spans += [Span(fact=fact_id, field="current", style=style), Span(" " + ops_noun(fact))]
+    return _merge([*spans, Span(".")])
+
+
+def operation_against(counts: list[tuple[str, dict[str, Any]]]) -> Sentence:
+    """Each count of an operation against its own previous 13 weeks, one clause each."""
+    if all(verdict_key(f) == "untested" for _, f in counts):
+        return [Span("The log holds no earlier weeks to compare these with.")]
+    spans: Sentence = [Span("Against the previous 13 weeks: ")]
+    for n, (fact_id, fact) in enumerate(counts):
+        if n:
+            spans.append(Span("; "))
+        key = verdict_key(fact)
+        first = key not in ("untested", UNJUDGED) and fact.get("previous") == 0
+        clause = OPS_AGAINST["none_before" if first else key]
+        noun = OPS_NOUNS.get(fact["category"]["name"], (fact["unit"], fact["unit"]))[1]
+        spans += fill(clause, fact_id, fact, {"noun": noun})
+    spans.append(Span("."))
+    small = any(f.get("small_counts") and verdict_key(f) != "untested" for _, f in counts)
+    if small:
+        spans.append(Span(TEMPLATES["small"]))
+    return _merge(spans)
+
+
+def entry_sentence(fact_id: str, fact: dict[str, Any]) -> Sentence:
+    """An entry's public summary (the log's approved words); its count, where the summary
+    states it in figures, is the Fact's number rather than the text's."""
+    summary = str((fact.get("notes") or [""])[0]).strip()
+    summary = summary[:1].upper() + summary[1:]
+    current = fact.get("current")
+    figure = None if current is None else f"{int(current):,}"
+    match = re.search(rf"(?<![\d,.£]){re.escape(figure)}(?![\d,.])", summary) if figure else None
+    if match is None:
+        return _merge([Span(summary), Span("" if summary.endswith(".") else ".")])
+    style = "count"  # as the summary wrote it: in figures
+    spans = [
+        Span(summary[: match.start()]),
+        Span(fact=fact_id, field="current", style=style),
+        Span(summary[match.end() :] + ("" if summary.endswith(".") else ".")),
+    ]
+    return _merge([s for s in spans if s.fact or s.text])
 
 
 def flag_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:

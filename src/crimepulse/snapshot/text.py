@@ -12,7 +12,9 @@ from crimepulse.core.reference.forces import FORCE_NAMES
 from crimepulse.present import numbers, words
 from crimepulse.snapshot.model import Block, Sentence, Snapshot
 
-POST_LIMIT = 3000
+POST_LIMIT = 3000  # a LinkedIn article's post
+SOCIAL_LIMIT = 280  # a short social post, its link included
+SUB_KINDS = ("sub", "quote")  # points under the bullet before them
 SOURCE_NAMES = {
     "mps": "MPS recorded crime (London Datastore)",
     "police.uk": "data.police.uk street-level crime",
@@ -93,6 +95,11 @@ def _how_we_know(f: dict[str, Any]) -> list[str]:
     return out
 
 
+def quoted(text: str) -> str:
+    """An entry's own words, quoted (its count a Fact's number all the same)."""
+    return f"“{text}”"
+
+
 def sentence_text(snapshot: Snapshot, spans: Sentence) -> str:
     return snapshot.text(spans)
 
@@ -132,6 +139,8 @@ def markdown(snapshot: Snapshot) -> str:
             text = _md_sentence(snapshot, block_spans(snapshot, block), index)
             if block.kind == "li" or block.kind == "note":
                 lines.append(f"- {text}")
+            elif block.kind in SUB_KINDS:
+                lines.append(f"  - {quoted(text) if block.kind == 'quote' else text}")
             elif block.kind == "chart":
                 chart = snapshot.chart(block.chart or "")
                 lines += [f"**Chart: {chart.title}.** {text}", ""]
@@ -192,40 +201,82 @@ def json_text(snapshot: Snapshot) -> str:
     return json.dumps(as_json(snapshot), indent=2, default=str, ensure_ascii=False) + "\n"
 
 
-# -- the social-media post -------------------------------------------------------------------
+# -- what people publish: the article and the short social post ------------------------------
+
+MORE = "The full snapshot, with the source and the test behind every figure"  # then ": link"
+METHOD = (
+    "A change is called a rise or a fall only when it is bigger than the series' usual variation."
+)
+DEMO = "Demo: synthetic data, not real crime."
+ARTICLE_SECTIONS = ("headline", "well", "operations", "improve", "next")
+# How long a section's bullets stay when the article is over its limit (higher: longer);
+# quoted entries (1) and the comparisons under an operation (2) go first, paragraphs last.
+KEEP_BULLETS = {"operations": 6, "headline": 5, "well": 4, "improve": 4}
+
+
+def _more(link: str | None) -> str:
+    return f"{MORE}: {link}" if link else f"{MORE}, is published with this post."
 
 
 def post(snapshot: Snapshot, link: str | None = None) -> str:
-    """A plain-text version of at most 3,000 characters with the same Facts: the headline
-    sentences, the operational results, and the Fact ids to look them up."""
+    """The article a Commissioner posts (LinkedIn-style, at most 3,000 characters): the
+    headline, what went well, what officers did, where we must improve and what happens
+    next, in plain sentences whose numbers are the Facts'; no Fact ids (they are in the
+    HTML, the JSON and the PDF's sources appendix), and a link to the full snapshot.
+    Over the limit, the least important lines go first: quoted entries, then the
+    comparisons under each operation, then bullets from the end of each section."""
     meta = snapshot.meta
-    head = [meta["title"], ""]
-    body: list[tuple[str, list[str]]] = []
+    link = link or meta.get("link")
+    lines: list[tuple[int, int, str, str]] = []  # (keep, order, section title, line)
     for section in snapshot.sections:
-        if section.key not in ("headline", "operations"):
+        if section.key not in ARTICLE_SECTIONS:
             continue
         for block in section.blocks:
-            if block.kind == "p" and section.key == "headline":
-                continue
+            if block.kind == "p" and section.key in ("headline", "operations"):
+                continue  # the snapshot's own lead-ins: the title and the link say it
             text = snapshot.text(block.spans)
-            body.append((("• " if block.kind == "li" else "") + text, block.facts()))
-    tail = []
-    if meta.get("synthetic"):
-        tail.append("Demo: synthetic data, not real crime.")
-    more = (
-        f"Sources, tests and caveats: {link}"
-        if link
-        else "Sources, tests and caveats: see the full snapshot."
-    )
-    tail.append(
-        "A change is called a rise or fall only when it is bigger than the series' usual "
-        "variation. " + more
-    )
+            keep, line = {
+                "quote": (1, f"   – {quoted(text)}"),
+                "sub": (2, f"   {text}"),
+                "li": (KEEP_BULLETS.get(section.key, 3), f"• {text}"),
+            }.get(block.kind, (9, text))
+            lines.append((keep, len(lines), section.title, line))
+    head = [meta["title"], subtitle(meta)]
+    tail = [*([DEMO] if meta.get("synthetic") else []), METHOD, _more(link)]
     while True:
-        ids = dict.fromkeys(i for _, found in body for i in found)
-        facts = "Facts: " + " ".join(ids)
-        lines = [*head, *(text for text, _ in body), "", *tail, facts]
-        text = "\n".join(lines).strip() + "\n"
-        if len(text) <= POST_LIMIT or not body:
+        body: list[str] = []
+        for _, _, title, line in lines:
+            if title not in body:
+                body += ["", title]
+            body.append(line)
+        text = "\n".join([*head, *body, "", *tail]) + "\n"
+        if len(text) <= POST_LIMIT or not lines:
             return text[:POST_LIMIT]
-        body.pop()
+        least = min(lines, key=lambda item: (item[0], -item[1]))
+        lines.remove(least)
+
+
+def social(snapshot: Snapshot, link: str | None = None) -> str:
+    """A short social post (at most 280 characters, the link included): the title, then
+    what officers did, operation by operation, and the headline as far as they fit."""
+    meta = snapshot.meta
+    link = link or meta.get("link")
+    candidates = [
+        snapshot.text(block.spans)
+        for key in ("operations", "headline")
+        for section in snapshot.sections
+        if section.key == key
+        for block in section.blocks
+        if block.kind == "li"
+    ]
+    lead = meta["title"] + (" (demo data)" if meta.get("synthetic") else "") + ":"
+    end = f"More: {link}" if link else "More in the full snapshot."
+    out = lead
+    for sentence in candidates:
+        longer = f"{out} {sentence}"
+        if len(f"{longer} {end}") <= SOCIAL_LIMIT:
+            out = longer
+    text = f"{out} {end}"
+    if len(text) > SOCIAL_LIMIT:  # a link too long for any post: the link alone
+        text = link[:SOCIAL_LIMIT] if link else text[:SOCIAL_LIMIT]
+    return text + "\n"

@@ -29,6 +29,7 @@ MEDIA = {
     "pdf": "application/pdf",
     "json": "application/json",
     "post": "text/plain; charset=utf-8",
+    "social": "text/plain; charset=utf-8",
 }
 
 
@@ -56,7 +57,7 @@ def record(snapshot_id: RowId, store: Archive, who: User) -> dict[str, Any]:
 
 @router.get("/{snapshot_id}/{fmt}")
 def output(snapshot_id: RowId, fmt: str, store: Archive, who: User) -> Response:
-    """A version's stored output (md, html, pdf, json, post), exactly as approved."""
+    """A version's stored output (md, html, pdf, json, post, social), exactly as approved."""
     if fmt not in FORMATS:
         raise NotFound(f"no format {fmt!r}; use {', '.join(FORMATS)}")
     found = store.get(snapshot_id)
