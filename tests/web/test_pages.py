@@ -99,7 +99,9 @@ def test_grid_words_follow_verdicts(client: TestClient) -> None:
 
 
 def _cell(row: str, css: str) -> str:
-    found = re.search(rf'<td class="verdict {css}" title="([^"]*)">(.*?)</td>', row, re.S)
+    found = re.search(
+        rf'<td class="verdict {css}" data-label="[^"]*" title="([^"]*)">(.*?)</td>', row, re.S
+    )
     assert found is not None, row
     return html.unescape(found.group(1)) + " || " + found.group(2)
 
