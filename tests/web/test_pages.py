@@ -266,3 +266,24 @@ def test_a_review_post_must_name_this_origin_scheme_included(
     assert (r.status_code == 303) is ok
     if not ok:
         assert r.status_code == 403 and "<h1>Forbidden</h1>" in r.text
+
+
+COLOURED = re.compile(
+    r'<a href="/area/(E\d{8})" class="borough[^"]*" aria-label="([^"]*)"[^>]*>'
+    r'<title>[^<]*</title><path [^>]*fill="#[0-9a-f]{6}"'
+)
+
+
+def test_the_all_crime_map_colours_every_borough(client: TestClient) -> None:
+    """`category=all` is all recorded crime in each borough (it was `[]`, an empty map)."""
+    values = client.get("/api/v1/map", params={"as_of": AS_OF, "category": "all"}).json()
+    robbery = client.get("/api/v1/map", params={"as_of": AS_OF, "category": "robbery"}).json()
+    assert sorted(v["borough"] for v in values) == ["Camden", "Hackney", "Westminster"]
+    counts = {v["borough"]: v["count"] for v in values}
+    assert all(counts[r["borough"]] > r["count"] > 0 for r in robbery)  # more than one part
+    page = client.get("/map", params={"as_of": AS_OF, "category": "all"}).text
+    coloured = COLOURED.findall(page)
+    assert sorted(code for code, _ in coloured) == ["E09000007", "E09000012", "E09000033"]
+    assert all("no figure" not in label for _, label in coloured)
+    area = client.get(f"/area/Hackney?as_of={AS_OF}").text  # the map each area page embeds
+    assert len(COLOURED.findall(area)) == 3
