@@ -287,3 +287,15 @@ def test_the_all_crime_map_colours_every_borough(client: TestClient) -> None:
     assert all("no figure" not in label for _, label in coloured)
     area = client.get(f"/area/Hackney?as_of={AS_OF}").text  # the map each area page embeds
     assert len(COLOURED.findall(area)) == 3
+
+
+def test_police_action_is_not_coloured_as_good_or_bad_news(client: TestClient) -> None:
+    """Arrests down is not good news: police action's rises and falls are in ink, marked
+    and worded, never the red and green a change in crime gets."""
+    page = client.get("/operations", params={"week": "2024-W01", "by": "theme"}).text
+    table = page[page.index("<table") : page.index("</table>")]
+    gangs = next(row for row in re.findall(r"<tr>.*?</tr>", table, re.S) if ">Gangs<" in row)
+    assert '<td class="verdict more"' in gangs and "up 200%" in gangs
+    assert 'class="verdict rise' not in table and 'class="verdict fall' not in table
+    grid = client.get("/grid", params={"as_of": AS_OF, "windows": "year"}).text
+    assert 'class="verdict rise"' in grid  # crime keeps its colours
