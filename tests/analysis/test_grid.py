@@ -66,3 +66,22 @@ def test_each_cell_is_the_compare_question_of_that_cell(cp: Crimepulse) -> None:
 def test_a_grid_compares_with_one_period_only(cp: Crimepulse) -> None:
     with pytest.raises(WindowError, match="previous or last-year"):
         cp.grid("boroughs", "major", "year", as_of="2023-12", vs="baseline:2019-2020")
+
+
+def test_all_crime_asked_by_name_is_a_cell_per_area(cp: Crimepulse) -> None:
+    """`all` is no group beside the others in a `groups` grid, but asked for by name it is
+    all recorded crime in each area (it was dropped, so the all-crime map had no areas)."""
+    as_of = "2023-12-31"
+    every = {
+        r["area"]: r["current"]
+        for r in cp.grid("boroughs", "all", "year", as_of=as_of).to_arrow().to_pylist()
+    }
+    majors = cp.grid("boroughs", "major", "year", as_of=as_of).to_arrow().to_pylist()
+    totals: dict[str, int] = {}
+    for r in majors:
+        totals[r["area"]] = totals.get(r["area"], 0) + r["current"]
+    assert every == totals and len(every) == 3  # all crime: the sum of the majors
+    both = cp.grid("boroughs", "all,robbery", "year", as_of=as_of).to_arrow().to_pylist()
+    assert sorted({r["category"] for r in both}) == ["all", "robbery"]
+    groups = cp.grid("boroughs", "groups", "year", as_of=as_of).to_arrow().to_pylist()
+    assert {r["category"] for r in groups}.isdisjoint({"all", "asb"})

@@ -2,8 +2,9 @@
 no serious accessibility violation (axe-core), a reader can change the date and the area,
 follow a grid cell to its series, download a CSV and walk the map with the keyboard, and
 no request ever leaves 127.0.0.1 (nor from the API docs, /docs and /redoc, which render
-every operation). An unknown URL is a page. Screenshots at desktop and phone width go to
-test-artifacts/."""
+every operation), and the verdict of every table row is on screen at desktop and phone
+width (phones: a labelled stacked layout, CSS only). An unknown URL is a page.
+Screenshots at desktop and phone width go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -205,3 +206,46 @@ def test_a_browser_gets_a_page_for_an_unknown_url(
     assert "This page does not exist" in page.locator("main").inner_text()
     page.locator("main").get_by_role("link", name="the home page").click()
     page.wait_for_url(base + "/")
+
+
+TABLES = {name: PAGES[name] for name in ("home", "grid", "operations", "map")}
+TABLES["grid"] = f"/grid?as_of={AS_OF}"  # three periods a row: the widest table
+VERDICTS = """() => [...document.querySelectorAll('table tbody tr')].map(tr => {
+  const cells = [...tr.querySelectorAll('td.verdict')].map(td => {
+    const r = td.getBoundingClientRect();
+    const label = getComputedStyle(td, '::before').content;
+    return {left: r.left, right: r.right, width: r.width, label: label};
+  });
+  return {row: tr.querySelector('th, td').innerText.trim(), cells: cells};
+})"""
+
+
+@pytest.mark.parametrize("size", ["desktop-1366", "phone"])
+@pytest.mark.parametrize("name", list(TABLES))
+def test_every_rows_verdict_is_on_screen(chromium: Any, base: str, name: str, size: str) -> None:
+    """At 1366×900 and 390×844, with JavaScript off: every row's verdicts lie inside the
+    viewport, with no sideways scrolling of the page or of the table."""
+    width, height = (1366, 900) if size.startswith("desktop") else (390, 844)
+    context = chromium.new_context(
+        viewport={"width": width, "height": height}, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        response = page.goto(base + TABLES[name])
+        assert response is not None and response.status == 200
+        rows = page.evaluate(VERDICTS)
+        assert rows and all(row["cells"] for row in rows), rows
+        off = [
+            (row["row"], cell)
+            for row in rows
+            for cell in row["cells"]
+            if cell["left"] < 0 or cell["right"] > width or cell["width"] == 0
+        ]
+        assert off == []
+        if size == "phone":  # stacked: each verdict says it is one
+            assert {c["label"] for row in rows for c in row["cells"]} == {'"Verdict"'}
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        b.ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(b.ARTIFACTS / f"{name}-verdicts-{size}.png"), full_page=True)
+    finally:
+        context.close()

@@ -136,7 +136,9 @@ def test_grid_words_follow_verdicts(client: TestClient) -> None:
 
 
 def _cell(row: str, css: str) -> str:
-    found = re.search(rf'<td class="verdict {css}" title="([^"]*)">(.*?)</td>', row, re.S)
+    found = re.search(
+        rf'<td class="verdict {css}" data-label="[^"]*" title="([^"]*)">(.*?)</td>', row, re.S
+    )
     assert found is not None, row
     return html.unescape(found.group(1)) + " || " + found.group(2)
 
@@ -353,3 +355,36 @@ def test_the_as_of_picker_reaches_back_to_the_first_month(client: TestClient, ur
     assert months[0] == "2023-12-31" and months[-1] == "2015-01-31"  # newest first
     years = re.findall(r'<optgroup label="(\d{4})">', picker)
     assert years == [str(y) for y in range(2023, 2014, -1)]
+
+
+COLOURED = re.compile(
+    r'<a href="/area/(E\d{8})" class="borough[^"]*" aria-label="([^"]*)"[^>]*>'
+    r'<title>[^<]*</title><path [^>]*fill="#[0-9a-f]{6}"'
+)
+
+
+def test_the_all_crime_map_colours_every_borough(client: TestClient) -> None:
+    """`category=all` is all recorded crime in each borough (it was `[]`, an empty map)."""
+    values = client.get("/api/v1/map", params={"as_of": AS_OF, "category": "all"}).json()
+    robbery = client.get("/api/v1/map", params={"as_of": AS_OF, "category": "robbery"}).json()
+    assert sorted(v["borough"] for v in values) == ["Camden", "Hackney", "Westminster"]
+    counts = {v["borough"]: v["count"] for v in values}
+    assert all(counts[r["borough"]] > r["count"] > 0 for r in robbery)  # more than one part
+    page = client.get("/map", params={"as_of": AS_OF, "category": "all"}).text
+    coloured = COLOURED.findall(page)
+    assert sorted(code for code, _ in coloured) == ["E09000007", "E09000012", "E09000033"]
+    assert all("no figure" not in label for _, label in coloured)
+    area = client.get(f"/area/Hackney?as_of={AS_OF}").text  # the map each area page embeds
+    assert len(COLOURED.findall(area)) == 3
+
+
+def test_police_action_is_not_coloured_as_good_or_bad_news(client: TestClient) -> None:
+    """Arrests down is not good news: police action's rises and falls are in ink, marked
+    and worded, never the red and green a change in crime gets."""
+    page = client.get("/operations", params={"week": "2024-W01", "by": "theme"}).text
+    table = page[page.index("<table") : page.index("</table>")]
+    gangs = next(row for row in re.findall(r"<tr>.*?</tr>", table, re.S) if ">Gangs<" in row)
+    assert '<td class="verdict more"' in gangs and "up 200%" in gangs
+    assert 'class="verdict rise' not in table and 'class="verdict fall' not in table
+    grid = client.get("/grid", params={"as_of": AS_OF, "windows": "year"}).text
+    assert 'class="verdict rise"' in grid  # crime keeps its colours

@@ -599,6 +599,16 @@ def area_code(level: str, key: str) -> str | None:
 CategoryKeys = Callable[[dict[str, Any]], list[str]]
 
 
+def _grid_groups(key: str, spec: str) -> list[str]:
+    """The categories a grid of groupings (`groups`, or a comma list) asks for. `groups`
+    is every grouping but `all` (the total is not a group beside its parts) and `asb`
+    (anti-social behaviour is not recorded crime); a list asked by name keeps them, so
+    `all` is all crime in every area (it was dropped, and the all-crime map was empty)."""
+    if key == "groups":
+        return [n for n in cats.GROUPS if n not in ("all", "asb")]
+    return [n.strip() for n in spec.split(",") if n.strip()]
+
+
 def category_keys(spec: str, src: Source) -> CategoryKeys:
     """row -> the grid's category keys it counts towards (`spec`: major, types, minor,
     groups, or a comma list of categories)."""
@@ -613,8 +623,7 @@ def category_keys(spec: str, src: Source) -> CategoryKeys:
         if src.key != "mps":
             raise cats.CategoryError(f"{src.label} has no minor categories; use major")
         return lambda row: [row["minor"]] if row["minor"] else []
-    names = list(cats.GROUPS) if key == "groups" else [s for s in spec.split(",") if s.strip()]
-    resolved = [cats.resolve(n) for n in names if n not in ("all", "asb")]
+    resolved = [cats.resolve(n) for n in _grid_groups(key, spec)]
 
     def keys(row: dict[str, Any]) -> list[str]:
         out = []
@@ -656,8 +665,7 @@ def countable_keys(
                 refused[crime_type] = MissingDataError(reason)
         asked = len(present)
     else:
-        names = list(cats.GROUPS) if key == "groups" else [s for s in spec.split(",") if s.strip()]
-        resolved = [cats.resolve(n) for n in names if n not in ("all", "asb")]
+        resolved = [cats.resolve(n) for n in _grid_groups(key, spec)]
         for c in resolved:
             never = _cannot_count(src, c)
             reason = never or cov.uncounted(c, wanted)

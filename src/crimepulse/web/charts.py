@@ -119,6 +119,13 @@ def series_alt(label: str, points: list[dict[str, Any]], breaks: list[dict[str, 
 
 # -- the map ------------------------------------------------------------------------------
 
+# The verdict colours of the pages' map: a rise dark, a fall light, so the two differ in
+# lightness as well as hue (relative-luminance contrast 3.1:1 or more after simulated
+# protanopia or deuteranopia; the snapshot's red and green differ by 1.1-1.5:1). Labels on
+# a dark tile are white, on every other tile ink.
+MAP_RISE, MAP_FALL = "#9c2f1b", "#7cc4b2"
+MAP_VERDICT_COLOURS = [MAP_RISE, MAP_FALL, figures.FLAT, figures.NO_HISTORY]
+
 MEASURES = {
     "change": "change against the same period last year",
     "count": "crimes recorded",
@@ -155,7 +162,9 @@ def map_svg(
     encoding = shapes["encoding"]
     encoding["href"] = {"field": f"{prefix}url", "type": "nominal"}
     encoding["description"] = {"field": f"{prefix}label", "type": "nominal"}
-    if measure != "change":
+    if measure == "change":
+        encoding["color"]["scale"]["range"] = MAP_VERDICT_COLOURS
+    else:
         encoding["stroke"] = {"value": "white"}  # the outline marks a verdict, not a value
         encoding["color"] = {
             "field": f"{prefix}value",
@@ -166,13 +175,17 @@ def map_svg(
         }
     if tiles:
         top = max((r.get("value") or 0 for r in rows), default=0)
+        dark = (
+            f"datum.verdict == '{figures.VERDICTS[0]}'"
+            if measure == "change"
+            else f"datum.value > {top * 0.55}"
+        )
         for layer in spec["layer"][1:]:
             layer["mark"]["aria"] = False
-            if measure != "change":
-                layer["encoding"]["color"] = {
-                    "condition": {"test": f"datum.value > {top * 0.55}", "value": "white"},
-                    "value": figures.INK,
-                }
+            layer["encoding"]["color"] = {
+                "condition": {"test": dark, "value": "white"},
+                "value": figures.INK,
+            }
         spec["layer"][2]["encoding"]["text"] = {"field": "figure", "type": "nominal"}
     return _focusable(_render(spec), here)
 

@@ -8,6 +8,7 @@ is ingested, so results are memoised per data version in the process's one cache
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -81,7 +82,9 @@ class Row:
     cells: dict[str, words.Change] = field(default_factory=dict)
     raw: dict[str, dict[str, Any]] = field(default_factory=dict)
     series_url: str = ""
-    area_url: str = ""  # a borough's page ("" for the force, wards and LSOAs: none exists)
+    # Where the area's own figures are: a borough's page; for a ward, this grid narrowed
+    # to that ward (every category); "" for the force and LSOAs.
+    area_url: str = ""
 
 
 @dataclass
@@ -133,6 +136,17 @@ def grid(
                 row.series_url = series_url(area, f.category.name, g.meta["source"])
                 if f.area.level == BOROUGH and f.area.code:
                     row.area_url = urls.area(f.area.code)
+                elif f.area.level == WARD:
+                    row.area_url = urls.page(
+                        "/grid",
+                        as_of=as_of,
+                        areas=areas,
+                        categories=categories,
+                        windows=windows,
+                        vs=vs,
+                        source=source,
+                        area=name,
+                    )
             row.cells[f.window.name] = words.change(d)
             row.raw[f.window.name] = d
         spans = [
@@ -147,6 +161,48 @@ def grid(
         return GridView(spans, list(rows.values()), g.meta, names)
 
     return r.memo(key, compute)
+
+
+PAGE_ROWS = 150  # rows of a grid page: ~2.5 KB of HTML each at three periods, < 500 KB
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Which slice of a long table a page shows, and the links to the others."""
+
+    page: int
+    pages: int
+    first: int  # 1-based number of the first row shown (0 when there are none)
+    last: int
+    total: int
+    links: dict[str, str]  # "first", "previous", "next", "last" -> URL, where they exist
+
+    @property
+    def cue(self) -> str:
+        """ "Rows 201–400 of 8,827 (page 2 of 45)"."""
+        from crimepulse.present import numbers
+
+        shown = f"Rows {numbers.count(self.first)}–{numbers.count(self.last)}"
+        return f"{shown} of {numbers.count(self.total)} (page {self.page} of {self.pages})"
+
+
+def paginate(
+    rows: list[T], page: int, url: Callable[[int], str], size: int | None = None
+) -> tuple[list[T], Pager]:
+    """One page of `rows` (`PAGE_ROWS` unless `size`; a page past the end shows the last)
+    and its pager; `url(n)` is the link to page n."""
+    size = size or PAGE_ROWS
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(1, page), pages)
+    start = (page - 1) * size
+    shown = rows[start : start + size]
+    links = {}
+    if page > 1:
+        links["first"], links["previous"] = url(1), url(page - 1)
+    if page < pages:
+        links["next"], links["last"] = url(page + 1), url(pages)
+    first = start + 1 if shown else 0
+    return shown, Pager(page, pages, first, start + len(shown), len(rows), links)
 
 
 def sort_rows(view: GridView, sort: str, descending: bool) -> list[Row]:

@@ -9,9 +9,9 @@ never a zero. `mount(app)` adds the pages, the static files and the reviewer's p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -52,7 +52,7 @@ def home(
     except QuestionError as exc:
         return unanswerable(request, "Headline figures", exc, as_of=as_of)
     csv = urls.csv("grid", as_of=as_of, areas="force", categories="groups")
-    csv += "&windows=month%2Cytd%2Cfy&per_page=5000"
+    csv += "&windows=month%2Cytd%2Cfy"
     return page(
         request,
         "home.html.j2",
@@ -78,8 +78,10 @@ def grid_page(
     area: str = "",
     sort: str = "area",
     dir: str = "asc",
+    page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
 ) -> HTMLResponse:
-    """Areas × categories × windows: counts, change, % change and significance."""
+    """Areas × categories × windows: counts, change, % change and significance, a page of
+    `views.PAGE_ROWS` rows at a time (the ward grid is 8,827 rows); the CSV is every row."""
     as_of = pick_as_of(r, as_of)
     form = {
         "as_of": as_of,
@@ -98,6 +100,9 @@ def grid_page(
     rows = views.sort_rows(view, sort, dir == "desc")
     if area:
         rows = [row for row in rows if row.area == area]
+    shown, pager = views.paginate(
+        rows, page_no, lambda n: urls.page("/grid", **form, sort=sort, dir=dir, page=n)
+    )
     csv = urls.csv(
         "grid",
         as_of=as_of,
@@ -106,9 +111,8 @@ def grid_page(
         windows=windows,
         vs=vs,
         source=source,
-        per_page=5000,
     )
-    return page(request, "grid.html.j2", view=view, rows=rows, csv=csv, **context)
+    return page(request, "grid.html.j2", view=view, rows=shown, pager=pager, csv=csv, **context)
 
 
 @router.get("/series", response_class=HTMLResponse)
@@ -192,7 +196,7 @@ def area_page(
         ops=ops,
         ops_rows=ops_rows,
         snapshots=catalog.archive(log, borough),
-        csv=csv + "&windows=month%2Cytd%2Cfy&per_page=5000",
+        csv=csv + "&windows=month%2Cytd%2Cfy",
         flags_csv=urls.csv("flags", as_of=as_of),
         **context,
     )

@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
-from crimepulse.analysis import measures
-from crimepulse.analysis.question import GridQuestion, Question
+from crimepulse.analysis import measures, selection
+from crimepulse.analysis.question import WARD, GridQuestion, Question
 from crimepulse.store.coverage import coverage
 from crimepulse.web.deps import Dep, Readers
 from crimepulse.web.urls import API_PREFIX
@@ -91,6 +91,9 @@ Asked = Annotated[Question, Depends(asked)]
 AskedGrid = Annotated[GridQuestion, Depends(asked_grid)]
 
 
+CSV_BATCH_ROWS = 2_000  # rows written per chunk of a streamed CSV
+
+
 def _respond(
     request: Request,
     r: Readers,
@@ -98,7 +101,10 @@ def _respond(
     table: Callable[[Any], pa.Table],
     fmt: str | None,
 ) -> Response:
-    """JSON or CSV, with an ETag from the data version and the request, and 304 on a match."""
+    """JSON or CSV, with an ETag from the data version and the request, and 304 on a match.
+    A CSV is the whole table, streamed in chunks of `CSV_BATCH_ROWS` rows (the table, not
+    its text, is what the cache keeps), so a large download neither waits for nor holds
+    its whole body."""
     wants_csv = fmt == "csv" or "text/csv" in request.headers.get("accept", "")
     key = f"{r.data_version()}|{request.url.path}|{sorted(request.query_params.multi_items())}"
     key = f"{key}|{wants_csv}"
@@ -106,18 +112,32 @@ def _respond(
     headers = {"ETag": etag, "Cache-Control": "public, max-age=60", "Vary": "Accept"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
+    if wants_csv:
+        found = r.cache.get_or_compute(key, lambda: table(payload()))
+        return StreamingResponse(
+            csv_chunks(found), media_type="text/csv; charset=utf-8", headers=headers
+        )
 
-    def render() -> tuple[bytes, str]:
+    def render() -> bytes:
         result = payload()
-        if wants_csv:
-            out = io.BytesIO()
-            pacsv.write_csv(table(result), out)
-            return out.getvalue(), "text/csv; charset=utf-8"
         data = result.as_dict() if hasattr(result, "as_dict") else result
-        return json.dumps(data, default=str).encode(), "application/json"
+        return json.dumps(data, default=str).encode()
 
-    body, media_type = r.cache.get_or_compute(key, render)
-    return Response(body, media_type=media_type, headers=headers)
+    body = r.cache.get_or_compute(key, render)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def csv_chunks(found: pa.Table, rows: int = CSV_BATCH_ROWS) -> Iterator[bytes]:
+    """The table as CSV: the header and the first rows, then `rows` rows a chunk."""
+    if found.num_rows == 0:
+        out = io.BytesIO()
+        pacsv.write_csv(found, out)
+        yield out.getvalue()
+        return
+    for i, batch in enumerate(found.to_batches(max_chunksize=rows)):
+        out = io.BytesIO()
+        pacsv.write_csv(batch, out, write_options=pacsv.WriteOptions(include_header=i == 0))
+        yield out.getvalue()
 
 
 def _rows(items: list[dict[str, Any]]) -> pa.Table:
@@ -152,19 +172,33 @@ def grid(
     r: Dep,
     question: AskedGrid,
     page: Annotated[int, Query(ge=1)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=5000)] = 100,
+    per_page: Annotated[
+        int | None,
+        Query(ge=1, le=5000, description="Cells a page (JSON: 100; CSV: every cell)."),
+    ] = None,
     fmt: Fmt = None,
 ) -> Response:
+    """JSON comes a page at a time with the total; CSV is every cell unless a page is asked
+    for, so a download is never cut at a page size. A ward shared by name between two
+    boroughs is named as it can be asked for, "Abbey (Merton)", never bare "Abbey"."""
+    wants_csv = fmt == "csv" or "text/csv" in request.headers.get("accept", "")
+    size = per_page or (None if wants_csv else 100)
+
     def payload() -> dict[str, Any]:
-        g = r.analysis().grid(question)
+        a = r.analysis()
+        g = a.grid(question)
         cells = g.to_arrow().to_pylist()
-        start = (page - 1) * per_page
+        if question.level == WARD:
+            specs = selection.ward_specs(a.tables, question.force)
+            for cell in cells:
+                cell["area"] = specs.get(cell["area_code"] or "", cell["area"])
+        start = (page - 1) * (size or 0)
         return {
             "meta": g.meta,
             "page": page,
-            "per_page": per_page,
+            "per_page": size or len(cells),
             "total": len(cells),
-            "cells": cells[start : start + per_page],
+            "cells": cells[start : start + size] if size else cells,
         }
 
     return _respond(request, r, payload, lambda p: _rows(p["cells"]), fmt)
