@@ -30,11 +30,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crimepulse.config import Settings
 from crimepulse.errors import Unauthorized
+from crimepulse.state.auth import Actor
 from crimepulse.web.errors import READS, answer
 from crimepulse.web.urls import API_PREFIX, OPLOG_PATH
 
-Authenticate = Callable[[str | None, str], object]  # OutcomesLog.authenticate
+Authenticate = Callable[[str | None, str], Actor]  # OutcomesLog.authenticate
 TITLE = "Content too large"
+ACTOR = "crimepulse.actor"  # where the checked actor waits in the request's state
 
 
 class BodyKind(StrEnum):
@@ -83,6 +85,12 @@ def client_of(scope: Scope, user_agent: str) -> str:
     return f"{host} {user_agent}".strip()[:200]
 
 
+def signed_in_actor(scope: Scope) -> Actor | None:
+    """The actor whose token `BodyLimits` checked for this request (None for a read)."""
+    found = scope.get("state", {}).get(ACTOR)
+    return found if isinstance(found, Actor) else None
+
+
 class TooLarge(Exception):
     """The body went past its limit while the app read it."""
 
@@ -124,11 +132,12 @@ class BodyLimits:
         try:
             token = bearer_token(headers.get("authorization"))
             client = client_of(request.scope, headers.get("user-agent", ""))
-            await to_thread.run_sync(self.authenticate, token, client)
+            actor = await to_thread.run_sync(self.authenticate, token, client)
         except Unauthorized as exc:
             out = answer(request, exc.status, exc.title, str(exc), headers=exc.headers)
             await out(request.scope, _nothing, send)
             return False
+        request.scope.setdefault("state", {})[ACTOR] = actor  # the route need not ask again
         return True
 
     async def too_large(self, request: Request, send: Send, kind: BodyKind, limit: int) -> None:

@@ -27,7 +27,7 @@ from crimepulse.state import auth
 from crimepulse.state.tables import MAX_ID
 from crimepulse.web.deps import AfterId, Log, Offset, RowId
 from crimepulse.web.errors import problem
-from crimepulse.web.limits import bearer_token, client_of
+from crimepulse.web.limits import bearer_token, client_of, signed_in_actor
 from crimepulse.web.urls import API_PREFIX
 
 router = APIRouter(prefix="/oplog", tags=["operational outcomes log"])
@@ -44,13 +44,16 @@ def mount(app: FastAPI, prefix: str = API_PREFIX) -> None:
 @dataclass(frozen=True)
 class Credentials:
     """The bearer token (if any) and the client it came from; checked in the endpoint's
-    worker thread (async dependencies cost no thread hop; the check may hit the DB)."""
+    worker thread (async dependencies cost no thread hop; the check may hit the DB). A
+    write's token was checked already, before its body was read (`web.limits`): that
+    actor is used, not looked up twice."""
 
     token: str | None
     client: str
+    checked: Actor | None = None
 
     def actor(self, log: OutcomesLog) -> Actor:
-        return log.authenticate(self.token, self.client)
+        return self.checked or log.authenticate(self.token, self.client)
 
     def maybe_actor(self, log: OutcomesLog) -> Actor | None:
         return None if self.token is None else self.actor(log)
@@ -58,7 +61,8 @@ class Credentials:
 
 async def credentials(request: Request) -> Credentials:
     client = client_of(request.scope, request.headers.get("user-agent", ""))
-    return Credentials(bearer_token(request.headers.get("authorization")), client)
+    token = bearer_token(request.headers.get("authorization"))
+    return Credentials(token, client, signed_in_actor(request.scope))
 
 
 User = Annotated[Credentials, Depends(credentials)]
