@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from crimepulse.config import DEFAULT_DB, ENVIRONMENT, Settings
 from crimepulse.core.reference.forces import DEFAULT_FORCE
 
@@ -57,3 +59,14 @@ def test_every_setting_is_documented_and_only_config_reads_the_environment() -> 
     readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
     missing = [name for name in ENVIRONMENT if name not in readme]
     assert not missing, f"settings missing from README.md: {missing}"
+
+
+def test_body_limits_come_from_the_environment_and_go_to_workers() -> None:
+    settings = Settings.from_env({"CRIMEPULSE_MAX_UPLOAD_BYTES": "1000"})
+    assert settings.max_upload_bytes == 1000 and Settings.from_env(settings.environ()) == settings
+
+
+@pytest.mark.parametrize("bad", ["1MB", "0", "-5", "1e6"])
+def test_a_bad_body_limit_names_its_variable(bad: str) -> None:
+    with pytest.raises(ValueError, match="CRIMEPULSE_MAX_JSON_BYTES"):
+        Settings.from_env({"CRIMEPULSE_MAX_JSON_BYTES": bad})

@@ -21,6 +21,11 @@ from crimepulse.core.reference.forces import DEFAULT_FORCE
 
 DEFAULT_DB = Path("crimepulse.duckdb")
 OPLOG_SUFFIX = ".oplog.sqlite"
+# The web's request body limits, by what a route reads: a JSON write (an event, an approval
+# list), a page's form (sign-in, ticked events) and a CSV upload to the log's import.
+DEFAULT_MAX_JSON_BYTES = 1024 * 1024
+DEFAULT_MAX_FORM_BYTES = 64 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 # Every setting's environment variable, and what it means (the README lists the same).
 ENVIRONMENT: dict[str, str] = {
@@ -29,6 +34,9 @@ ENVIRONMENT: dict[str, str] = {
     "CRIMEPULSE_FORCE": f"the force a question means when it names none (default {DEFAULT_FORCE})",
     "CRIMEPULSE_SERVER": "for `crimepulse log`: go through this server's HTTP API",
     "CRIMEPULSE_TOKEN": "the API token sent to CRIMEPULSE_SERVER",
+    "CRIMEPULSE_MAX_JSON_BYTES": f"largest JSON request body (default {DEFAULT_MAX_JSON_BYTES})",
+    "CRIMEPULSE_MAX_FORM_BYTES": f"largest form a page posts (default {DEFAULT_MAX_FORM_BYTES})",
+    "CRIMEPULSE_MAX_UPLOAD_BYTES": f"largest log import (default {DEFAULT_MAX_UPLOAD_BYTES})",
 }
 _FIELDS = {
     "db": "CRIMEPULSE_DB",
@@ -36,7 +44,11 @@ _FIELDS = {
     "force": "CRIMEPULSE_FORCE",
     "server": "CRIMEPULSE_SERVER",
     "token": "CRIMEPULSE_TOKEN",
+    "max_json_bytes": "CRIMEPULSE_MAX_JSON_BYTES",
+    "max_form_bytes": "CRIMEPULSE_MAX_FORM_BYTES",
+    "max_upload_bytes": "CRIMEPULSE_MAX_UPLOAD_BYTES",
 }
+_SIZES = ("max_json_bytes", "max_form_bytes", "max_upload_bytes")
 
 
 @dataclass(frozen=True)
@@ -48,9 +60,14 @@ class Settings:
     force: str = DEFAULT_FORCE
     server: str | None = None
     token: str | None = field(default=None, repr=False)
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
+    max_form_bytes: int = DEFAULT_MAX_FORM_BYTES
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "db", Path(self.db))
+        for name in _SIZES:  # from the environment they arrive as text
+            object.__setattr__(self, name, _size(name, getattr(self, name)))
 
     @classmethod
     def from_env(
@@ -69,7 +86,7 @@ class Settings:
         given = {"db": db, "oplog_url": oplog_url, "force": force, "server": server, "token": token}
         values: dict[str, object] = {}
         for name, variable in _FIELDS.items():
-            value = given[name]
+            value = given.get(name)
             if value is None or value == "":
                 value = env.get(variable) or None
             if value is not None:
@@ -91,6 +108,7 @@ class Settings:
     def environ(self) -> dict[str, str]:
         """These settings as environment variables, for a child process to `from_env`."""
         out = {"CRIMEPULSE_DB": str(self.db), "CRIMEPULSE_FORCE": self.force}
+        out.update({_FIELDS[name]: str(getattr(self, name)) for name in _SIZES})
         if self.oplog_url:
             out["CRIMEPULSE_OPLOG_URL"] = self.oplog_url
         return out
@@ -99,3 +117,11 @@ class Settings:
         """Put these settings where worker processes started by uvicorn will find them."""
         target = os.environ if environ is None else environ
         target.update(self.environ())
+
+
+def _size(name: str, value: object) -> int:
+    """A body limit in bytes: a positive whole number, else an error naming the variable."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{_FIELDS[name]}={value!r}: a body limit is a whole number of bytes")
+    return int(text)

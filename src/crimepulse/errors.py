@@ -122,11 +122,13 @@ class WarehouseBusy(CrimepulseError):
     """The warehouse file is locked by another process (DuckDB lets one process write,
     and no other open it meanwhile): nothing was read or changed, and running again once
     that process finishes will work. Not a bad file (2) nor a refused request (1), so it
-    has its own exit status, and the web answers 503."""
+    has its own exit status, and the web answers 503 with `Retry-After` (an ingest of a
+    month's files takes about that long)."""
 
     status = 503
     exit_code = 3
     title = "Warehouse in use"
+    headers: Mapping[str, str] = MappingProxyType({"Retry-After": "30"})
 
 
 # -- requests the outcomes log or the snapshot archive refuses -----------------------------

@@ -119,3 +119,20 @@ def test_weekly_cells_mark_too_little_history_apart_from_no_change() -> None:
     # no verdict, so no p of the verdict's test; the exact test's, labelled, instead
     assert unjudged == "○ too little history vs 12.2/wk (exact Poisson p = 0.002)"
     assert "≈" not in unjudged and "up" not in unjudged
+
+
+def test_users_add_and_rotate_take_an_expiry(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "london.duckdb")]
+    made = runner.invoke(
+        app, ["users", "add", "ravi", "--role", "reviewer", "--expires-in", "30d", *db]
+    )
+    assert made.exit_code == 0 and "expires 20" in made.stderr
+    listed = runner.invoke(app, ["users", "list", *db])
+    assert "ravi\treviewer" in listed.stdout and "\texpires 20" in listed.stdout
+    rotated = runner.invoke(app, ["users", "rotate", "ravi", *db])
+    assert rotated.exit_code == 0 and "no expiry" in rotated.stderr
+    with OutcomesLog.open(db=tmp_path / "london.duckdb") as log:
+        assert log.authenticate(rotated.stdout.strip()).name == "ravi"
+    for bad in ("30", "30x", "-1d", "0d", "99999w"):
+        refused = runner.invoke(app, ["users", "rotate", "ravi", "--expires-in", bad, *db])
+        assert refused.exit_code == 2 and "--expires-in" in refused.stderr, (bad, refused.stderr)

@@ -73,7 +73,8 @@ def test_the_refusal_names_the_field_and_the_limit(api: Api) -> None:
 
 @pytest.mark.parametrize("value", ["²", "9" * 5000, str(PAST_64_BIT), "0", "-3", "4x"])
 def test_a_review_form_id_that_is_no_id_is_a_422(api: Api, value: str) -> None:
-    api.client.cookies.set(COOKIE, api.tokens[Role.reviewer])
+    session = api.log.open_session(api.log.authenticate(api.tokens[Role.reviewer]))
+    api.client.cookies.set(COOKIE, session)  # a signed-in reviewer's session, not the token
     try:
         page = api.client.post("/review/events", content=f"id={value}", headers=SAME)
         asked = api.client.post(
@@ -87,7 +88,8 @@ def test_a_review_form_id_that_is_no_id_is_a_422(api: Api, value: str) -> None:
 
 
 def test_a_review_step_on_an_id_past_64_bits_is_a_422_page(api: Api) -> None:
-    api.client.cookies.set(COOKIE, api.tokens[Role.reviewer])
+    session = api.log.open_session(api.log.authenticate(api.tokens[Role.reviewer]))
+    api.client.cookies.set(COOKIE, session)  # a signed-in reviewer's session, not the token
     try:
         r = api.client.post(f"/review/snapshots/{PAST_64_BIT}/approve", headers=SAME)
     finally:

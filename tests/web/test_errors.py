@@ -33,8 +33,9 @@ def test_a_bad_query_value_on_a_read_does_not_talk_about_storing(client: TestCli
     assert body["detail"] == "check page"  # it was "nothing was stored; check page"
 
 
-def test_a_bad_write_still_says_nothing_was_stored(client: TestClient) -> None:
-    r = client.post("/api/v1/snapshots", json={"period": "year"})
+def test_a_bad_write_still_says_nothing_was_stored(client: TestClient, site: Site) -> None:
+    signed = {"Authorization": f"Bearer {site.reviewer_token}"}  # anonymous: 401, body unread
+    r = client.post("/api/v1/snapshots", json={"period": "year"}, headers=signed)
     assert r.status_code == 422
     assert r.json()["detail"].startswith("nothing was stored; check ")
 

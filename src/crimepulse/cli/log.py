@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -330,55 +330,112 @@ def log_units_add_command(
     console.print(f"unit {backend.add_unit(name)} added")
 
 
+DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str | None) -> timedelta | None:
+    """`30d`, `12h`, `2w` or `90m` as a length of time; None for no expiry."""
+    if text is None:
+        return None
+    clean = text.strip().lower()
+    number, unit = clean[:-1], clean[-1:]
+    if unit not in DURATION_UNITS or not number.isascii() or not number.isdigit():
+        raise typer.BadParameter(f"{text!r}: a whole number and m, h, d or w, e.g. 30d")
+    seconds = int(number) * DURATION_UNITS[unit]
+    if not 0 < seconds <= 3650 * 86400:
+        raise typer.BadParameter(f"{text!r}: from 1 minute to 10 years")
+    return timedelta(seconds=seconds)
+
+
+def _checked_duration(text: str | None) -> str | None:
+    parse_duration(text)  # refused here, the error names the option
+    return text
+
+
+ExpiresOption = Annotated[
+    str | None,
+    typer.Option(
+        "--expires-in",
+        help="The token stops working after this long: 30d, 12h, 2w, 90m.",
+        callback=_checked_duration,
+    ),
+]
+
+
+def _until(expires_at: datetime | None) -> str:
+    return "no expiry" if expires_at is None else f"expires {expires_at:%Y-%m-%d %H:%M} UTC"
+
+
 @users_app.command("add")
 @reports_errors
 def users_add_command(
     name: str,
     role: Annotated[str, typer.Option(help="recorder, reviewer or admin.")],
+    expires_in: ExpiresOption = None,
     db: DbOption = None,
     oplog_url: OplogUrlOption = None,
 ) -> None:
     """Create a user and print their API token (shown this once; only its hash is kept)."""
     from crimepulse.oplog import OutcomesLog
 
+    lifetime = parse_duration(expires_in)
     with OutcomesLog.open(oplog_url, db) as log:
-        user, secret = log.add_user(log.local_actor(), name, role)
-    errors.print(f"user {escape(user.name)} ({user.role}) created; its token, shown once:")
+        user, secret = log.add_user(log.local_actor(), name, role, lifetime)
+    until = _until(user.token_expires_at)
+    errors.print(
+        f"user {escape(user.name)} ({user.role}) created ({until}); its token, shown once:"
+    )
     print(secret)
 
 
 @users_app.command("revoke")
 @reports_errors
 def users_revoke_command(name: str, db: DbOption = None, oplog_url: OplogUrlOption = None) -> None:
-    """End a user's token at once: every request with it is refused from now on."""
+    """End a user's token and review sessions at once: every request with them is refused."""
     from crimepulse.oplog import OutcomesLog
 
     with OutcomesLog.open(oplog_url, db) as log:
         log.revoke_token(log.local_actor(), name)
-    errors.print(f"the token of {escape(name)} is revoked (`users rotate` gives a new one)")
+    errors.print(
+        f"the token and sessions of {escape(name)} are ended (`users rotate` gives a new token)"
+    )
 
 
 @users_app.command("rotate")
 @reports_errors
-def users_rotate_command(name: str, db: DbOption = None, oplog_url: OplogUrlOption = None) -> None:
-    """Give a user a new token and end the old one at once (the new one is shown once)."""
+def users_rotate_command(
+    name: str,
+    expires_in: ExpiresOption = None,
+    db: DbOption = None,
+    oplog_url: OplogUrlOption = None,
+) -> None:
+    """Give a user a new token and end the old one and their sessions at once (the new
+    token is shown once)."""
     from crimepulse.oplog import OutcomesLog
 
+    lifetime = parse_duration(expires_in)
     with OutcomesLog.open(oplog_url, db) as log:
-        secret = log.rotate_token(log.local_actor(), name)
-    errors.print(f"a new token for {escape(name)}; the old one no longer works. Shown once:")
+        secret = log.rotate_token(log.local_actor(), name, lifetime)
+        found = {u.name: u for u in log.users(log.local_actor())}.get(name)
+    until = _until(found.token_expires_at if found else None)
+    errors.print(
+        f"a new token for {escape(name)} ({until}); the old one and its sessions no longer "
+        "work. Shown once:"
+    )
     print(secret)
 
 
 @users_app.command("list")
 @reports_errors
 def users_list_command(db: DbOption = None, oplog_url: OplogUrlOption = None) -> None:
-    """Users and their roles (never their tokens)."""
+    """Users, their roles and when their tokens expire (never the tokens)."""
     from crimepulse.oplog import OutcomesLog
 
     with OutcomesLog.open(oplog_url, db) as log:
         for user in log.users(log.local_actor()):
-            print(f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d}")
+            print(
+                f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d}\t{_until(user.token_expires_at)}"
+            )
 
 
 log_app.add_typer(log_types_app, name="types")

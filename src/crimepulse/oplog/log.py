@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,7 @@ from crimepulse.state.tables import (
     event_versions,
     events,
     idempotency_keys,
+    sessions,
     units,
     users,
     utcnow,
@@ -136,10 +137,15 @@ class OutcomesLog:
             row = conn.execute(sa.select(users).where(users.c.token_hash == digest)).first()
         if row is None or not auth.token_matches(token, row.token_hash):
             raise Unauthorized("unknown token")
+        if row.token_expires_at is not None and row.token_expires_at <= utcnow():
+            raise auth.TokenExpired(row.token_expires_at)
         return Actor(row.id, row.name, Role(row.role), client)
 
-    def add_user(self, actor: Actor, name: str, role: Role | str) -> tuple[User, str]:
-        """Create a user and return it with its token, which is never shown again."""
+    def add_user(
+        self, actor: Actor, name: str, role: Role | str, expires_in: timedelta | None = None
+    ) -> tuple[User, str]:
+        """Create a user and return it with its token, which is never shown again; the
+        token stops working `expires_in` from now (None: it does not expire)."""
         auth.require(actor, auth.ADMIN, "adding users")
         name = name.strip()
         role = _role(role)
@@ -149,6 +155,7 @@ class OutcomesLog:
             )
         token = auth.new_token()
         now = utcnow()
+        until = _expiry(now, expires_in)
         try:
             with _engine.write(self.engine) as conn:
                 user_id = conn.execute(
@@ -159,43 +166,125 @@ class OutcomesLog:
                         token_hash=auth.hash_token(token),
                         created_at=now,
                         created_by=actor.name,
+                        token_expires_at=until,
                     )
                     .returning(users.c.id)
                 ).scalar_one()
-                self._audit(conn, actor, "user.add", name, {"role": role})
+                self._audit(conn, actor, "user.add", name, {"role": role, "expires_at": until})
         except IntegrityError:
             raise Conflict(f"a user called {name!r} exists already") from None
-        return User(user_id, name, role, now, actor.name), token
+        return User(user_id, name, role, now, actor.name, until), token
 
     def revoke_token(self, actor: Actor, name: str) -> None:
-        """End a user's token at once (admin): every request with it is refused from now on;
-        the user and what they recorded stay. `rotate_token` gives them a new one."""
-        self._set_token(actor, name, None, "user.revoke")
+        """End a user's token and their review sessions at once (admin): every request with
+        them is refused from now on; the user and what they recorded stay. `rotate_token`
+        gives them a new one."""
+        self._set_token(actor, name, None, None, "user.revoke")
 
-    def rotate_token(self, actor: Actor, name: str) -> str:
-        """Give a user a new token (admin) and end the old one at once; returns the new token,
-        which is never shown again."""
+    def rotate_token(self, actor: Actor, name: str, expires_in: timedelta | None = None) -> str:
+        """Give a user a new token (admin), expiring `expires_in` from now (None: never), and
+        end the old one and their review sessions at once; returns the new token, which is
+        never shown again."""
         token = auth.new_token()
-        self._set_token(actor, name, auth.hash_token(token), "user.rotate")
+        until = _expiry(utcnow(), expires_in)
+        self._set_token(actor, name, auth.hash_token(token), until, "user.rotate")
         return token
 
-    def _set_token(self, actor: Actor, name: str, digest: str | None, action: str) -> None:
+    def _set_token(
+        self, actor: Actor, name: str, digest: str | None, until: datetime | None, action: str
+    ) -> None:
         auth.require(actor, auth.ADMIN, "changing tokens")
         with _engine.write(self.engine) as conn:
-            changed = conn.execute(
+            user_id = conn.execute(
                 users.update()
                 .where(users.c.name == name, ~users.c.name.startswith("local:"))
-                .values(token_hash=digest)
-            ).rowcount
-            if not changed:
+                .values(token_hash=digest, token_expires_at=until)
+                .returning(users.c.id)
+            ).scalar()
+            if user_id is None:
                 raise NotFound(f"no user called {name!r} holds a token")
-            self._audit(conn, actor, action, name, {})
+            ended = conn.execute(sessions.delete().where(sessions.c.user_id == user_id)).rowcount
+            detail: dict[str, Any] = {"sessions_ended": ended}
+            if digest is not None:
+                detail["expires_at"] = until
+            self._audit(conn, actor, action, name, detail)
 
     def users(self, actor: Actor) -> list[User]:
         auth.require(actor, auth.ADMIN, "listing users")
         with _engine.read(self.engine) as conn:
             rows = conn.execute(sa.select(users).order_by(users.c.id)).all()
-        return [User(r.id, r.name, r.role, r.created_at, r.created_by) for r in rows]
+        return [
+            User(r.id, r.name, r.role, r.created_at, r.created_by, r.token_expires_at) for r in rows
+        ]
+
+    # --- the review pages' sessions -----------------------------------------------------
+
+    def open_session(self, actor: Actor, lifetime: timedelta = auth.SESSION_LIFETIME) -> str:
+        """Start a session for a user who has just signed in with their token; returns its
+        id (for the cookie; only its hash is stored). It ends at sign-out, after `lifetime`,
+        when the token expires, or when the token is revoked or rotated."""
+        session_id = auth.new_session_id()
+        now = utcnow()
+        with _engine.write(self.engine) as conn:
+            token_until = conn.execute(
+                sa.select(users.c.token_expires_at).where(users.c.id == actor.id)
+            ).scalar()
+            until = now + lifetime if token_until is None else min(now + lifetime, token_until)
+            conn.execute(sessions.delete().where(sessions.c.expires_at <= now))  # tidy up
+            conn.execute(
+                sessions.insert().values(
+                    id_hash=auth.hash_token(session_id),
+                    user_id=actor.id,
+                    created_at=now,
+                    expires_at=until,
+                    client=actor.client[:200],
+                )
+            )
+            self._audit(conn, actor, "session.start", actor.name, {"expires_at": until})
+        return session_id
+
+    def session_actor(self, session_id: str | None, client: str = "web") -> Actor:
+        """Who holds this session; Unauthorized when it is unknown, ended or expired."""
+        if not session_id:
+            raise Unauthorized("not signed in")
+        joined = sessions.join(users, users.c.id == sessions.c.user_id)
+        query = sa.select(
+            users.c.id, users.c.name, users.c.role, users.c.token_expires_at, sessions.c.expires_at
+        )
+        with _engine.read(self.engine) as conn:
+            row = conn.execute(
+                query.select_from(joined).where(
+                    sessions.c.id_hash == auth.hash_token(session_id),
+                    users.c.token_hash.is_not(None),
+                )
+            ).first()
+        if row is None:
+            raise Unauthorized("this session has ended; sign in again")
+        now = utcnow()
+        if row.token_expires_at is not None and row.token_expires_at <= now:
+            raise auth.TokenExpired(row.token_expires_at)  # its sessions end with it
+        if row.expires_at <= now:
+            raise Unauthorized(f"this session expired on {row.expires_at:%Y-%m-%d %H:%M} UTC")
+        return Actor(row.id, row.name, Role(row.role), client)
+
+    def end_session(self, session_id: str | None, client: str = "web") -> bool:
+        """Sign out: delete the session, so its cookie no longer signs anyone in; False when
+        there was none to end."""
+        if not session_id:
+            return False
+        digest = auth.hash_token(session_id)
+        with _engine.write(self.engine) as conn:
+            row = conn.execute(
+                sa.select(users.c.id, users.c.name, users.c.role)
+                .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+                .where(sessions.c.id_hash == digest)
+            ).first()
+            if row is None:
+                return False
+            conn.execute(sessions.delete().where(sessions.c.id_hash == digest))
+            actor = Actor(row.id, row.name, Role(row.role), client)
+            self._audit(conn, actor, "session.end", row.name, {})
+        return True
 
     # --- catalog: event types and units are data ----------------------------------------
 
@@ -597,6 +686,15 @@ class OutcomesLog:
         """A raw write transaction (for the importer)."""
         with _engine.write(self.engine) as conn:
             yield conn
+
+
+def _expiry(now: datetime, expires_in: timedelta | None) -> datetime | None:
+    """When a token given now for `expires_in` stops working (None: never)."""
+    if expires_in is None:
+        return None
+    if expires_in <= timedelta(0):
+        raise ValidationFailed([FieldError("expires_in", "a length of time after now")])
+    return now + expires_in
 
 
 def _role(role: Role | str) -> Role:

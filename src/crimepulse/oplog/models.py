@@ -78,6 +78,7 @@ class User:
     role: str
     created_at: datetime
     created_by: str | None
+    token_expires_at: datetime | None = None  # None: the token does not expire
 
     def as_dict(self) -> dict[str, Any]:
         return dict(_jsonable(asdict(self)))

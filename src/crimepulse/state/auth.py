@@ -1,8 +1,10 @@
-"""Users, roles and API tokens.
+"""Users, roles, API tokens and the review pages' sessions.
 
 A token is 32 random bytes (URL-safe text) shown once; the database keeps only its
 sha256, so a stolen database copy cannot be used to sign in. Lookup is by the hash (an
-indexed unique column), then confirmed with a constant-time comparison.
+indexed unique column), then confirmed with a constant-time comparison. A token may have
+an expiry. A session (the review pages' cookie) is another 32 random bytes, kept hashed
+the same way, that lives at most `SESSION_LIFETIME` and never past its token's expiry.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from crimepulse.errors import Forbidden as Forbidden
 from crimepulse.errors import Unauthorized as Unauthorized
 
 TOKEN_PREFIX = "cpk_"
+SESSION_PREFIX = "cps_"
+SESSION_LIFETIME = timedelta(hours=12)  # a working day's review; sign in again after
 
 
 class Role(StrEnum):
@@ -47,6 +52,20 @@ class Actor:
 
 def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_session_id() -> str:
+    return SESSION_PREFIX + secrets.token_urlsafe(32)
+
+
+class TokenExpired(Unauthorized):
+    """A token past its expiry: a 401 like any other, saying when it expired."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__(
+            f"token expired on {at:%Y-%m-%d %H:%M} UTC; an admin can give a new one (users rotate)"
+        )
+        self.at = at
 
 
 def hash_token(token: str) -> str:

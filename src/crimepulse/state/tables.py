@@ -71,7 +71,21 @@ users = sa.Table(
     sa.Column("token_hash", sa.String(64), unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("created_by", sa.String(NAME_LEN)),
+    sa.Column("token_expires_at", UTCDateTime),  # NULL: the token does not expire
     sa.CheckConstraint("role IN ('recorder', 'reviewer', 'admin')", name="ck_users_role"),
+)
+
+# The review pages' signed-in sessions: the cookie holds a random id, this table its sha256.
+# Deleting a row ends that session on the server (sign-out, revoke, rotate).
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("client", sa.String(CLIENT_LEN), nullable=False),
+    sa.Index("ix_sessions_user_id", "user_id"),
 )
 
 event_types = sa.Table(

@@ -18,6 +18,7 @@ from crimepulse import __version__
 from crimepulse.config import Settings
 from crimepulse.web import errors
 from crimepulse.web.deps import State
+from crimepulse.web.limits import BodyLimits
 from crimepulse.web.routes import openapi, oplog, pages, snapshots
 from crimepulse.web.routes import public_api as api
 from crimepulse.web.urls import API_PREFIX
@@ -45,6 +46,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.crimepulse = held
     errors.install(app)
+    # bodies limited and writes' tokens checked before a byte is read (web.limits)
+    app.add_middleware(BodyLimits, settings=settings, authenticate=held.log.authenticate)
     app.include_router(api.router)
     oplog.mount(app, prefix=API_PREFIX)
     snapshots.mount(app, prefix=API_PREFIX)

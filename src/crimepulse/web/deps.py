@@ -121,18 +121,19 @@ Archive = Annotated[SnapshotStore, Depends(archive)]
 Facade = Annotated[Crimepulse, Depends(warehouse)]
 
 
-# -- the reviewer's session: an outcomes-log token kept in a cookie -------------------------
+# -- the reviewer's session: a server-side session whose id is kept in a cookie ------------
 
-REVIEWER_COOKIE = "crimepulse_token"
+REVIEWER_COOKIE = "crimepulse_session"
 
 
 def reviewer(request: Request) -> Actor | None:
-    """The signed-in reviewer (or admin), from the session cookie; None for the public."""
-    token = request.cookies.get(REVIEWER_COOKIE)
-    if not token:
+    """The signed-in reviewer (or admin), from the session cookie; None for the public and
+    for a session that has ended (signed out, expired, or the token revoked or rotated)."""
+    session_id = request.cookies.get(REVIEWER_COOKIE)
+    if not session_id:
         return None
     try:
-        actor = state(request).log.authenticate(token, client="web")
+        actor = state(request).log.session_actor(session_id, client="web")
     except Unauthorized:
         return None
     return actor if actor.role in auth.REVIEW else None

@@ -74,6 +74,11 @@ def _problems(path: str) -> dict[str, Any]:
     return out
 
 
+def _too_large() -> dict[str, Any]:
+    content = {PROBLEM: {"schema": PROBLEM_SCHEMA}}
+    return {"description": "A body over this route's size limit", "content": content}
+
+
 def install(app: FastAPI) -> None:
     """Document the problem responses, and answer a malformed value with a 422."""
 
@@ -88,6 +93,8 @@ def install(app: FastAPI) -> None:
             for path, operations in found.get("paths", {}).items():
                 for method, operation in operations.items():
                     operation.setdefault("responses", {}).update(_problems(path))
+                    if method in ("post", "put", "patch"):  # web.limits: before it is read
+                        operation["responses"]["413"] = _too_large()
                     if path.startswith(GUARDED):
                         # writes need the token; reads take it when given (a reviewer
                         # sees more), so for them it is optional ({} = no credentials)

@@ -27,9 +27,8 @@ from crimepulse.state import auth
 from crimepulse.state.tables import MAX_ID
 from crimepulse.web.deps import AfterId, Log, Offset, RowId
 from crimepulse.web.errors import problem
+from crimepulse.web.limits import bearer_token, client_of, signed_in_actor
 from crimepulse.web.urls import API_PREFIX
-
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 router = APIRouter(prefix="/oplog", tags=["operational outcomes log"])
 
@@ -45,28 +44,25 @@ def mount(app: FastAPI, prefix: str = API_PREFIX) -> None:
 @dataclass(frozen=True)
 class Credentials:
     """The bearer token (if any) and the client it came from; checked in the endpoint's
-    worker thread (async dependencies cost no thread hop; the check may hit the DB)."""
+    worker thread (async dependencies cost no thread hop; the check may hit the DB). A
+    write's token was checked already, before its body was read (`web.limits`): that
+    actor is used, not looked up twice."""
 
     token: str | None
     client: str
+    checked: Actor | None = None
 
     def actor(self, log: OutcomesLog) -> Actor:
-        return log.authenticate(self.token, self.client)
+        return self.checked or log.authenticate(self.token, self.client)
 
     def maybe_actor(self, log: OutcomesLog) -> Actor | None:
         return None if self.token is None else self.actor(log)
 
 
 async def credentials(request: Request) -> Credentials:
-    host = request.client.host if request.client else "unknown"
-    client = f"{host} {request.headers.get('user-agent', '')}".strip()[:200]
-    header = request.headers.get("authorization")
-    if header is None:
-        return Credentials(None, client)
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("use Authorization: Bearer <token>")
-    return Credentials(token.strip(), client)
+    client = client_of(request.scope, request.headers.get("user-agent", ""))
+    token = bearer_token(request.headers.get("authorization"))
+    return Credentials(token, client, signed_in_actor(request.scope))
 
 
 User = Annotated[Credentials, Depends(credentials)]
@@ -173,10 +169,9 @@ def approve_many(
 async def import_events(
     request: Request, who: User, log: Log, name: str = "upload.csv"
 ) -> JSONResponse:
-    """Import a CSV (the body, text/csv) in one transaction; per-row report of rejects."""
+    """Import a CSV (the body, text/csv) in one transaction; per-row report of rejects.
+    Its size is limited (413) and its token checked before it is read (`web.limits`)."""
     data = await request.body()
-    if len(data) > MAX_IMPORT_BYTES:
-        return problem(413, "Too large", f"at most {MAX_IMPORT_BYTES} bytes per import")
     actor = await run_in_threadpool(who.actor, log)
     report = await run_in_threadpool(log.import_csv, actor, data, Path(name).name)
     if report.file_error:  # a problem like every other 422, the report's members kept

@@ -2,12 +2,15 @@
 approve recorded events. The public never needs to sign in.
 
 The token a reviewer pastes is the outcomes log's API token (roles as in the log:
-`reviewer` or `admin`). It is kept in an HttpOnly, SameSite=Strict cookie, so the pages
-stay stateless (any worker can serve them) and no other site can post a form with it;
-a POST must also name this very origin, scheme included, in its Origin header (or, from a
-browser that sends none, its Referer): one from another site, from http:// when the app is
-served over https://, or from nowhere at all is refused. Every action goes through
-the same log and snapshot store methods as the JSON API, with the same checks.
+`reviewer` or `admin`). Signing in starts a server-side session in the log's database
+(any worker can serve it): the HttpOnly, SameSite=Strict cookie holds only the session's
+random id, never the token, so no other site can post a form with it, and signing out
+deletes the session, so a copied cookie stops working too (as it does when the token is
+revoked or rotated, or expires). A POST must also name this very origin, scheme included,
+in its Origin header (or, from a browser that sends none, its Referer): one from another
+site, from http:// when the app is served over https://, or from nowhere at all is refused.
+Every action goes through the same log and snapshot store methods as the JSON API, with
+the same checks.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crimepulse.errors import Conflict, FieldError, Forbidden, Unauthorized, ValidationFailed
@@ -87,21 +91,36 @@ async def sign_in(request: Request, log: Log) -> Response:
     form = await _form(request)
     token = (form.get("token") or [""])[0].strip()
     try:
-        actor = log.authenticate(token, client="web")
+        actor = await run_in_threadpool(log.authenticate, token, "web")
+    except auth.TokenExpired as exc:
+        return _page(request, 401, actor=None, error=f"That token cannot sign in: {exc}.")
     except Unauthorized:
         return _page(request, 401, actor=None, error="That token is not known.")
     if actor.role not in auth.REVIEW:
         error = f"{actor.name} is a {actor.role}; reviewing needs a reviewer or admin token."
         return _page(request, 403, actor=None, error=error)
+    session_id = await run_in_threadpool(log.open_session, actor)
     out = RedirectResponse("/review", status_code=303)
     secure = request.url.scheme == "https"
-    out.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
+    lifetime = int(auth.SESSION_LIFETIME.total_seconds())
+    out.set_cookie(
+        COOKIE,
+        session_id,
+        max_age=lifetime,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
     return out
 
 
 @router.post("/sign-out", response_model=None)
-async def sign_out(request: Request) -> Response:
-    await _form(request)
+async def sign_out(request: Request, log: Log) -> Response:
+    """End the session on the server (the cookie alone no longer signs anyone in), and
+    drop the cookie."""
+    _same_origin(request)
+    await run_in_threadpool(log.end_session, request.cookies.get(COOKIE))
     out = RedirectResponse("/", status_code=303)
     out.delete_cookie(COOKIE, path="/")
     return out
@@ -111,8 +130,9 @@ async def sign_out(request: Request) -> Response:
 async def snapshot_step(
     request: Request, snapshot_id: RowId, step: str, store: Archive
 ) -> Response:
-    """Approve a draft or publish an approved snapshot."""
-    await _form(request)
+    """Approve a draft or publish an approved snapshot (the form has no fields: its body
+    is never read)."""
+    _same_origin(request)
     actor = _actor(request)
     if actor is None:
         return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
@@ -130,11 +150,13 @@ async def snapshot_step(
 
 @router.post("/events", response_class=HTMLResponse, response_model=None)
 async def approve_events(request: Request, log: Log) -> Response:
-    """Approve the ticked events, or every pending one."""
-    form = await _form(request)
+    """Approve the ticked events, or every pending one. Who is asking is known before the
+    form is read: a stranger's form is refused unread."""
+    _same_origin(request)
     actor = _actor(request)
     if actor is None:
         return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
+    form = await _form(request)
     ids = [_event_id(i) for i in form.get("id", [])]
     everything = (form.get("all") or [""])[0] == "1"
     if not ids and not everything:
