@@ -35,8 +35,8 @@ ENVIRONMENT: dict[str, str] = {
     "CRIMEPULSE_SERVER": "for `crimepulse log`: go through this server's HTTP API",
     "CRIMEPULSE_TOKEN": "the API token sent to CRIMEPULSE_SERVER",
     "CRIMEPULSE_MAX_LINE_BYTES": "the longest line a CSV may have (default 1 MiB)",
-    "CRIMEPULSE_MAX_EXPANSION": "how many times its size a compressed file may expand (default 100)",
-    "CRIMEPULSE_MAX_EXPANDED_BYTES": "how large a file may become when decompressed (default 16 GiB)",
+    "CRIMEPULSE_MAX_EXPANSION": "how many times its size a compressed file may grow (default 100)",
+    "CRIMEPULSE_MAX_EXPANDED_BYTES": "how large a compressed file may grow (default 16 GiB)",
     "CRIMEPULSE_MAX_MEMBERS": "how many members a zip may hold (default 50,000)",
 }
 _FIELDS = {

@@ -137,7 +137,7 @@ def ingest_command(
             max_expanded_bytes=max_expanded_bytes,
             max_members=max_members,
         )
-    except ValueError as exc:  # a limit out of range, or a malformed $CRIMEPULSE_MAX_* value
+    except ValueError as exc:  # a limit out of range, or a malformed limit in the environment
         raise typer.BadParameter(str(exc)) from None
     with crimepulse.open(db) as cp, _progress() as bar:
         task = bar.add_task("ingest", total=None, name="")

@@ -231,9 +231,9 @@ def _from_zip(
             return
         units = list(_members(path, archive, members, source_hint, content_hash, limits))
     expanded = sum(unit.size for unit in units if not unit.problem and not unit.skip)
-    problem = bounds.expansion_problem(expanded, size, limits, "its members together ")
-    if problem:
-        yield _broken(str(path), problem, content_hash, size)
+    too_big = bounds.expansion_problem(expanded, size, limits, "its members together ")
+    if too_big:
+        yield _broken(str(path), too_big, content_hash, size)
         return
     yield from units
 
@@ -260,10 +260,11 @@ def _members(
             hidden = "hidden member (its name starts with '.'): not read"
             yield _broken(name, None, content_hash, member.file_size, skip=hidden)
             continue
+
         def stored(info: zipfile.ZipInfo = member) -> BinaryIO:
             # The member's stream keeps the archive's file open after the `with`.
             with zipfile.ZipFile(path) as again:
-                return again.open(info)
+                return cast(BinaryIO, again.open(info))
 
         try:
             with archive.open(member) as fh:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from crimepulse.config import LIMIT_OPTIONS, RATIO_FLOOR, ReadLimits, format_size
 from crimepulse.errors import FormatError
@@ -61,7 +61,7 @@ def _ending(piece: bytes) -> int:
     return 1 if piece.endswith((b"\n", b"\r")) else 0
 
 
-def physical_lines(stream: BinaryIO, limit: int) -> Iterator[bytes | LongLine]:
+def physical_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | LongLine]:
     """Each physical line of `stream`, with its line end, split as `bytes.splitlines`
     splits (CRLF, CR, LF); a line longer than `limit` bytes (line end excluded) as a
     `LongLine`. Memory: one chunk plus one line of at most `limit` bytes."""
@@ -137,7 +137,7 @@ def expansion_problem(
 
 
 def survey(
-    stream: BinaryIO,
+    stream: IO[bytes],
     limits: ReadLimits,
     *,
     compressed: int | None = None,

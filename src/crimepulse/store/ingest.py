@@ -109,10 +109,11 @@ def ingest(
     `force` names the force for formats that carry none (stop and search without a
     data.police.uk file name, a daily feed without a force column); `source` overrides
     the source name (e.g. to tag a sample); `limits` bound what one file may cost to read
-    (a longer line is quarantined, an archive expanding past them rejected). `on_result` hears of each file once its
-    outcome is final (for a loaded file: once committed). A loader commits once its open
-    transaction holds `commit_rows` rows (or has been open GROUP_SECONDS): fewer commits
-    are faster, smaller ones lose less to a crash (a re-run reloads what was lost).
+    (a longer line is quarantined, an archive expanding past them rejected). `on_result`
+    hears of each file once its outcome is final (for a loaded file: once committed). A
+    loader commits once its open transaction holds `commit_rows` rows (or has been open
+    GROUP_SECONDS): fewer commits are faster, smaller ones lose less to a crash (a re-run
+    reloads what was lost).
 
     Loader threads each read, validate and store files through their own connection and
     transactions (DuckDB appends from concurrent transactions do not conflict), so both
