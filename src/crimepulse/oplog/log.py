@@ -554,11 +554,15 @@ class OutcomesLog:
         source: str | Path | bytes,
         name: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        max_line_bytes: int | None = None,
     ) -> ImportReport:
-        """Import a CSV file in one transaction; see crimepulse.oplog.importer."""
-        from crimepulse.oplog.importer import import_csv
+        """Import a CSV file in one transaction; see crimepulse.oplog.importer (a line over
+        `max_line_bytes`, by default 1 MiB, is a row error, never held)."""
+        from crimepulse.oplog.importer import DEFAULT_MAX_LINE_BYTES, import_csv
 
-        return import_csv(self, actor, source, name, progress)
+        limit = max_line_bytes or DEFAULT_MAX_LINE_BYTES
+        return import_csv(self, actor, source, name, progress, max_line_bytes=limit)
 
     def weekly(
         self,

@@ -69,6 +69,7 @@ def physical_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | LongLine]:
     skipped: int | None = None  # the length so far of an over-long line being skipped
     prefix = b""
     drop_lf = False  # the last chunk ended an over-long line with CR: LF may complete it
+    keep = min(PREFIX, limit + 1)  # bytes of a long line kept, however the chunks fell
     while chunk := stream.read(CHUNK):
         if drop_lf:
             drop_lf = False
@@ -93,19 +94,19 @@ def physical_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | LongLine]:
             carry = pieces.pop()  # unfinished (or a CR whose LF may be in the next chunk)
         for piece in pieces:
             length = len(piece) - _ending(piece)
-            yield LongLine(length, piece[:PREFIX]) if length > limit else piece
+            yield LongLine(length, piece[:keep]) if length > limit else piece
         if len(carry) - _ending(carry) > limit:
             if carry.endswith(b"\r"):
-                yield LongLine(len(carry) - 1, carry[:PREFIX])
+                yield LongLine(len(carry) - 1, carry[:keep])
                 drop_lf = True
             else:
-                skipped, prefix = len(carry), carry[:PREFIX]
+                skipped, prefix = len(carry), carry[:keep]
             carry = b""
     if skipped is not None:
         yield LongLine(skipped, prefix)
     elif carry:
         length = len(carry) - _ending(carry)
-        yield LongLine(length, carry[:PREFIX]) if length > limit else carry
+        yield LongLine(length, carry[:keep]) if length > limit else carry
 
 
 @dataclass(frozen=True)
@@ -120,17 +121,19 @@ class Survey:
 def expansion_problem(
     expanded: int, compressed: int | None, limits: ReadLimits, what: str = ""
 ) -> str | None:
-    """Why `expanded` bytes from `compressed` ones are too many, naming the limit; or None."""
+    """Why `expanded` bytes from `compressed` ones are too many, naming the limit; or None.
+    `what` names a plural subject ("its members together "); by default the file itself."""
+    verb = "expand" if what else "expands"
     if expanded > limits.max_expanded_bytes:
         return (
-            f"{what}expands to more than {format_size(limits.max_expanded_bytes)} "
+            f"{what}{verb} to more than {format_size(limits.max_expanded_bytes)} "
             f"(limit {LIMIT_OPTIONS['max_expanded_bytes']} "
             f"{format_size(limits.max_expanded_bytes)})"
         )
     ratio = limits.max_expansion
     if compressed and ratio and expanded > max(ratio * compressed, RATIO_FLOOR):
         return (
-            f"{what}expands more than {ratio:g}× ({_human(compressed)} compressed, more than "
+            f"{what}{verb} more than {ratio:g}× ({_human(compressed)} compressed, more than "
             f"{_human(expanded)} expanded; limit {LIMIT_OPTIONS['max_expansion']} {ratio:g})"
         )
     return None
