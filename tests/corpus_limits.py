@@ -89,6 +89,18 @@ def long_line_gzip_member() -> Case:
     return Case("download.zip", data, (QUARANTINED,), ("line 2 is 40,",), rows=5)
 
 
+def long_line_utf16() -> Case:
+    """Excel's UTF-16 export, transcoded as it is read (never whole): the line is measured
+    in UTF-8, as every reader sees it."""
+    data = with_long_line().decode().encode("utf-16")
+    return Case("street.csv", data, (QUARANTINED,), ("line 3 is 40,", "UTF-16"), rows=5)
+
+
+def long_line_utf16_member() -> Case:
+    data = deflated(("a.csv", with_long_line(at=6).decode().encode("utf-16")))
+    return Case("download.zip", data, (QUARANTINED,), ("line 6 is 40,", "UTF-16"), rows=5)
+
+
 def long_line_and_bad_bytes() -> Case:
     """Two refusals of different kinds in one file, each costing its own line only."""
     data = with_long_line(n=4, at=5) + street_row(crime_id="\udcff").encode(
@@ -166,6 +178,8 @@ LIMIT_CASES: list[LimitCase] = [
     LimitCase(long_line_gzip, LINE_LIMIT, lines=7),
     LimitCase(long_line_member, LINE_LIMIT, lines=7 + 3),
     LimitCase(long_line_gzip_member, LINE_LIMIT, lines=7),
+    LimitCase(long_line_utf16, LINE_LIMIT, lines=7),
+    LimitCase(long_line_utf16_member, LINE_LIMIT, lines=7),
     LimitCase(long_line_and_bad_bytes, LINE_LIMIT, lines=7),
     LimitCase(long_header, LINE_LIMIT),
     LimitCase(quote_open_past_the_limit, LINE_LIMIT, lines=122),

@@ -172,3 +172,20 @@ def test_a_header_over_the_limit_refuses_the_file(
     report = log.import_csv(recorder, path, max_line_bytes=16 << 10)
     assert report.file_error and "the header, line 1 is 40," in report.file_error
     assert log.count_events() == 0
+
+
+def test_the_deployments_line_limit_applies_to_its_imports(tmp_path: Path) -> None:
+    from crimepulse.config import ReadLimits, Settings
+
+    limits = ReadLimits(max_line_bytes=16 << 10)
+    long = "2025-06-03,arrest,1,Flying Squad,robbery,Brent,0," + "x" * 20_000
+    path = write(tmp_path / "long.csv", HEADER, long)
+    settings = Settings(db=tmp_path / "w.duckdb", limits=limits)
+    with OutcomesLog.open(settings=settings) as log:
+        report = log.import_csv(log.local_actor(), path)
+    [(line, error)] = report.rejected
+    assert line == 2 and "over the 16 KiB line limit" in error.reason
+    with OutcomesLog.open(settings=settings.replace(limits=ReadLimits())) as log:
+        # Under 1 MiB the line is read, and its summary validated (at most 500 characters).
+        [(_, error)] = log.import_csv(log.local_actor(), path).rejected
+        assert error.field == "summary"

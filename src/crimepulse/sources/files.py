@@ -12,6 +12,7 @@ one that expands past the `ReadLimits` is rejected with the limit named.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import gzip
@@ -131,12 +132,38 @@ def _utf16_without_bom(head: bytes) -> bool:
     return not any(head[1::2]) or not any(head[0::2])
 
 
+class _Utf16AsUtf8(io.RawIOBase):
+    """UTF-16 text read as UTF-8, a chunk at a time: never the whole file in memory."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder("utf-16")()
+        self.pending = b""
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self.pending and not self.done:
+            chunk = self.raw.read(1 << 16)
+            self.done = not chunk
+            self.pending = self.decoder.decode(chunk, final=self.done).encode("utf-8")
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
 def _transcoded(opener: Callable[[], BinaryIO]) -> Callable[[], BinaryIO]:
     """UTF-16 text (Excel's "Unicode text") as the UTF-8 every reader expects."""
 
     def transcode() -> BinaryIO:
-        with opener() as fh:
-            return io.BytesIO(fh.read().decode("utf-16").encode("utf-8"))
+        return cast(BinaryIO, io.BufferedReader(_Utf16AsUtf8(opener()), buffer_size=1 << 16))
 
     return transcode
 
