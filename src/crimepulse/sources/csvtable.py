@@ -128,6 +128,8 @@ def _ends_quoted(text: str, quoted: bool) -> bool:
     """Whether `text` (one physical line) ends inside a quoted field, given whether it
     began inside one. A quote opens a field only at the field's start, as in RFC 4180:
     a stray quote inside an unquoted field is text, so it cannot swallow the lines after."""
+    if '"' not in text:  # most lines: nothing can open or close (a fast substring test)
+        return quoted
     at_start = not quoted
     i, n = 0, len(text)
     while i < n:
