@@ -293,6 +293,12 @@ def _members(
             with zipfile.ZipFile(path) as again:
                 return cast(BinaryIO, again.open(info))
 
+        def in_memory(info: zipfile.ZipInfo = member) -> BinaryIO:
+            # Parquet is read by seeking, which a compressed stream does by starting over;
+            # its size has passed the limits by then.
+            with zipfile.ZipFile(path) as again:
+                return io.BytesIO(again.read(info))
+
         try:
             with archive.open(member) as fh:
                 data_head = fh.read(64)
@@ -319,6 +325,8 @@ def _members(
             yield _broken(name, problem, member_hash, member.file_size)
             continue
         opener: Callable[[], BinaryIO] = _gunzipped(stored) if gz else stored
+        if kind == "parquet":
+            opener = in_memory
         if gz:
             try:
                 with opener() as fh:
