@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from crimepulse.config import DEFAULT_DB, ENVIRONMENT, Settings
+from crimepulse.config import (
+    DEFAULT_DB,
+    ENVIRONMENT,
+    ReadLimits,
+    Settings,
+    format_size,
+    parse_size,
+)
 from crimepulse.core.reference.forces import DEFAULT_FORCE
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "crimepulse"
@@ -70,3 +77,37 @@ def test_body_limits_come_from_the_environment_and_go_to_workers() -> None:
 def test_a_bad_body_limit_names_its_variable(bad: str) -> None:
     with pytest.raises(ValueError, match="CRIMEPULSE_MAX_JSON_BYTES"):
         Settings.from_env({"CRIMEPULSE_MAX_JSON_BYTES": bad})
+
+
+def test_sizes_read_as_people_write_them_and_print_back() -> None:
+    assert [parse_size(t) for t in ("1048576", "1MiB", "64 KiB", "16G", "2_000", "3mb")] == [
+        1 << 20,
+        1 << 20,
+        64 << 10,
+        16 << 30,
+        2000,
+        3 << 20,
+    ]
+    assert [format_size(n) for n in (1 << 20, 16 << 30, 1500)] == ["1 MiB", "16 GiB", "1,500 bytes"]
+    with pytest.raises(ValueError, match="not a size: 'lots'"):
+        parse_size("lots")
+
+
+def test_read_limits_come_from_options_then_the_environment_then_defaults() -> None:
+    env = {"CRIMEPULSE_MAX_LINE_BYTES": "2MiB", "CRIMEPULSE_MAX_EXPANSION": "20"}
+    limits = Settings.from_env(env).limits
+    assert (limits.max_line_bytes, limits.max_expansion) == (2 << 20, 20)
+    assert limits.max_expanded_bytes == ReadLimits().max_expanded_bytes
+    assert limits.replace(max_line_bytes=4 << 20, max_members=None).max_line_bytes == 4 << 20
+    assert Settings.from_env({}).limits == ReadLimits()
+    with pytest.raises(ValueError, match="CRIMEPULSE_MAX_MEMBERS"):
+        Settings.from_env({"CRIMEPULSE_MAX_MEMBERS": "many"})
+    with pytest.raises(ValueError, match="at least 1 KiB"):
+        ReadLimits(max_line_bytes=100)
+
+
+def test_workers_get_the_same_limits_back() -> None:
+    settings = Settings(limits=ReadLimits(max_line_bytes=8 << 20, max_expansion=0))
+    environ: dict[str, str] = {}
+    settings.export(environ)
+    assert Settings.from_env(environ).limits == settings.limits

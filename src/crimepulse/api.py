@@ -24,7 +24,7 @@ from crimepulse.analysis.engine import Analysis
 from crimepulse.analysis.grid import Grid
 from crimepulse.analysis.national import NationalComparison
 from crimepulse.analysis.question import GridQuestion, Question
-from crimepulse.config import Settings
+from crimepulse.config import ReadLimits, Settings
 from crimepulse.core.facts import Fact
 from crimepulse.core.schema import DATASETS
 from crimepulse.oplog import OutcomesLog
@@ -81,12 +81,14 @@ class Crimepulse:
         on_result: Callable[[FileResult], None] | None = None,
         commit_rows: int = GROUP_ROWS,
         replace: bool = False,
+        limits: ReadLimits | None = None,
     ) -> IngestReport:
         """Load files or folders (see `crimepulse ingest --help` for formats and statuses).
 
         A reference file (boundaries, population, harm weights) revises the keys it holds
         and leaves the others; with `replace` each one loaded (or already loaded) replaces
-        its whole table instead."""
+        its whole table instead. `limits` (default: the settings') bound what one file may
+        cost to read: line length, archive expansion and size, zip members."""
         report = ingest(
             self.warehouse,
             [Path(p) for p in paths],
@@ -96,6 +98,7 @@ class Crimepulse:
             progress=progress,
             on_result=on_result,
             commit_rows=commit_rows,
+            limits=limits or self.settings.limits,
         )
         if replace:
             batches = [r.batch_id for r in report.files if r.batch_id is not None]

@@ -146,3 +146,46 @@ def test_an_unclosed_quote_costs_only_its_line(
     assert report.as_dict()["blank_lines"] == 1
     [(line, error)] = report.rejected
     assert (line, error.field) == (3, "(row)") and "quoted field opened" in error.reason
+
+
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["file", "upload"])
+def test_a_line_over_the_limit_is_a_row_error_and_the_others_import(
+    log: OutcomesLog, recorder: Actor, tmp_path: Path, as_bytes: bool
+) -> None:
+    good = "2025-06-02,arrest,2,Flying Squad,robbery,Brent,0,2 arrests"
+    long = "2025-06-03,arrest,1,Flying Squad,robbery,Brent,0," + "x" * 40_000
+    path = write(tmp_path / "long.csv", HEADER, good, long, "", good.replace("06-02", "06-04"))
+    source: Path | bytes = path.read_bytes() if as_bytes else path
+    report = log.import_csv(recorder, source, "long.csv", max_line_bytes=16 << 10)
+    [(line, error)] = report.rejected
+    assert (line, error.field) == (3, "(row)")
+    assert error.reason.startswith("line 3 is 40,")
+    assert "over the 16 KiB line limit" in error.reason
+    assert (report.rows, report.added, report.blank_lines) == (3, 2, 1)  # + header = 5 lines
+    assert log.count_events() == 2
+
+
+def test_a_header_over_the_limit_refuses_the_file(
+    log: OutcomesLog, recorder: Actor, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "wide.csv", HEADER + "," + "y" * 40_000, "2025-06-02,arrest")
+    report = log.import_csv(recorder, path, max_line_bytes=16 << 10)
+    assert report.file_error and "the header, line 1 is 40," in report.file_error
+    assert log.count_events() == 0
+
+
+def test_the_deployments_line_limit_applies_to_its_imports(tmp_path: Path) -> None:
+    from crimepulse.config import ReadLimits, Settings
+
+    limits = ReadLimits(max_line_bytes=16 << 10)
+    long = "2025-06-03,arrest,1,Flying Squad,robbery,Brent,0," + "x" * 20_000
+    path = write(tmp_path / "long.csv", HEADER, long)
+    settings = Settings(db=tmp_path / "w.duckdb", limits=limits)
+    with OutcomesLog.open(settings=settings) as log:
+        report = log.import_csv(log.local_actor(), path)
+    [(line, error)] = report.rejected
+    assert line == 2 and "over the 16 KiB line limit" in error.reason
+    with OutcomesLog.open(settings=settings.replace(limits=ReadLimits())) as log:
+        # Under 1 MiB the line is read, and its summary validated (at most 500 characters).
+        [(_, error)] = log.import_csv(log.local_actor(), path).rejected
+        assert error.field == "summary"

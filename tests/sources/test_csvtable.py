@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crimepulse.config import ReadLimits
 from crimepulse.sources import csvtable, files, policeuk
 from crimepulse.sources.base import Batch
 from tests.factories import STREET_HEADER, street_row
@@ -112,3 +113,48 @@ def test_after_blank_lines_a_rejection_has_its_physical_line_and_text(tmp_path: 
     assert (rejection.line, rejection.field, rejection.raw) == (17, "month", bad)
     table = batch.canonical()
     assert table.column("line").to_pylist()[:4] == [2, 3, 4, 7]
+
+
+def test_a_line_over_the_limit_is_refused_by_its_length_and_the_rest_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 40 KB line under a 16 KiB limit: refused with its length, its start kept as raw
+    text; Arrow is never asked (it would buffer the line whole); a bad month after it
+    still gets its own line's raw text."""
+    long = street_row("x" * 40_000)
+    bad = street_row("b1", month="2024-13")
+    path = write(tmp_path / "street.csv", [GOOD[0], long, "", *GOOD[1:4], bad], "\r\n", True)
+    unit = next(files.discover([path], ReadLimits(max_line_bytes=16 << 10)))
+
+    def no_arrow(f: object, names: object) -> object:
+        raise AssertionError("the fast path must not read a file with an over-long line")
+
+    monkeypatch.setattr(csvtable, "_fast", no_arrow)
+    got = csvtable.read_strings(unit, files.header(unit))
+    [rejection] = got.rejects
+    assert rejection.line == 3 and rejection.reason.startswith("line 3 is 40,")
+    assert str(rejection.raw).startswith(long[:100]) and "bytes)" in str(rejection.raw)
+    assert got.table.column(csvtable.LINE).to_pylist() == [2, 5, 6, 7, 8]
+    assert got.blank_lines == [4]
+    batch = read_within(path, ReadLimits(max_line_bytes=16 << 10))
+    month = [r for r in batch.rejects if r.field == "month"]
+    assert [(r.line, r.raw) for r in month] == [(8, bad)]
+    assert batch.row_count + len(batch.rejects) + batch.blank_lines + 1 == 8
+
+
+def read_within(path: Path, limits: ReadLimits) -> Batch:
+    unit = next(files.discover([path], limits))
+    columns = files.header(unit)
+    reader = next(r for r in policeuk.READERS if r.matches(columns))
+    return reader.read(unit, columns)
+
+
+def test_the_exact_path_builds_arrow_in_batches_in_line_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csvtable, "BATCH_ROWS", 3)
+    path = write(tmp_path / "street.csv", [GOOD[0], RAGGED, *GOOD[1:10]], "\n", False)
+    unit = next(files.discover([path]))
+    got = csvtable.read_strings(unit, files.header(unit))
+    assert got.table.column(csvtable.LINE).to_pylist() == [2, *range(4, 13)]
+    assert got.table.column("crimeid").to_pylist() == [f"g{i}" for i in range(10)]

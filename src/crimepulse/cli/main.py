@@ -29,6 +29,7 @@ from crimepulse.cli.options import (
     settings,
 )
 from crimepulse.cli.snapshot import app as snapshot_app
+from crimepulse.config import parse_size
 from crimepulse.sources.registry import KNOWN_FORMATS
 from crimepulse.store.coverage import YEARLY
 from crimepulse.store.ingest import (
@@ -46,6 +47,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _size(text: str) -> int:
+    """A size option: bytes, or with a binary unit (64KiB, 1MiB, 16GiB)."""
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @app.command("ingest")
@@ -82,6 +91,38 @@ def ingest_command(
             "table; without it a file revises the keys it holds and keeps the others."
         ),
     ] = False,
+    max_line_bytes: Annotated[
+        int | None,
+        typer.Option(
+            parser=_size,
+            metavar="SIZE",
+            help="Longest CSV line (e.g. 1MiB, the default; $CRIMEPULSE_MAX_LINE_BYTES): "
+            "a longer line is quarantined.",
+        ),
+    ] = None,
+    max_expansion: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="How many times its size a .gz, zip member or zip may expand (default 100; "
+            "0: no ratio limit; $CRIMEPULSE_MAX_EXPANSION): past it the file is rejected.",
+        ),
+    ] = None,
+    max_expanded_bytes: Annotated[
+        int | None,
+        typer.Option(
+            parser=_size,
+            metavar="SIZE",
+            help="How large a compressed file may become (default 16GiB; "
+            "$CRIMEPULSE_MAX_EXPANDED_BYTES): past it the file is rejected.",
+        ),
+    ] = None,
+    max_members: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Most files one zip may hold (default 50000; $CRIMEPULSE_MAX_MEMBERS)."
+        ),
+    ] = None,
 ) -> None:
     """Load crime data into the warehouse; the format is detected from each file's header.
 
@@ -89,6 +130,15 @@ def ingest_command(
     --strict when any row was quarantined, 2 when a file was rejected whole, 3 when the
     warehouse is in use by another process (nothing changed; run again when it finishes).
     """
+    try:
+        limits = settings(db).limits.replace(
+            max_line_bytes=max_line_bytes,
+            max_expansion=max_expansion,
+            max_expanded_bytes=max_expanded_bytes,
+            max_members=max_members,
+        )
+    except ValueError as exc:  # a limit out of range, or a malformed limit in the environment
+        raise typer.BadParameter(str(exc)) from None
     with crimepulse.open(db) as cp, _progress() as bar:
         task = bar.add_task("ingest", total=None, name="")
 
@@ -111,6 +161,7 @@ def ingest_command(
                 on_result=on_result,
                 commit_rows=commit_rows,
                 replace=replace,
+                limits=limits,
             )
         except FileNotFoundError as exc:
             errors.print(f"[red]error:[/] {exc}")

@@ -4,6 +4,8 @@ Rules (the house rules of the ingest, applied to the log):
 - every row is validated like an API request; a bad row is reported (line, field,
   reason) and skipped, good rows of the same file are kept;
 - a file with missing or unknown columns, or not UTF-8, is refused whole;
+- the file is read line by line, never whole: a line over the line limit (1 MiB unless
+  `max_line_bytes` says otherwise) is reported with its length and skipped, never held;
 - the whole file is stored in one transaction: a killed import leaves all or nothing;
 - a row's identity is a hash of its validated content plus its ordinal among identical
   rows of the file, so importing the same file again (or an export that overlaps an
@@ -14,15 +16,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
+from crimepulse.config import DEFAULT_MAX_LINE_BYTES
 from crimepulse.errors import FieldError, ValidationFailed
 from crimepulse.errors import FileRefused as FileRefused
 from crimepulse.oplog import queries
@@ -41,37 +45,48 @@ ImportProgress = Callable[[int, int], None]  # (rows stored so far, rows to stor
 
 
 def parse(
-    data: bytes,
+    source: bytes | BinaryIO, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, FieldError]], list[int]]:
     """Rows as (line, raw fields), row-shape errors and blank lines. Raise FileRefused on a
     bad file.
 
     Lines are split into records as the ingest splits them (`csvtable.records`), so every
     physical line is a row, a row-shape error or blank: a stray or unclosed quote costs
-    only its own line, never the rest of the file.
+    only its own line, never the rest of the file; a line over `max_line_bytes` is an
+    error naming its length and the limit.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileRefused(f"not UTF-8 text (byte {exc.start})") from None
-    lines: list[tuple[int, str | None]] = list(csvtable.physical_lines(text))
-    if not lines:
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    lines = csvtable.decoded_lines(stream, max_line_bytes)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    errors: list[tuple[int, FieldError]] = []
+    blank: list[int] = []
+
+    def checked() -> Iterator[csvtable.Line]:
+        for number, text in lines:
+            if isinstance(text, csvtable.Refused) and text.reason.startswith("undecodable"):
+                raise FileRefused(f"not UTF-8 text (line {number})")
+            yield number, text
+
+    first = next(lines, None)
+    if first is None:
         raise FileRefused("empty file")
+    _, text = first
+    if not isinstance(text, str):
+        if text is None or text.reason.startswith("undecodable"):
+            raise FileRefused("not UTF-8 text (line 1)")
+        raise FileRefused(f"the header, {text.reason}")
     try:
-        first = next(csv.reader([lines[0][1] or ""], strict=True), [])
+        header_row = next(csv.reader([text.removeprefix("\ufeff")], strict=True), [])
     except csv.Error as exc:
         raise FileRefused(f"unreadable CSV header on line 1: {exc}") from None
-    header = [h.strip().lower().replace(" ", "_") for h in first]
+    header = [h.strip().lower().replace(" ", "_") for h in header_row]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing or unknown or len(set(header)) != len(header):
         parts = [f"missing columns: {', '.join(missing)}"] if missing else []
         parts += [f"unknown columns: {', '.join(unknown)}"] if unknown else []
         raise FileRefused("; ".join(parts or ["duplicate columns"]))
-    rows: list[tuple[int, dict[str, Any]]] = []
-    errors: list[tuple[int, FieldError]] = []
-    blank: list[int] = []
-    for record in csvtable.records(lines[1:], len(header)):
+    for record in csvtable.records(checked(), len(header), max_record=max_line_bytes):
         if isinstance(record, int):
             blank.append(record)  # a blank line is not a row, but it is counted
             continue
@@ -80,6 +95,16 @@ def parse(
         else:
             rows.append((record.first, _raw(dict(zip(header, record.fields, strict=True)))))
     return rows, errors, blank
+
+
+def _file_hash(source: Path | bytes) -> str:
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    digest = hashlib.sha256()
+    with source.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _raw(row: dict[str, str]) -> dict[str, Any]:
@@ -108,15 +133,21 @@ def import_csv(
     source: str | Path | bytes,
     name: str | None = None,
     progress: ImportProgress | None = None,
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> ImportReport:
     """Validate and store a CSV of events in one transaction; see the module docstring."""
     auth.require(actor, auth.RECORD, "importing events")
     started = time.perf_counter()
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    data = source if isinstance(source, bytes) else Path(source)
     label = name or ("upload" if isinstance(source, bytes) else str(source))
     report = ImportReport(Path(label).name)
     try:
-        parsed, report.rejected, blank = parse(data)
+        if isinstance(data, bytes):
+            parsed, report.rejected, blank = parse(data, max_line_bytes)
+        else:
+            with data.open("rb") as stream:
+                parsed, report.rejected, blank = parse(stream, max_line_bytes)
     except FileRefused as exc:
         report.file_error = str(exc)
         return report
@@ -130,7 +161,7 @@ def import_csv(
             report.rejected.extend((line, e) for e in exc.errors)
     report.rejected.sort(key=lambda item: item[0])
     keys = row_keys([event for _, event in good])
-    file_hash = hashlib.sha256(data).hexdigest()
+    file_hash = _file_hash(data)
     for attempt in range(3):  # a concurrent import of the same rows: retry sees them
         try:
             report.added, report.already_present = _store(

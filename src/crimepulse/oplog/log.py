@@ -66,8 +66,12 @@ class OutcomesLog:
     >>> e = log.add(me, {"event_type": "firearm_recovered", "count": 1, ...})
     """
 
-    def __init__(self, url: str, today: Today = date.today) -> None:
+    def __init__(
+        self, url: str, today: Today = date.today, *, max_line_bytes: int | None = None
+    ) -> None:
         self.url = url
+        # The longest line a CSV import reads (the deployment's `limits`; default 1 MiB).
+        self.max_line_bytes = max_line_bytes
         self.engine = _engine.create(url)
         self.today = today
         migrate.upgrade(self.engine)
@@ -91,7 +95,7 @@ class OutcomesLog:
             settings = Settings.from_env(db=db)
         elif db is not None:
             settings = settings.replace(db=Path(db))
-        return cls(settings.oplog_location, today)
+        return cls(settings.oplog_location, today, max_line_bytes=settings.limits.max_line_bytes)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -643,11 +647,16 @@ class OutcomesLog:
         source: str | Path | bytes,
         name: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        max_line_bytes: int | None = None,
     ) -> ImportReport:
-        """Import a CSV file in one transaction; see crimepulse.oplog.importer."""
-        from crimepulse.oplog.importer import import_csv
+        """Import a CSV file in one transaction; see crimepulse.oplog.importer (a line over
+        `max_line_bytes`, by default this log's limit, else 1 MiB, is a row error, never
+        held)."""
+        from crimepulse.oplog.importer import DEFAULT_MAX_LINE_BYTES, import_csv
 
-        return import_csv(self, actor, source, name, progress)
+        limit = max_line_bytes or self.max_line_bytes or DEFAULT_MAX_LINE_BYTES
+        return import_csv(self, actor, source, name, progress, max_line_bytes=limit)
 
     def weekly(
         self,

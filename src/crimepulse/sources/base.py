@@ -13,6 +13,7 @@ from typing import BinaryIO, Protocol
 
 import pyarrow as pa
 
+from crimepulse.config import ReadLimits
 from crimepulse.errors import FormatError as FormatError
 
 # Canonical datasets, each stored in one table of the warehouse (see core/schema.py).
@@ -52,6 +53,10 @@ class SourceFile:
     # by name. `skip` says why it is deliberately not read (a hidden zip member).
     problem: str | None = None
     skip: str | None = None
+    # What reading it may cost (line length, expansion); `long_lines` is None until a pass
+    # through its bytes (`files.surveyed`) has said whether a line is over the line limit.
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    long_lines: bool | None = None
 
 
 @dataclass(frozen=True)

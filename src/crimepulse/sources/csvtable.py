@@ -7,6 +7,11 @@ irregularity sends that one file to the exact path, Python's csv module over ind
 decoded lines, which keeps the good rows and rejects the rest with the line number and raw
 text. There every physical line is a row, a rejection or a blank line: a stray or
 unclosed quote costs its own line, never the lines after it (`records`).
+
+The exact path streams: lines come from `limits.physical_lines` (a line over the file's
+line limit is quarantined with its length, never held), and good rows become Arrow in
+batches. A file with such a line goes straight to it (the survey says so beforehand), so
+Arrow never buffers the line either.
 """
 
 from __future__ import annotations
@@ -14,16 +19,22 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from crimepulse.config import format_size
+from crimepulse.sources import files
+from crimepulse.sources import limits as bounds
 from crimepulse.sources.base import Rejection, SourceFile, normalise
 
 LINE = "line"
+BATCH_ROWS = 1 << 16  # rows the exact path gathers as Python strings before making Arrow
 
 
 @dataclass
@@ -117,6 +128,8 @@ def _ends_quoted(text: str, quoted: bool) -> bool:
     """Whether `text` (one physical line) ends inside a quoted field, given whether it
     began inside one. A quote opens a field only at the field's start, as in RFC 4180:
     a stray quote inside an unquoted field is text, so it cannot swallow the lines after."""
+    if '"' not in text:  # most lines: nothing can open or close (a fast substring test)
+        return quoted
     at_start = not quoted
     i, n = 0, len(text)
     while i < n:
@@ -136,6 +149,15 @@ def _ends_quoted(text: str, quoted: bool) -> bool:
 
 
 @dataclass(frozen=True)
+class Refused:
+    """A physical line refused before it is parsed (undecodable bytes, over the line
+    limit): why, and the text to keep as its raw line."""
+
+    reason: str
+    raw: str
+
+
+@dataclass(frozen=True)
 class Record:
     """One CSV record and the physical lines it spans (`first`..`last`): its fields, or
     why it was refused (then it spans exactly one line: the lines after it are read anew)."""
@@ -147,37 +169,62 @@ class Record:
     reason: str | None = None
 
 
-def records(lines: list[tuple[int, str | None]], width: int) -> Iterator[Record | int]:
+Line = tuple[int, "str | Refused | None"]
+
+
+def records(
+    lines: Iterable[Line], width: int, max_record: int | None = None
+) -> Iterator[Record | int]:
     """Split physical lines into records of `width` fields; a blank line is given as its
     number. Every line is in exactly one record or is blank, so none vanishes: a quoted
-    field that never closes (or whose record is malformed) refuses only its first line,
-    and reading resumes on the next. A line that is None could not be decoded."""
-    i = 0
-    while i < len(lines):
-        number, text = lines[i]
-        if text is None:
-            yield Record(number, number, "", reason="undecodable bytes (not UTF-8)")
-            i += 1
+    field that never closes (or whose record is malformed, or runs past `max_record`
+    characters) refuses only its first line, and reading resumes on the next. A line that
+    is None could not be decoded; a `Refused` one says why itself. Lines are read lazily:
+    only a quoted field's lines are held, while it is open."""
+    source = iter(lines)
+    ahead: deque[Line] = deque()
+    while True:
+        if not ahead:
+            nxt = next(source, None)
+            if nxt is None:
+                return
+            ahead.append(nxt)
+        number, text = ahead[0]
+        if not isinstance(text, str):
+            reason = "undecodable bytes (not UTF-8)" if text is None else text.reason
+            yield Record(number, number, "" if text is None else text.raw, reason=reason)
+            ahead.popleft()
             continue
         if not text.strip("\r\n"):
             yield number
-            i += 1
+            ahead.popleft()
             continue
-        j, quoted = i, _ends_quoted(text, False)
-        while quoted and j + 1 < len(lines) and j - i < MAX_RECORD_LINES:
-            following = lines[j + 1][1]
-            if following is None:
+        j, quoted, size, too_long = 0, _ends_quoted(text, False), len(text), False
+        while quoted and j < MAX_RECORD_LINES:
+            if j + 1 >= len(ahead):
+                more = next(source, None)
+                if more is None:
+                    break
+                ahead.append(more)
+            following = ahead[j + 1][1]
+            if not isinstance(following, str):
+                break
+            size += len(following)
+            if max_record is not None and size > max_record:
+                too_long = True
                 break
             j += 1
             quoted = _ends_quoted(following, True)
         raw = text.rstrip("\r\n")
         if quoted:
-            yield Record(
-                number, number, raw, reason="a quoted field opened on this line is never closed"
-            )
-            i += 1
+            reason = _UNCLOSED
+            if too_long:
+                reason += f" within the {format_size(int(max_record or 0))} line limit"
+            yield Record(number, number, raw, reason=reason)
+            ahead.popleft()
             continue
-        joined = "".join(str(t) for _, t in lines[i : j + 1])
+        span = [ahead[k] for k in range(j + 1)]
+        joined = "".join(str(t) for _, t in span)
         try:
             parsed = list(csv.reader(io.StringIO(joined, newline=""), strict=True))
         except csv.Error as exc:
@@ -186,60 +233,91 @@ def records(lines: list[tuple[int, str | None]], width: int) -> Iterator[Record 
             error = f"unparseable CSV: {len(parsed)} records" if len(parsed) != 1 else ""
         if not error and len(parsed[0]) != width:
             error = f"wrong column count: {len(parsed[0])} fields, header has {width}"
-        if error and j > i:
+        if error and j > 0:
             error = (
                 f"a quoted field opened on this line is not closed on it (read on to line "
-                f"{lines[j][0]}, the record is malformed: {error})"
+                f"{span[-1][0]}, the record is malformed: {error})"
             )
         if error:
             yield Record(number, number, raw, reason=error)
-            i += 1
+            ahead.popleft()
             continue
-        yield Record(number, lines[j][0], joined.rstrip("\r\n"), fields=parsed[0])
-        i = j + 1
+        yield Record(number, span[-1][0], joined.rstrip("\r\n"), fields=parsed[0])
+        for _ in range(j + 1):
+            ahead.popleft()
+
+
+def decoded_lines(stream: BinaryIO, limit: int) -> Iterator[Line]:
+    """(number, text) for each physical line of `stream`: a line over `limit` bytes, or
+    one that is not UTF-8, as a `Refused` that says why (with its text, or its start)."""
+    for number, raw in enumerate(bounds.physical_lines(stream, limit), start=1):
+        if isinstance(raw, bounds.LongLine):
+            start = raw.prefix.decode("utf-8", errors="replace").rstrip("\r\n")
+            reason = bounds.line_reason(number, raw.length, limit)
+            yield number, Refused(reason, f"{start}… ({raw.length:,} bytes)")
+            continue
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            yield number, Refused(f"undecodable bytes (not UTF-8): {exc.reason}", text)
+
+
+class _Columns:
+    """Good rows gathered as strings, turned into Arrow every BATCH_ROWS rows."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.columns: list[list[str]] = [[] for _ in names]
+        self.lines: list[int] = []
+        self.batches: list[pa.RecordBatch] = []
+
+    def add(self, fields: list[str], line: int) -> None:
+        for column, value in zip(self.columns, fields, strict=True):
+            column.append(value)
+        self.lines.append(line)
+        if len(self.lines) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        arrays = [pa.array(c, type=pa.string()) for c in self.columns]
+        arrays.append(pa.array(self.lines, type=pa.int32()))
+        self.batches.append(pa.RecordBatch.from_arrays(arrays, names=[*self.names, LINE]))
+        self.columns = [[] for _ in self.names]
+        self.lines = []
+
+    def table(self) -> pa.Table:
+        self._flush()
+        return pa.Table.from_batches(self.batches)
 
 
 def _exact(f: SourceFile, names: list[str]) -> CsvTable:
-    with f.open() as fh:
-        data = fh.read()
-    physical = data.splitlines(keepends=True)
-    decoded: list[tuple[int, str | None]] = []
-    undecodable: dict[int, str] = {}  # line -> why
-    for number, raw in enumerate(physical, start=1):
-        try:
-            decoded.append((number, raw.decode("utf-8")))
-        except UnicodeDecodeError as exc:
-            decoded.append((number, None))
-            undecodable[number] = f"undecodable bytes (not UTF-8): {exc.reason}"
+    limit = f.limits.max_line_bytes
     rejects: list[Rejection] = []
-    columns: list[list[str]] = [[] for _ in names]
-    lines: list[int] = []
+    good = _Columns(names)
     blank: list[int] = []
     rows_read = 0
-    for record in records(decoded[1:], len(names)):  # line 1 is the header
-        if isinstance(record, int):
-            blank.append(record)
-            continue
-        rows_read += 1
-        if record.fields is None:
-            raw_text, reason = record.text, str(record.reason)
-            if record.first in undecodable:
-                undecoded = physical[record.first - 1]
-                raw_text = undecoded.decode("utf-8", errors="replace").rstrip("\r\n")
-                reason = undecodable[record.first]
-            rejects.append(Rejection(record.first, reason, None, raw_text))
-            continue
-        for column, value in zip(columns, record.fields, strict=True):
-            column.append(value)
-        lines.append(record.first)
-    arrays = {n: pa.array(c, type=pa.string()) for n, c in zip(names, columns, strict=True)}
-    arrays[LINE] = pa.array(lines, type=pa.int32())
-    return CsvTable(pa.table(arrays), rejects, rows_read, blank)
+    with f.open() as fh:
+        lines = decoded_lines(fh, limit)
+        next(lines, None)  # line 1 is the header
+        for record in records(lines, len(names), max_record=limit):
+            if isinstance(record, int):
+                blank.append(record)
+                continue
+            rows_read += 1
+            if record.fields is None:
+                rejects.append(Rejection(record.first, str(record.reason), None, record.text))
+                continue
+            good.add(record.fields, record.first)
+    return CsvTable(good.table(), rejects, rows_read, blank)
 
 
 def read_strings(f: SourceFile, header: list[str]) -> CsvTable:
     """Read every data row of `f` as strings, columns named by the normalised `header`."""
     names = [normalise(c) for c in header]
+    f = files.surveyed(f)
+    if f.long_lines:  # Arrow would buffer the long line whole: the exact path skips it
+        return _exact(f, names)
     try:
         return _fast(f, names)
     except _Irregular:
@@ -247,18 +325,17 @@ def read_strings(f: SourceFile, header: list[str]) -> CsvTable:
 
 
 def raw_lines(f: SourceFile, wanted: set[int]) -> dict[int, str]:
-    """The raw text of the given 1-based line numbers (for quarantine records)."""
+    """The raw text of the given 1-based line numbers (for quarantine records); a line
+    over the line limit is given by its start and its length."""
     if not wanted:
         return {}
     found: dict[int, str] = {}
     last = max(wanted)
-    number = 0
     with f.open() as fh:
-        for chunk in fh:  # split at LF; a lone CR inside splits again, as the readers count
-            for raw in chunk.splitlines():
-                number += 1
-                if number in wanted:
-                    found[number] = raw.decode("utf-8", errors="replace")
+        for number, text in decoded_lines(fh, f.limits.max_line_bytes):
+            if number in wanted:
+                raw = text.raw if isinstance(text, Refused) else str(text).rstrip("\r\n")
+                found[number] = raw
             if number >= last:
                 break
     return found

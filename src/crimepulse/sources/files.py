@@ -3,12 +3,18 @@
 The kind (CSV, Parquet, JSON) is sniffed from the bytes, never from the file name. A file
 that cannot be read (a truncated gzip, a damaged or empty zip, an encrypted member) is
 still yielded, with its `problem` in words, so that one bad file is rejected by name and
-never stops the others; zip members are read in place, never extracted.
+never stops the others; zip members are read in place, never extracted, and streamed (a
+member is never held whole). Every compressed unit is read through once before it is
+parsed (`limits.survey`: for a zip member during discovery, which reads it anyway for its
+hash; for a plain file when it is read, so that an unchanged file costs only its hash):
+one that expands past the `ReadLimits` is rejected with the limit named.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -20,7 +26,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
 
+import pyarrow as pa
+
+from crimepulse.config import LIMIT_OPTIONS, ReadLimits
 from crimepulse.errors import FormatError
+from crimepulse.sources import limits as bounds
 from crimepulse.sources.base import SourceFile, normalise
 
 SYNTHETIC_MARKER = ".crimepulse-synthetic"
@@ -122,12 +132,38 @@ def _utf16_without_bom(head: bytes) -> bool:
     return not any(head[1::2]) or not any(head[0::2])
 
 
+class _Utf16AsUtf8(io.RawIOBase):
+    """UTF-16 text read as UTF-8, a chunk at a time: never the whole file in memory."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder("utf-16")()
+        self.pending = b""
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self.pending and not self.done:
+            chunk = self.raw.read(1 << 16)
+            self.done = not chunk
+            self.pending = self.decoder.decode(chunk, final=self.done).encode("utf-8")
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
 def _transcoded(opener: Callable[[], BinaryIO]) -> Callable[[], BinaryIO]:
     """UTF-16 text (Excel's "Unicode text") as the UTF-8 every reader expects."""
 
     def transcode() -> BinaryIO:
-        with opener() as fh:
-            return io.BytesIO(fh.read().decode("utf-16").encode("utf-8"))
+        return cast(BinaryIO, io.BufferedReader(_Utf16AsUtf8(opener()), buffer_size=1 << 16))
 
     return transcode
 
@@ -147,7 +183,7 @@ def _broken(
     )
 
 
-def _from_plain(path: Path) -> Iterator[SourceFile]:
+def _from_plain(path: Path, limits: ReadLimits) -> Iterator[SourceFile]:
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -158,7 +194,7 @@ def _from_plain(path: Path) -> Iterator[SourceFile]:
     size = path.stat().st_size
     source_hint = "synthetic" if _synthetic(path) else None
     if head.startswith(_ZIP_MAGIC) or (head.startswith(_EMPTY_ZIP_MAGIC) and size == 22):
-        yield from _from_zip(path, source_hint, content_hash)
+        yield from _from_zip(path, source_hint, content_hash, limits)
         return
     gz = head.startswith(_GZIP_MAGIC)
 
@@ -189,19 +225,17 @@ def _from_plain(path: Path) -> Iterator[SourceFile]:
         path=None if utf16 else str(path),
         compression="gzip" if gz else None,
         encoding="UTF-16" if utf16 else None,
+        limits=limits,
     )
 
 
-def _member_hash(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> str:
-    digest = hashlib.sha256()
-    with archive.open(member) as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _from_zip(
+    path: Path, source_hint: str | None, content_hash: str, limits: ReadLimits
+) -> Iterator[SourceFile]:
+    """Each member of the archive, read in place: nothing is ever extracted to disk.
 
-
-def _from_zip(path: Path, source_hint: str | None, content_hash: str) -> Iterator[SourceFile]:
-    """Each member of the archive, read in place: nothing is ever extracted to disk."""
+    The archive is rejected whole when it holds more members than the limit, or when its
+    members together expand past the limits (a member alone past them is rejected alone)."""
     size = path.stat().st_size
     try:
         archive = zipfile.ZipFile(path)
@@ -215,61 +249,117 @@ def _from_zip(path: Path, source_hint: str | None, content_hash: str) -> Iterato
         if not members:
             yield _broken(str(path), "empty zip (no files inside)", content_hash, size)
             return
-        copies: dict[str, int] = {}
-        for member in members:
-            copies[member.filename] = copies.get(member.filename, 0) + 1
-            # Two members may share a name; each is read by its own entry and named apart.
-            copy = copies[member.filename]
-            name = f"{path}!{member.filename}" + (f" (copy {copy})" if copy > 1 else "")
-            base = Path(member.filename).name.lower()
-            if base in _IGNORED_NAMES:
-                continue
-            if base.startswith("."):
-                hidden = "hidden member (its name starts with '.'): not read"
-                yield _broken(name, None, content_hash, member.file_size, skip=hidden)
-                continue
+        if len(members) > limits.max_members:
+            problem = (
+                f"holds {len(members):,} files, more than the limit of {limits.max_members:,} "
+                f"({LIMIT_OPTIONS['max_members']} {limits.max_members})"
+            )
+            yield _broken(str(path), problem, content_hash, size)
+            return
+        units = list(_members(path, archive, members, source_hint, content_hash, limits))
+    expanded = sum(unit.size for unit in units if not unit.problem and not unit.skip)
+    too_big = bounds.expansion_problem(expanded, size, limits, "its members together ")
+    if too_big:
+        yield _broken(str(path), too_big, content_hash, size)
+        return
+    yield from units
+
+
+def _members(
+    path: Path,
+    archive: zipfile.ZipFile,
+    members: list[zipfile.ZipInfo],
+    source_hint: str | None,
+    content_hash: str,
+    limits: ReadLimits,
+) -> Iterator[SourceFile]:
+    """The units of an archive's members (`size`: each one's bytes once decompressed)."""
+    copies: dict[str, int] = {}
+    for member in members:
+        copies[member.filename] = copies.get(member.filename, 0) + 1
+        # Two members may share a name; each is read by its own entry and named apart.
+        copy = copies[member.filename]
+        name = f"{path}!{member.filename}" + (f" (copy {copy})" if copy > 1 else "")
+        base = Path(member.filename).name.lower()
+        if base in _IGNORED_NAMES:
+            continue
+        if base.startswith("."):
+            hidden = "hidden member (its name starts with '.'): not read"
+            yield _broken(name, None, content_hash, member.file_size, skip=hidden)
+            continue
+
+        def stored(info: zipfile.ZipInfo = member) -> BinaryIO:
+            # The member's stream keeps the archive's file open after the `with`.
+            with zipfile.ZipFile(path) as again:
+                return cast(BinaryIO, again.open(info))
+
+        def in_memory(info: zipfile.ZipInfo = member) -> BinaryIO:
+            # Parquet is read by seeking, which a compressed stream does by starting over;
+            # its size has passed the limits by then.
+            with zipfile.ZipFile(path) as again:
+                return io.BytesIO(again.read(info))
+
+        try:
+            with archive.open(member) as fh:
+                data_head = fh.read(64)
+            gz = data_head.startswith(_GZIP_MAGIC)
+            kind = _sniff_kind(data_head)
+            with archive.open(member) as fh:
+                found = bounds.survey(
+                    fh,
+                    limits,
+                    compressed=member.compress_size,
+                    lines=kind == "csv" and not gz,
+                    digest=True,
+                )
+        except bounds.LimitExceeded as exc:
+            yield _broken(name, str(exc), content_hash, member.file_size)
+            continue
+        except _MEMBER_ERRORS as exc:
+            problem = unreadable(exc) or f"unreadable zip member ({exc})"
+            yield _broken(name, problem, content_hash, member.file_size)
+            continue
+        member_hash = str(found.digest)
+        if data_head.startswith(_ZIP_MAGIC):
+            problem = "zip inside a zip is not read (unzip the outer one first)"
+            yield _broken(name, problem, member_hash, member.file_size)
+            continue
+        opener: Callable[[], BinaryIO] = _gunzipped(stored) if gz else stored
+        if kind == "parquet":
+            opener = in_memory
+        if gz:
             try:
-                member_hash = _member_hash(archive, member)
-                with archive.open(member) as fh:
+                with opener() as fh:
                     data_head = fh.read(64)
-            except _MEMBER_ERRORS as exc:
-                problem = unreadable(exc) or f"unreadable zip member ({exc})"
-                yield _broken(name, problem, content_hash, member.file_size)
+                kind = _sniff_kind(data_head)
+                with opener() as fh:
+                    found = bounds.survey(
+                        fh, limits, compressed=found.expanded, lines=kind == "csv"
+                    )
+            except bounds.LimitExceeded as exc:
+                yield _broken(name, str(exc), member_hash, member.file_size)
                 continue
-            if data_head.startswith(_ZIP_MAGIC):
-                problem = "zip inside a zip is not read (unzip the outer one first)"
+            except UNREADABLE_ERRORS as exc:
+                problem = unreadable(exc, "gzip") or str(exc)
                 yield _broken(name, problem, member_hash, member.file_size)
                 continue
-
-            def stored(info: zipfile.ZipInfo = member) -> BinaryIO:
-                with zipfile.ZipFile(path) as again:
-                    return io.BytesIO(again.read(info))
-
-            gz = data_head.startswith(_GZIP_MAGIC)
-            opener: Callable[[], BinaryIO] = _gunzipped(stored) if gz else stored
-            if gz:
-                try:
-                    with opener() as fh:
-                        data_head = fh.read(64)
-                except UNREADABLE_ERRORS as exc:
-                    problem = unreadable(exc, "gzip") or str(exc)
-                    yield _broken(name, problem, member_hash, member.file_size)
-                    continue
-            if _utf16_without_bom(data_head):
-                yield _broken(name, _NO_BOM, member_hash, member.file_size)
-                continue
-            utf16 = _utf16(data_head)
-            yield SourceFile(
-                name=name,
-                kind="csv" if utf16 else _sniff_kind(data_head),
-                open=_transcoded(opener) if utf16 else opener,
-                content_hash=member_hash,
-                size=member.file_size,
-                source_hint=source_hint,
-                force_hint=_force_hint(member.filename),
-                compression="gzip" if gz else None,
-                encoding="UTF-16" if utf16 else None,
-            )
+        if _utf16_without_bom(data_head):
+            yield _broken(name, _NO_BOM, member_hash, member.file_size)
+            continue
+        utf16 = _utf16(data_head)
+        yield SourceFile(
+            name=name,
+            kind="csv" if utf16 else _sniff_kind(data_head),
+            open=_transcoded(opener) if utf16 else opener,
+            content_hash=member_hash,
+            size=found.expanded,
+            source_hint=source_hint,
+            force_hint=_force_hint(member.filename),
+            compression="gzip" if gz else None,
+            encoding="UTF-16" if utf16 else None,
+            limits=limits,
+            long_lines=found.long_lines,
+        )
 
 
 def _gunzipped(opener: Callable[[], BinaryIO]) -> Callable[[], BinaryIO]:
@@ -281,11 +371,13 @@ def _gunzipped(opener: Callable[[], BinaryIO]) -> Callable[[], BinaryIO]:
     return gunzip
 
 
-def discover(paths: list[Path]) -> Iterator[SourceFile]:
-    """Every readable unit under `paths` (files, or folders read recursively), in name order.
+def discover(paths: list[Path], limits: ReadLimits | None = None) -> Iterator[SourceFile]:
+    """Every readable unit under `paths` (files, or folders read recursively), in name order,
+    to be read within `limits` (default: the defaults).
 
     Raises FileNotFoundError naming a path that does not exist.
     """
+    limits = limits or ReadLimits()
     roots = [p.resolve() for p in paths]
     for root in roots:
         if not root.exists():
@@ -295,23 +387,42 @@ def discover(paths: list[Path]) -> Iterator[SourceFile]:
             name = path.name.lower()
             if not path.is_file() or name in _IGNORED_NAMES or name.startswith("."):
                 continue
-            yield from _from_plain(path)
+            yield from _from_plain(path, limits)
+
+
+def surveyed(f: SourceFile) -> SourceFile:
+    """`f` once read through (`limits.survey`): whether a line is over the line limit.
+
+    Raises LimitExceeded, naming the file and the limit, when a compressed file expands
+    past the limits. A unit already surveyed (a zip member, during discovery) is returned
+    as it is; so is one that is neither compressed nor CSV (nothing to find)."""
+    if f.long_lines is not None or (f.kind != "csv" and not f.compression):
+        return f
+    native = f.path is not None and f.encoding is None
+    stream = pa.input_stream(f.path, compression=f.compression) if native else f.open()
+    compressed = f.size if f.compression else None
+    try:
+        with stream as fh:
+            found = bounds.survey(fh, f.limits, compressed=compressed, lines=f.kind == "csv")
+    except bounds.LimitExceeded as exc:
+        raise bounds.LimitExceeded(f"{f.name}: {exc}") from None
+    return dataclasses.replace(f, long_lines=found.long_lines)
 
 
 def csv_header(f: SourceFile) -> list[str]:
-    """The normalised header of a CSV file (BOM, CRLF, case and punctuation ignored)."""
+    """The normalised header of a CSV file (BOM, CRLF, case and punctuation ignored).
+
+    Raises FormatError when the first line is over the line limit or not CSV."""
+    limit = f.limits.max_line_bytes
     with f.open() as fh:
-        head = fh.read(1 << 13)
-        while b"\n" not in head and len(head) < (1 << 20):
-            more = fh.read(1 << 16)
-            if not more:
-                break
-            head += more
-    text = head.decode("utf-8-sig", errors="replace")
-    first = text.splitlines()[0] if text else ""
+        first_line = next(bounds.physical_lines(fh, limit), b"")
+    if isinstance(first_line, bounds.LongLine):
+        reason = bounds.line_reason(1, first_line.length, limit)
+        raise bounds.LimitExceeded(f"{f.name}: the header, {reason}")
+    first = first_line.decode("utf-8-sig", errors="replace").rstrip("\r\n")
     try:
         row = next(csv.reader([first]), [])
-    except csv.Error as exc:  # e.g. a 2 MB first line: no header of ours is like that
+    except csv.Error as exc:  # e.g. a 200 KB quoted first line: no header of ours is like that
         raise FormatError(f"{f.name}: line 1: the header is not readable as CSV ({exc})") from exc
     return [normalise(c) for c in row]
 

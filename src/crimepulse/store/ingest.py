@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from crimepulse.config import ReadLimits
 from crimepulse.errors import FormatError
 from crimepulse.sources import files, registry
 from crimepulse.sources.base import Batch, SourceFile
@@ -101,15 +102,18 @@ def ingest(
     progress: Progress | None = None,
     on_result: Callable[[FileResult], None] | None = None,
     commit_rows: int = GROUP_ROWS,
+    limits: ReadLimits | None = None,
 ) -> IngestReport:
     """Load every file under `paths`. `vintage` says when the data was published (default now).
 
     `force` names the force for formats that carry none (stop and search without a
     data.police.uk file name, a daily feed without a force column); `source` overrides
-    the source name (e.g. to tag a sample). `on_result` hears of each file once its
-    outcome is final (for a loaded file: once committed). A loader commits once its open
-    transaction holds `commit_rows` rows (or has been open GROUP_SECONDS): fewer commits
-    are faster, smaller ones lose less to a crash (a re-run reloads what was lost).
+    the source name (e.g. to tag a sample); `limits` bound what one file may cost to read
+    (a longer line is quarantined, an archive expanding past them rejected). `on_result`
+    hears of each file once its outcome is final (for a loaded file: once committed). A
+    loader commits once its open transaction holds `commit_rows` rows (or has been open
+    GROUP_SECONDS): fewer commits are faster, smaller ones lose less to a crash (a re-run
+    reloads what was lost).
 
     Loader threads each read, validate and store files through their own connection and
     transactions (DuckDB appends from concurrent transactions do not conflict), so both
@@ -119,7 +123,8 @@ def ingest(
     started = time.perf_counter()
     when = vintage or datetime.now()
     own = {str(warehouse.path.resolve()), str(warehouse.path.resolve()) + ".wal"}
-    units = [_override(u, force, source) for u in files.discover(paths) if u.name not in own]
+    found = files.discover(paths, limits)
+    units = [_override(u, force, source) for u in found if u.name not in own]
     report = IngestReport()
     known = warehouse.loaded_files()
     warehouse.bulk_mode()
@@ -212,6 +217,7 @@ _READ_ERRORS: tuple[type[BaseException], ...] = (
 def _read(unit: SourceFile) -> Batch | FileResult:
     """Detect and read one file: its batch, or the result when there is nothing to load."""
     try:
+        unit = files.surveyed(unit)  # refuses an archive bomb before any reader holds it
         reader, columns, elsewhere = registry.detect(unit)
         if reader is None:
             return FileResult(unit.name, SKIPPED, message=elsewhere or "")
