@@ -324,7 +324,9 @@ def parquet_header(f: SourceFile) -> list[str]:
 
 
 def json_header(f: SourceFile) -> list[str]:
-    """GeoJSON: the property names of the first feature, plus the marker `geojson`."""
+    """GeoJSON: the property names of every feature (in order of first use), plus the
+    marker `geojson`: a first feature without a name or code must not hide the file's format
+    (the reader quarantines that feature)."""
     with f.open() as fh:
         try:
             doc = json.load(fh)
@@ -336,12 +338,16 @@ def json_header(f: SourceFile) -> list[str]:
         return []
     features = doc.get("features")
     features = features if isinstance(features, list) and features else [{}]
-    # The first feature that is an object names the properties (the reader quarantines others).
-    first = next((x for x in features if isinstance(x, dict)), None)
-    if first is None:
+    objects = [x for x in features if isinstance(x, dict)]
+    if not objects:
         raise FormatError(f"{f.name}: no feature is a JSON object (feature 1: {features[0]!r:.40})")
-    props = first.get("properties")
-    return ["geojson", *(normalise(k) for k in (props if isinstance(props, dict) else {}))]
+    names: dict[str, None] = {}
+    for feature in objects:
+        props = feature.get("properties")
+        names.update(
+            dict.fromkeys(normalise(k) for k in (props if isinstance(props, dict) else {}))
+        )
+    return ["geojson", *names]
 
 
 def header(f: SourceFile) -> list[str]:
