@@ -380,14 +380,9 @@ MAX_POPULATION = 10_000_000_000
 
 
 def population_checks(column: str) -> list[Check]:
-    """Missing, non-numeric (thousands commas allowed), negative and impossibly large ones."""
-    c = f"trim({quote_ident(column)})"
-    too_large = Check(
-        column,
-        f"TRY_CAST(replace({c}, ',', '') AS DOUBLE) >= {MAX_POPULATION}",
-        f"'population too large (ten billion or more): ' || {c}",
-    )
-    return [*number_checks(column, "population", _POPULATION.strip("^$")), too_large]
+    """Missing, impossibly large, non-numeric (thousands commas allowed) and negative ones."""
+    limit = (MAX_POPULATION, "ten billion or more")
+    return number_checks(column, "population", _POPULATION.strip("^$"), limit=limit)
 
 
 def population_value(column: str) -> str:

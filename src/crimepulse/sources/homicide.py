@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from crimepulse.sources.base import ACCUSED, VICTIMS, Batch, Reader, SourceFile
 from crimepulse.sources.mps import DEFAULT_SOURCE, FORCE
 from crimepulse.sources.tabular import (
+    MAX_COUNT,
     LayoutReader,
     canonical_borough,
     conform,
@@ -136,8 +137,15 @@ ACCUSED_LAYOUT = Layout(
 
 
 def count_checks(column: str) -> list[Check]:
-    """Missing, non-integer and negative counts (shared with the other small tables)."""
-    return number_checks(column, "count", "[+-]?[0-9]{1,18}", malformed="non-integer")
+    """Missing, too large, non-integer and negative counts (shared with the other small
+    tables)."""
+    return number_checks(
+        column,
+        "count",
+        "[+-]?[0-9]{1,18}",
+        malformed="non-integer",
+        limit=(MAX_COUNT, "a billion or more"),
+    )
 
 
 class HomicideReader(LayoutReader[Layout]):

@@ -156,27 +156,39 @@ def missing_check(column: str, what: str) -> Check:
     return Check(column, f"trim({quote_ident(column)}) = ''", f"'missing {what}'")
 
 
-def number_checks(
-    column: str, what: str, pattern: str, malformed: str = "non-numeric"
-) -> list[Check]:
-    """Missing, malformed (text not matching the regex `pattern`) and negative values.
+# No area records a billion crimes in a month, and below this no month's total can wrap a
+# BIGINT (that would take nine billion rows): a bigger count is a typo, quarantined.
+MAX_COUNT = 1_000_000_000
 
-    Thousands commas are ignored when testing the sign, so a pattern may allow them.
+
+def number_checks(
+    column: str,
+    what: str,
+    pattern: str,
+    malformed: str = "non-numeric",
+    limit: tuple[float, str] | None = None,
+) -> list[Check]:
+    """Missing, too large (`limit`: the bound and how a reason words it), malformed (text
+    not matching the regex `pattern`) and negative values.
+
+    Thousands commas are ignored when testing size and sign, so a pattern may allow them.
     """
     c = f"trim({quote_ident(column)})"
+    number = f"TRY_CAST(replace({c}, ',', '') AS DOUBLE)"
+    checks = [Check(column, f"{c} = ''", f"'missing {what}'")]
+    if limit is not None:
+        bound, words = limit
+        checks.append(
+            Check(column, f"{number} >= {bound}", f"'{what} too large ({words}): ' || {c}")
+        )
     return [
-        Check(column, f"{c} = ''", f"'missing {what}'"),
+        *checks,
         Check(
             column,
-            f"NOT regexp_full_match({c}, '{pattern}') "
-            f"OR NOT isfinite(TRY_CAST(replace({c}, ',', '') AS DOUBLE))",
+            f"NOT regexp_full_match({c}, '{pattern}') OR NOT isfinite({number})",
             f"'{malformed} {what} ' || {shown(c)}",
         ),
-        Check(
-            column,
-            f"TRY_CAST(replace({c}, ',', '') AS DOUBLE) < 0",
-            f"'negative {what} ' || {c}",
-        ),
+        Check(column, f"{number} < 0", f"'negative {what} ' || {c}"),
     ]
 
 
