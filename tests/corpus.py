@@ -16,7 +16,13 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.factories import STREET_HEADER, street_row
+from tests.factories import (
+    FEED_HEADER,
+    OUTCOMES_HEADER,
+    STOP_HEADER,
+    STREET_HEADER,
+    street_row,
+)
 
 LOADED, QUARANTINED, REJECTED, SKIPPED = "loaded", "quarantined", "rejected", "skipped"
 
@@ -32,6 +38,128 @@ class Case:
     outcomes: tuple[str, ...]
     words: tuple[str, ...] = ()
     rows: int = 0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A small clean file of one format: its name (stop and search takes its force from
+    it), header and data lines (no field holds a comma, a quote or padding, so a case may
+    pad, quote or cut them freely)."""
+
+    filename: str
+    header: str
+    rows: tuple[str, ...]
+
+    def csv(self, rows: tuple[str, ...] | list[str] | None = None, end: str = "\n") -> bytes:
+        lines = [self.header, *(self.rows if rows is None else rows)]
+        return (end.join(lines) + end).encode()
+
+
+_VICTIMS = (
+    "Count of Victims,Age Group,Sex,Method of Killing,Domestic Abuse,Recorded Date,"
+    "Homicide Offence Type,Solved Status,Borough,Officer Observed Ethnicity"
+)
+_ACCUSED = (
+    "Count of PPA,Borough,Gender,Age Group,Self Classified Ethnicity,Offence Type,"
+    "Charged Summonsed,Proceedings Date"
+)
+_OUTCOME = "{},2024-01,{m},{m},-0.141,51.515,On or near High Street,E01000001,Camden 001A,{}"
+_STOP = (
+    "Person search,2024-01-0{}T10:00:00+00:00,False,,51.515,-0.141,Male,18-24,White,White,"
+    "Misuse of Drugs Act 1971 (section 23),Controlled drugs,A no further action disposal,"
+    "False,False"
+)
+_FEED = "{},2024-03-0{},Burglary,Burglary - residential,Camden,E01000001,51.5,-0.14,,metropolitan"
+_MET = "Metropolitan Police Service"
+
+# One clean sample per CSV format the ingest reads (the reader's name is the key).
+SAMPLES: dict[str, Sample] = {
+    "police.uk street": Sample(
+        "2024-01-metropolitan-street.csv",
+        STREET_HEADER,
+        (street_row("s1"), street_row("s2", category="Robbery"), street_row("")),
+    ),
+    "police.uk outcomes": Sample(
+        "2024-01-metropolitan-outcomes.csv",
+        OUTCOMES_HEADER,
+        tuple(_OUTCOME.format(f"o{i}", "Suspect charged", m=_MET) for i in range(3)),
+    ),
+    "police.uk stop-and-search": Sample(
+        "2024-01-metropolitan-stop-and-search.csv",
+        STOP_HEADER,
+        tuple(_STOP.format(day) for day in (1, 2, 3)),
+    ),
+    "daily incident feed": Sample(
+        "feed.csv", FEED_HEADER + ",force", tuple(_FEED.format(f"f{i}", i + 1) for i in range(3))
+    ),
+    "mps-borough": Sample(
+        "mps-borough.csv",
+        "MajorText,MinorText,BoroughName,202401,202402",
+        ("THEFT,SHOPLIFTING,Camden,4,5", "BURGLARY,RESIDENTIAL,Hackney,0,2"),
+    ),
+    "mps-ward": Sample(
+        "mps-ward.csv",
+        "WardName,WardCode,MajorText,MinorText,LookUp_BoroughName,202401,202402",
+        ("Camden Town,E05013658,THEFT,SHOPLIFTING,Camden,4,5",),
+    ),
+    "mps-lsoa": Sample(
+        "mps-lsoa.csv",
+        "LSOA Code,LSOA Name,Borough,Major Category,Minor Category,202401,202402",
+        ("E01000907,Camden 001A,E09000007,THEFT,SHOPLIFTING,1,3",),
+    ),
+    "mps-homicide-victims": Sample(
+        "victims.csv",
+        _VICTIMS,
+        (
+            "1,18 to 24,Male,Knife or Sharp Implement,No,Jan 2020,Murder,Solved,Camden,Black",
+            "1,25 to 34,Female,Other,Yes,Mar 2020,Manslaughter,Unsolved,Heathrow,",
+        ),
+    ),
+    "mps-homicide-accused": Sample(
+        "accused.csv",
+        _ACCUSED,
+        ("1,Brent,Male,20 to 24,White,Murder,Charge or Summons,March 2021",),
+    ),
+    "population-long": Sample(
+        "population.csv",
+        "Code,Name,Year,Population,Source",
+        ("E09000007,Camden,2021,210000,ONS MYE", "E09000001,City of London,2021,8600,ONS MYE"),
+    ),
+    "population-wide": Sample(
+        "population.csv", "Code,Name,2020,2021", ("E09000007,Camden,209000,210000",)
+    ),
+    "cchi-by-crime-type": Sample(
+        "cchi.csv", "crime_type,cchi_days", ("Burglary,80", "Robbery,365")
+    ),
+    "cchi-by-subgroup": Sample(
+        "cchi-subgroup.csv",
+        "category,prc_subgroup,cchi_days",
+        ("Burglary,Domestic burglary,80",),
+    ),
+    "harm-weights": Sample(
+        "weights.csv", "index,category,weight,unit", ("ONS CSS,Drugs,150,days", "ONS CSS,Theft,5,")
+    ),
+}
+
+SQUARE = [[[-0.2, 51.5], [-0.1, 51.5], [-0.1, 51.6], [-0.2, 51.5]]]
+
+
+def area(name: str, code: str, geometry: object = None) -> dict[str, object]:
+    """A GeoJSON feature of a borough (a small square near Camden unless told)."""
+    return {
+        "type": "Feature",
+        "properties": {"NAME": name, "GSS_CODE": code},
+        "geometry": {"type": "Polygon", "coordinates": SQUARE} if geometry is None else geometry,
+    }
+
+
+def geojson(*features: object) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)}).encode()
+
+
+def padded(line: str) -> str:
+    """Every non-empty field of a plain CSV line with spaces and a tab around it."""
+    return ",".join(f"  {v}\t " if v else v for v in line.split(","))
 
 
 def street_csv(n: int = 3, month: str = "2024-01", prefix: str = "c") -> bytes:

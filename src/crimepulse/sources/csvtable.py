@@ -237,13 +237,26 @@ def _exact(f: SourceFile, names: list[str]) -> CsvTable:
     return CsvTable(pa.table(arrays), rejects, rows_read, blank)
 
 
+def trimmed(table: pa.Table) -> pa.Table:
+    """Every text value without its leading and trailing whitespace, so that " Burglary ",
+    "E09000001 " and " 2024-01" are stored, checked and matched as their unpadded selves by
+    every reader (the raw text of a rejected line is still read back from the file)."""
+    columns = [
+        pc.utf8_trim_whitespace(c) if pa.types.is_string(c.type) else c for c in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
+
+
 def read_strings(f: SourceFile, header: list[str]) -> CsvTable:
-    """Read every data row of `f` as strings, columns named by the normalised `header`."""
+    """Read every data row of `f` as strings, columns named by the normalised `header`,
+    values trimmed (`trimmed`)."""
     names = [normalise(c) for c in header]
     try:
-        return _fast(f, names)
+        got = _fast(f, names)
     except _Irregular:
-        return _exact(f, names)
+        got = _exact(f, names)
+    got.table = trimmed(got.table)
+    return got
 
 
 def raw_lines(f: SourceFile, wanted: set[int]) -> dict[int, str]:

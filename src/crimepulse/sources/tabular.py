@@ -72,7 +72,7 @@ def _parquet_rows(f: SourceFile) -> Rows:
             raise FormatError(f"{f.name}: column {name!r} cannot be read as text ({exc})") from exc
         arrays[name] = pc.fill_null(text, "")
     arrays[LINE] = pa.array(range(2, table.num_rows + 2), type=pa.int32())
-    return Rows(pa.table(arrays), [], table.num_rows, parquet=True)
+    return Rows(csvtable.trimmed(pa.table(arrays)), [], table.num_rows, parquet=True)
 
 
 def read_rows(f: SourceFile, columns: list[str]) -> Rows:
