@@ -63,13 +63,15 @@ _ACCUSED = (
     "Count of PPA,Borough,Gender,Age Group,Self Classified Ethnicity,Offence Type,"
     "Charged Summonsed,Proceedings Date"
 )
-_OUTCOME = "{},2024-01,{m},{m},-0.141,51.515,On or near High Street,E01000001,Camden 001A,{}"
-_STOP = (
+OUTCOME_ROW = "{},2024-01,{m},{m},-0.141,51.515,On or near High Street,E01000001,Camden 001A,{}"
+STOP_ROW = (
     "Person search,2024-01-0{}T10:00:00+00:00,False,,51.515,-0.141,Male,18-24,White,White,"
     "Misuse of Drugs Act 1971 (section 23),Controlled drugs,A no further action disposal,"
     "False,False"
 )
-_FEED = "{},2024-03-0{},Burglary,Burglary - residential,Camden,E01000001,51.5,-0.14,,metropolitan"
+FEED_ROW = (
+    "{},2024-03-0{},Burglary,Burglary - residential,Camden,E01000001,51.5,-0.14,,metropolitan"
+)
 _MET = "Metropolitan Police Service"
 
 # One clean sample per CSV format the ingest reads (the reader's name is the key).
@@ -82,15 +84,15 @@ SAMPLES: dict[str, Sample] = {
     "police.uk outcomes": Sample(
         "2024-01-metropolitan-outcomes.csv",
         OUTCOMES_HEADER,
-        tuple(_OUTCOME.format(f"o{i}", "Suspect charged", m=_MET) for i in range(3)),
+        tuple(OUTCOME_ROW.format(f"o{i}", "Suspect charged", m=_MET) for i in range(3)),
     ),
     "police.uk stop-and-search": Sample(
         "2024-01-metropolitan-stop-and-search.csv",
         STOP_HEADER,
-        tuple(_STOP.format(day) for day in (1, 2, 3)),
+        tuple(STOP_ROW.format(day) for day in (1, 2, 3)),
     ),
     "daily incident feed": Sample(
-        "feed.csv", FEED_HEADER + ",force", tuple(_FEED.format(f"f{i}", i + 1) for i in range(3))
+        "feed.csv", FEED_HEADER + ",force", tuple(FEED_ROW.format(f"f{i}", i + 1) for i in range(3))
     ),
     "mps-borough": Sample(
         "mps-borough.csv",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from crimepulse.sources import files, registry
@@ -49,7 +51,6 @@ def test_padded_geojson_properties_are_stored_as_unpadded(tmp_path: Path) -> Non
 
 
 def test_padded_parquet_values_are_stored_as_unpadded(tmp_path: Path) -> None:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     def table(pad: str) -> pa.Table:
@@ -67,3 +68,76 @@ def test_padded_parquet_values_are_stored_as_unpadded(tmp_path: Path) -> None:
     want, got = read(tmp_path / "plain.parquet"), read(tmp_path / "padded.parquet")
     assert got.rejects == [] and want.row_count == 1
     assert got.canonical().to_pylist() == want.canonical().to_pylist()
+
+
+# A row (or, for the wide MPS tables, a month column) dated 2099: (format, the sample's rows
+# with line 3 in the future, the field, words of the reason). data.police.uk street and
+# outcomes are tested in test_policeuk.py.
+FUTURE = {
+    "police.uk stop-and-search": (
+        [
+            corpus.SAMPLES["police.uk stop-and-search"].rows[0],
+            corpus.STOP_ROW.format(1).replace("2024", "2099"),
+        ],
+        "date",
+        "2099-01-01T10:00:00+00:00 is in the future",
+    ),
+    "daily incident feed": (
+        [corpus.FEED_ROW.format("f1", 1), corpus.FEED_ROW.format("f2", 2).replace("2024", "2099")],
+        "occurred_at",
+        "occurred_at in the future: 2099-03-02",
+    ),
+    "mps-homicide-victims": (
+        [
+            *corpus.SAMPLES["mps-homicide-victims"].rows[:1],
+            corpus.SAMPLES["mps-homicide-victims"].rows[0].replace("2020", "2099"),
+        ],
+        "recordeddate",
+        '"Jan 2099" is a month in the future',
+    ),
+    "mps-homicide-accused": (
+        [
+            *corpus.SAMPLES["mps-homicide-accused"].rows,
+            corpus.SAMPLES["mps-homicide-accused"].rows[0].replace("2021", "2099"),
+        ],
+        "proceedingsdate",
+        '"March 2099" is a month in the future',
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(FUTURE))
+def test_a_month_in_the_future_is_quarantined_saying_so(tmp_path: Path, fmt: str) -> None:
+    rows, field, words = FUTURE[fmt]
+    sample = corpus.SAMPLES[fmt]
+    path = tmp_path / sample.filename
+    path.write_bytes(sample.csv(rows))
+    batch = read(path)
+    assert [(r.line, r.field) for r in batch.rejects] == [(3, field)]
+    assert words in batch.rejects[0].reason
+    assert batch.row_count == 1
+
+
+@pytest.mark.parametrize("fmt", ["mps-borough", "mps-ward", "mps-lsoa"])
+def test_a_month_column_in_the_future_is_quarantined_saying_so(tmp_path: Path, fmt: str) -> None:
+    sample = corpus.SAMPLES[fmt]
+    path = tmp_path / sample.filename
+    path.write_bytes(
+        sample.csv([r + ",7,0" for r in sample.rows]).replace(
+            b"202402\n", b"202402,209901,209902\n"
+        )
+    )
+    batch = read(path)
+    assert {(r.field, r.reason) for r in batch.rejects} == {
+        ("209901", f"month 2099-01 is in the future (after {datetime.date.today():%Y-%m})")
+    }
+    assert len(batch.rejects) == len(sample.rows)  # the zeros of 209902 are no rows
+    assert batch.table["month"].to_pylist() == read_plain(tmp_path, sample)["month"].to_pylist()
+    assert "column '209901' is a month in the future: its non-zero cells quarantined" in batch.notes
+
+
+def read_plain(tmp_path: Path, sample: corpus.Sample) -> pa.Table:
+    path = tmp_path / "plain" / sample.filename
+    path.parent.mkdir()
+    path.write_bytes(sample.csv())
+    return read(path).canonical()

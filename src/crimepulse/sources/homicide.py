@@ -36,7 +36,7 @@ from crimepulse.sources.tabular import (
     shown,
     split,
 )
-from crimepulse.sources.validate import Check
+from crimepulse.sources.validate import Check, sql_literal
 
 _MONTHS = [
     "january",
@@ -154,6 +154,7 @@ class HomicideReader(LayoutReader[Layout]):
     def read(self, f: SourceFile, columns: list[str]) -> Batch:
         lay = self.layout
         rows = read_rows(f, columns)
+        this_month = datetime.date.today().replace(day=1)
         dates = rows.table[lay.date]
         parsed = {v: parse_month(v) for v in pc.unique(dates).to_pylist()}
         table = rows.table.append_column(
@@ -167,6 +168,12 @@ class HomicideReader(LayoutReader[Layout]):
                 lay.date,
                 "_month IS NULL",
                 f"'unparseable date ' || {shown(quote_ident(lay.date))}",
+            ),
+            Check(
+                lay.date,
+                f"_month > {sql_literal(f'{this_month:%Y-%m-%d}')}::DATE",
+                f"{shown(quote_ident(lay.date))} || ' is a month in the future (after "
+                f"{this_month:%Y-%m})'",
             ),
         ]
         texts = ", ".join(f"{nullable(src)} AS {name}" for name, src in lay.text.items())

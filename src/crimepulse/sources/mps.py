@@ -161,7 +161,11 @@ class MpsReader:
         rejects = sorted(
             rows.rejects + row_rejects + with_raw(f, rows, cell_rejects), key=lambda r: r.line
         )
+        future = [c for c in months if c > f"{_this_month():%Y%m}"]
         notes = [f"months {months[0]}..{months[-1]} ({len(months)} month columns)"]
+        notes += [
+            f"column {c!r} is a month in the future: its non-zero cells quarantined" for c in future
+        ]
         if missing:
             notes.append(f"{missing} empty cells treated as missing (not zero, not quarantined)")
         notes += [
@@ -230,7 +234,11 @@ class MpsReader:
         values = cells["v"]
         month = map_distinct(cells["col"], _month_of_column, pa.date32())
         empty = pc.equal(values, "")
-        ok = pc.and_(pc.match_substring_regex(values, INTEGER), pc.is_valid(month))
+        future = pc.fill_null(pc.greater(month, pa.scalar(_this_month(), pa.date32())), False)
+        ok = pc.and_(
+            pc.and_(pc.match_substring_regex(values, INTEGER), pc.is_valid(month)),
+            pc.invert(future),
+        )
         counts = pc.cast(pc.if_else(ok, pc.utf8_ltrim(values, "+"), "0"), pa.int64())
         out_of_range = pc.or_(pc.less(counts, 0), pc.greater_equal(counts, MAX_COUNT))
         failed = pc.and_(pc.invert(empty), pc.or_(pc.invert(ok), out_of_range))
@@ -255,9 +263,16 @@ def _month_of_column(name: str) -> object:
     return datetime.date(int(match[1]), int(match[2]), 1) if match else None
 
 
+def _this_month() -> datetime.date:
+    return datetime.date.today().replace(day=1)
+
+
 def _cell_reason(column: str, value: str) -> str:
     if not MONTH_COLUMN.match(column):
         return f"column {column} is not a YYYYMM month"
+    month = _month_of_column(column)
+    if isinstance(month, datetime.date) and month > _this_month():
+        return f"month {month:%Y-%m} is in the future (after {_this_month():%Y-%m})"
     if re.fullmatch(r"[+-]?[0-9]+", value):
         if value.startswith("-"):
             return f"negative count {value}"

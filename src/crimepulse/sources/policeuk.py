@@ -240,6 +240,11 @@ class StopSearchReader:
         ts = "TRY_CAST(date AS TIMESTAMPTZ)"
         checks = [
             Check("date", f"{ts} IS NULL", "'bad date ' || quote(date) || ' (expected ISO 8601)'"),
+            Check(
+                "date",
+                f"{ts} > now() + INTERVAL 1 DAY",
+                "'date ' || date || ' is in the future'",
+            ),
             Check("type", "trim(type) = ''", "'missing search type'"),
             *coordinate_checks("longitude", "latitude"),
         ]
