@@ -135,11 +135,14 @@ def test_geojson_with_swapped_axes_is_refused(tmp_path: Path) -> None:
         read(path)
 
 
-def test_geojson_that_is_not_a_feature_collection_matches_nothing(tmp_path: Path) -> None:
+def test_geojson_that_is_not_a_feature_collection_is_refused_saying_so(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_text('{"type": "Feature", "properties": {}}')
     sf = next(files.discover([path]))
-    assert [r for r in geo.READERS if r.matches(files.header(sf))] == []
+    with pytest.raises(
+        FormatError, match=r"x\.json: not a GeoJSON FeatureCollection \(found type 'Feature'\)"
+    ):
+        files.header(sf)
 
 
 # ---------------------------------------------------------------- population fixtures

@@ -308,7 +308,11 @@ def csv_header(f: SourceFile) -> list[str]:
                 break
             head += more
     text = head.decode("utf-8-sig", errors="replace")
-    first = text.splitlines()[0] if text else ""
+    if not text.strip():
+        raise FormatError(f"{f.name}: empty file (no header line)")
+    first = text.splitlines()[0]
+    if not first.strip():
+        raise FormatError(f"{f.name}: line 1 is blank (the header must be the first line)")
     try:
         row = next(csv.reader([first]), [])
     except csv.Error as exc:  # e.g. a 2 MB first line: no header of ours is like that
@@ -317,10 +321,14 @@ def csv_header(f: SourceFile) -> list[str]:
 
 
 def parquet_header(f: SourceFile) -> list[str]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     with f.open() as fh:
-        return [normalise(c) for c in pq.read_schema(fh).names]
+        try:
+            return [normalise(c) for c in pq.read_schema(fh).names]
+        except (pa.ArrowException, OSError) as exc:  # pyarrow's words, e.g. a truncated footer
+            raise FormatError(f"{f.name}: not a readable Parquet file ({exc})") from exc
 
 
 def json_header(f: SourceFile) -> list[str]:
@@ -335,9 +343,13 @@ def json_header(f: SourceFile) -> list[str]:
         except RecursionError as exc:
             raise FormatError(f"{f.name}: JSON nested too deeply to read") from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        return []
+        found = f"type {doc.get('type')!r:.40}" if isinstance(doc, dict) else type(doc).__name__
+        raise FormatError(f"{f.name}: not a GeoJSON FeatureCollection (found {found})")
     features = doc.get("features")
-    features = features if isinstance(features, list) and features else [{}]
+    if not isinstance(features, list):
+        raise FormatError(f"{f.name}: the FeatureCollection has no features list")
+    if not features:
+        raise FormatError(f"{f.name}: the FeatureCollection has no features")
     objects = [x for x in features if isinstance(x, dict)]
     if not objects:
         raise FormatError(f"{f.name}: no feature is a JSON object (feature 1: {features[0]!r:.40})")

@@ -42,6 +42,12 @@ def detect(f: SourceFile) -> tuple[Reader | None, list[str], str | None]:
     Raises FormatError when no reader recognises the header.
     """
     columns = files.header(f)
+    twice = sorted({c for c in columns if c and columns.count(c) > 1})
+    if twice:  # which of the two would a reader read? Neither: say so
+        raise FormatError(
+            f"{f.name}: line 1: column {twice[0]!r} appears twice in the header (after "
+            "normalising case, spaces and punctuation)"
+        )
     for reader in READERS:
         if reader.matches(columns):
             return reader, columns, None

@@ -179,7 +179,11 @@ def number_checks(
     if limit is not None:
         bound, words = limit
         checks.append(
-            Check(column, f"{number} >= {bound}", f"'{what} too large ({words}): ' || {c}")
+            Check(
+                column,
+                f"{number} >= {bound} AND NOT isnan({number})",
+                f"'{what} too large ({words}): ' || {c}",
+            )
         )
     return [
         *checks,
