@@ -188,3 +188,16 @@ def test_a_count_past_any_total_is_quarantined_never_wrapped(cp, tmp_path: Path,
     assert quarantined[0]["reason"].endswith(": 20000000000000000000")
     totals = cp.sql("SELECT total FROM batch_slices WHERE month IS NOT NULL").column("total")
     assert all(0 <= t <= 36 for t in totals.to_pylist())  # 7 or 12 x 3, never wrapped
+
+
+def test_verbose_ingest_shows_a_loaded_file_s_notes(tmp_path: Path) -> None:
+    from tests import corpus
+
+    path = tmp_path / "areas.geojson"
+    path.write_bytes(corpus.geojson_bow_tie_repaired().data)
+    result = CliRunner().invoke(
+        app, ["ingest", str(path), "--db", str(tmp_path / "w.duckdb"), "-v"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "feature 1 (Camden): invalid geometry (Self-intersection[" in result.output
+    assert "repaired with make_valid" in result.output
