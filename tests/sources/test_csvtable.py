@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from crimepulse.sources import csvtable, files, policeuk
@@ -112,3 +113,24 @@ def test_after_blank_lines_a_rejection_has_its_physical_line_and_text(tmp_path: 
     assert (rejection.line, rejection.field, rejection.raw) == (17, "month", bad)
     table = batch.canonical()
     assert table.column("line").to_pylist()[:4] == [2, 3, 4, 7]
+
+
+@pytest.mark.parametrize(
+    ("values", "padded"),
+    [
+        (["a", "b", "c"], False),
+        (["a", "", "b"], False),
+        (["", "a", "b "], True),
+        (["\ta", "b"], True),
+        (["a", "b\u00a0"], True),  # a no-break space: Unicode whitespace
+        (["", "", ""], False),
+    ],
+)
+def test_trimmed_finds_every_padded_column(values: list[str], padded: bool) -> None:
+    whole = pa.array(["  x ", *values, " y"])
+    column = pa.chunked_array([whole.slice(1, len(values))])  # a slice: offsets not at 0
+    table = csvtable.trimmed(pa.table({"v": column, "n": pa.array(range(len(values)))}))
+    assert table.column("v").to_pylist() == [v.strip() for v in values]
+    assert table.column("n").to_pylist() == list(range(len(values)))
+    if padded:  # a clean column may be reported padded (then trimmed for nothing), never
+        assert csvtable._maybe_padded(column)  # a padded one clean
