@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from crimepulse.sources import files, registry
-from crimepulse.sources.base import Batch
+from crimepulse.sources.base import Batch, FormatError, normalise
 from tests import corpus
 
 
@@ -141,3 +141,29 @@ def read_plain(tmp_path: Path, sample: corpus.Sample) -> pa.Table:
     path.parent.mkdir()
     path.write_bytes(sample.csv())
     return read(path).canonical()
+
+
+# Readers that list their required columns (population-wide and the boundaries match a
+# pattern instead).
+LISTED = {r.name: list(getattr(r, "required_columns", ())) for r in registry.READERS}
+
+
+@pytest.mark.parametrize("fmt", sorted(f for f in corpus.SAMPLES if LISTED[f]))
+def test_a_header_missing_one_column_names_it(tmp_path: Path, fmt: str) -> None:
+    sample = corpus.SAMPLES[fmt]
+    required = LISTED[fmt]
+    names = sample.header.split(",")
+    drop = next(i for i, n in enumerate(names) if normalise(n) == required[-1])
+    path = tmp_path / sample.filename
+    path.write_text(",".join(names[:drop] + names[drop + 1 :]) + "\n")
+    with pytest.raises(FormatError, match="header matches no known format") as info:
+        read(path)
+    assert f"which also needs: {required[-1]}" in str(info.value)
+
+
+def test_a_header_like_no_format_names_none(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("alpha,beta\n1,2\n")
+    with pytest.raises(FormatError, match="header matches no known format") as info:
+        read(path)
+    assert "closest" not in str(info.value)

@@ -394,6 +394,7 @@ class PopulationLongReader:
     """One row per area and year: Code, Name, Year, Population[, Source]."""
 
     name = "population-long"
+    required_columns = ("code", "name", "year", "population")
     description = (
         "Area population, long: Code, Name, Year, Population[, Source] (extra columns ignored)"
     )

@@ -47,6 +47,7 @@ FEED_COLUMNS = [
 
 class IncidentFeedReader:
     name = "daily incident feed"
+    required_columns = FEED_COLUMNS
     description = (
         "a force's daily export: crime_id, occurred_at, category, subcategory, borough, "
         "lsoa_code, latitude, longitude, outcome [, force]"

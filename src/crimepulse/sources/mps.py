@@ -142,6 +142,7 @@ class MpsReader:
         self.layout = layout
         self.name = layout.name
         self.description = layout.description
+        self.required_columns = layout.identity
 
     def matches(self, columns: list[str]) -> bool:
         present = set(columns)

@@ -57,6 +57,25 @@ def detect(f: SourceFile) -> tuple[Reader | None, list[str], str | None]:
     shown = ", ".join(columns[:12]) + (" ..." if len(columns) > 12 else "")
     listing = "\n  - ".join(known_formats())
     raise FormatError(
-        f"{f.name}: header matches no known format (columns: {shown or 'none'}).\n"
-        f"{KNOWN_FORMATS}\n  - {listing}"
+        f"{f.name}: header matches no known format (columns: {shown or 'none'}){closest(columns)}"
+        f".\n{KNOWN_FORMATS}\n  - {listing}"
     )
+
+
+def closest(columns: list[str]) -> str:
+    """Words naming the format whose required columns the header nearly has (half or more,
+    the most), and the ones it lacks: a file missing one column should say which."""
+    present = set(columns)
+    best: tuple[float, str, list[str]] | None = None
+    for reader in READERS:
+        # Optional on a Reader: the columns its header must hold, when it can list them.
+        required = list(getattr(reader, "required_columns", ()))
+        if not required:
+            continue
+        lacking = [c for c in required if c not in present]
+        share = 1 - len(lacking) / len(required)
+        if lacking and share >= 0.5 and (best is None or share > best[0]):
+            best = (share, reader.name, lacking)
+    if best is None:
+        return ""
+    return f"; closest is {best[1]}, which also needs: {', '.join(best[2])}"

@@ -215,6 +215,7 @@ class LayoutReader(Generic[L]):
         self.layout = layout
         self.name = layout.name
         self.description = layout.description
+        self.required_columns = list(layout.required)
 
     def matches(self, columns: list[str]) -> bool:
         return set(self.layout.required) <= set(columns)
