@@ -301,3 +301,14 @@ def test_a_geometry_with_no_area_left_is_quarantined(tmp_path: Path) -> None:
     [reject] = batch.rejects
     assert reject.line == 1 and reject.reason.startswith("feature 1 (Flat): invalid geometry (")
     assert reject.reason.endswith("with no area left after repair")
+
+
+def test_an_unclosed_ring_is_closed_and_noted(tmp_path: Path) -> None:
+    open_ring = [[[-0.1, 51.5], [-0.09, 51.5], [-0.09, 51.51], [-0.1, 51.51]]]
+    path = write_geojson(
+        tmp_path, [feature({"NAME": "Camden", "GSS_CODE": "E09000007"}, open_ring)]
+    )
+    batch = read(path)
+    ring = json.loads(batch.table["geometry"][0].as_py())["coordinates"][0]
+    assert ring == [*open_ring[0], open_ring[0][0]]
+    assert batch.notes == ["feature 1 (Camden): ring not closed: closed"]

@@ -186,11 +186,18 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry | None:
     return merged if merged.geom_type in _AREA_TYPES and merged.area > 0 else None
 
 
+def _unclosed(geometry: dict[str, Any]) -> bool:
+    rings = _rings(str(geometry.get("type")), geometry.get("coordinates"))
+    return isinstance(rings, list) and any(ring[0] != ring[-1] for ring in rings)
+
+
 def _valid_geometry(geometry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     """(geometry to store, "" when valid as given | the repair made | why it is refused)."""
     try:
         geom = shape(geometry)
         if geom.is_valid:
+            if _unclosed(geometry):  # GeoJSON rings repeat their first position last
+                return dict(mapping(geom)), "ring not closed: closed"
             return geometry, ""
         why = explain_validity(geom)
         repaired = _polygonal(make_valid(geom))
