@@ -2,8 +2,11 @@
 
 Issue 17: one bad file never costs a good one, and no row vanishes silently. Every
 function here returns a `Case` (the file's name, its bytes, the expected outcome);
-`tests/store/test_corpus.py` ingests each one and checks the outcome. To add a case,
-write a function and list it in CASES.
+`tests/store/test_corpus.py` ingests each one, checks the outcome and accounts for every
+line. To add a case, write a function and list it in CASES. `SAMPLES` holds one clean
+file of every CSV format; `_variants` makes seven cases of each (SAMPLE_CASES), and the
+tests of the readers build on the samples too. Nothing here is a committed binary: every
+file is made from a few bytes.
 """
 
 from __future__ import annotations
@@ -734,6 +737,12 @@ def geojson_swapped_axes() -> Case:
     return Case("areas.geojson", data, (REJECTED,), ("lat/lon order",))
 
 
+def geojson_unclosed_ring() -> Case:
+    ring = [[[-0.2, 51.5], [-0.1, 51.5], [-0.1, 51.6], [-0.2, 51.6]]]
+    data = geojson(area("Camden", "E09000007", _polygon(ring)))
+    return Case("areas.geojson", data, (LOADED,), ("ring not closed: closed",), rows=1)
+
+
 def geojson_no_features() -> Case:
     return Case("areas.geojson", geojson(), (REJECTED,), ("has no features",))
 
@@ -831,6 +840,7 @@ CASES: list[Callable[[], Case]] = [
     geojson_duplicate_code,
     geojson_projected,
     geojson_swapped_axes,
+    geojson_unclosed_ring,
     geojson_no_features,
     geojson_not_a_collection,
     geojson_invalid_json,
