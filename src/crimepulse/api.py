@@ -22,6 +22,7 @@ import pyarrow as pa
 from crimepulse.analysis import measures
 from crimepulse.analysis.engine import Analysis
 from crimepulse.analysis.grid import Grid
+from crimepulse.analysis.national import NationalComparison
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.config import Settings
 from crimepulse.core.facts import Fact
@@ -244,6 +245,22 @@ class Crimepulse:
         )
         return self.analysis.trend(question, months=months)
 
+    def national(
+        self,
+        *,
+        category: str,
+        year: str | int,
+        force: str | None = None,
+        alpha: float = 0.05,
+    ) -> NationalComparison:
+        """The force against the rest of England and Wales for `category` in the financial
+        year `year` ("2022/23", "2022-23" or 2022), each against the year before with its
+        verdict: `.force` and `.rest` are Facts. Needs the England & Wales tables ingested;
+        a group they do not carry (homicide) is a MissingDataError that says so."""
+        return self.analysis.national(
+            category=category, year=year, force=self._force(force), alpha=alpha
+        )
+
     def charge_rate(
         self,
         month: str | date,
@@ -326,8 +343,12 @@ def open(
 
 
 if TYPE_CHECKING:
-    from crimepulse.snapshot.source import WarehouseFactSource
+    from crimepulse.snapshot.source import NationalSource, WarehouseFactSource
 
     def _is_a_fact_source(cp: Crimepulse) -> WarehouseFactSource:
         """Never called: mypy checks here that the facade is what the snapshot asks for."""
+        return cp
+
+    def _is_a_national_source(cp: Crimepulse) -> NationalSource:
+        """Never called: mypy checks the facade can give the snapshot its national context."""
         return cp

@@ -204,3 +204,22 @@ def test_a_verdict_never_points_against_its_percentage(london: Crimepulse) -> No
     harm = london.compare("all", "robbery", "month", as_of="2021-02", vs="previous", measure="harm")
     assert harm.stats["change_basis"] == "per day"
     assert harm.change_pct == pytest.approx(100 * (harm.current / 28) / (harm.previous / 31) - 100)
+
+
+def test_a_grid_cells_history_stops_at_its_categorys_break(london: Crimepulse) -> None:
+    """RES BURGLARY OF A HOME began in 2023-05 (the split of DOMESTIC BURGLARY): its cells
+    judge only the years since, as its compare question does, while BURGLARY BUSINESS AND
+    COMMUNITY, unbroken since 2017-04, keeps its years of history."""
+    names = "RES BURGLARY OF A HOME,BURGLARY BUSINESS AND COMMUNITY"
+    grid = london.grid("boroughs", names, "year", as_of="2025-06-30")
+    cells = {(f.area.name, f.category.name): f for f in grid.facts}
+    split = cells[("Lambeth", "RES BURGLARY OF A HOME")]
+    alone = london.compare("Lambeth", "RES BURGLARY OF A HOME", "year", as_of="2025-06-30")
+    assert split.verdict == alone.verdict == "not enough history"  # one year since 2023-05
+    assert split.stats.get("history") == alone.stats.get("history")
+    kept = cells[("Lambeth", "BURGLARY BUSINESS AND COMMUNITY")]
+    assert len(kept.stats["history"]) == 7  # 2017-18 to 2023-24: the years since 2017-04
+    assert grid.meta["history_since"] == {
+        "RES BURGLARY OF A HOME": "2023-05-01",
+        "BURGLARY BUSINESS AND COMMUNITY": "2017-04-01",
+    }

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crimepulse.cli import app
-from crimepulse.cli.analysis import _fact_sentence, _grid_cell
+from crimepulse.cli.analysis import _fact_rows, _fact_sentence, _grid_cell
 from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, WindowRef
 from tests.factories import TWO_FORCES, shared_wards, two_forces, write
 
@@ -181,8 +181,8 @@ def test_the_sentence_writes_numbers_in_the_house_style() -> None:
     100, p < 0.001 (not 4e-05) — as the pages and the snapshot write them."""
     text = _fact_sentence(_falling_fact())
     assert text == (
-        "Robbery in Camden, 2022-01-01..2022-12-31: down, 228 against 240 for "
-        "2021-01-01..2021-12-31, \u22125.2%, by more than its usual year-to-year variation; "
+        "Robbery in Camden, 2022: down, 228 against 240 for "
+        "2021, \u22125.2%, by more than its usual year-to-year variation; "
         "exact test, p < 0.001."
     )
     flat = _fact_sentence(
@@ -209,11 +209,39 @@ def test_too_little_history_is_neither_a_verdict_nor_no_change() -> None:
         _falling_fact(verdict="not enough history", p_value=None, test="none", stats=stats)
     )
     assert text == (
-        "Robbery in Camden, 2022-01-01..2022-12-31: 228 against 240 for 2021-01-01..2021-12-31, "
+        "Robbery in Camden, 2022: 228 against 240 for 2021, "
         "\u22125.2%, too little history to judge (only two earlier years of this period, and it "
         "takes three to learn how much it usually moves)."
     )
     assert "no meaningful change" not in text and "down" not in text
+
+
+def test_a_force_is_named_for_its_place_in_the_sentence() -> None:
+    met = AreaRef("force", "Metropolitan Police", None, "metropolitan")
+    text = _fact_sentence(_falling_fact(area=met))
+    assert text.startswith("Robbery in London (Metropolitan Police area), 2022: down, ")
+
+
+def test_the_table_under_the_sentence_is_in_the_house_style_too() -> None:
+    """A baseline average of three years is 135, not 135.33333333333334; p, the interval
+    and the source as a reader writes them (the exact values are in --format json)."""
+    rows = dict(
+        _fact_rows(
+            _falling_fact(
+                previous=406 / 3, change=228 - 406 / 3, change_pct=68.47290640394088,
+                p_value=0.7961556339676952, ci_low=0.42961359222057377,
+                ci_high=2.0284951535423934,
+            )
+        )
+    )  # fmt: skip
+    assert rows["previous"] == "135" and rows["current"] == "228" and rows["value"] == "228"
+    assert rows["change"] == "+92.7" and rows["change_pct"] == "+68%"
+    assert rows["p_value"] == "0.80"
+    assert (rows["ci_low"], rows["ci_high"]) == ("0.43", "2.03")
+    assert rows["source"] == "MPS recorded crime (London Datastore)"
+    baseline = dict(_fact_rows(_falling_fact(ci_low=102.0, ci_high=2093.4)))
+    assert (baseline["ci_low"], baseline["ci_high"]) == ("102", "2,093")  # a count's interval
+    assert not [v for v in rows.values() if re.search(r"\d\.\d{3,}", v)]
 
 
 def test_a_per_day_sentence_gives_both_lengths() -> None:
@@ -227,7 +255,7 @@ def test_a_per_day_sentence_gives_both_lengths() -> None:
             stats={"change_basis": "per day"},
         )
     )  # fmt: skip
-    assert ": up, 52,368 in 28 days against 52,743 in 31 for 2023-01-01..2023-01-31, " in text
+    assert "February 2023: up, 52,368 in 28 days against 52,743 in 31 for January 2023, " in text
     assert "+9.9% a day, by more than" in text and "\u2212" not in text
 
 
@@ -326,3 +354,14 @@ def test_a_ward_grid_keeps_two_wards_of_one_name_apart(tmp_path: Path) -> None:
         app, ["compare", "--area", "Abbey", "--window", "month", "--as-of", "2023-12", "--db", db]
     )
     assert refused.exit_code == 2 and '"Abbey (Merton)"' in refused.output
+
+
+def test_a_force_grid_names_the_force_area_not_its_slug(db: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["grid", "--areas", "force", "--windows", "year", "--as-of", "2022-12-31", "--db", db],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "London (Metropolitan Police area)" in result.output
+    assert "metropolitan " not in result.output  # it printed the slug

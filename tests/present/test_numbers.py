@@ -97,3 +97,23 @@ def test_dates_in_words() -> None:
 def test_unknown_style_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown number style"):
         numbers.fmt(1, "roman")
+
+
+@pytest.mark.parametrize(
+    ("iso_week", "shown"),
+    [
+        ("2026-W48", "23–29 November 2026"),  # a Monday to Sunday in one month
+        ("2026-W49", "30 November – 6 December 2026"),
+        ("2026-W01", "29 December 2025 – 4 January 2026"),  # ISO 2026-W01 starts in 2025
+        ("2020-W53", "28 December 2020 – 3 January 2021"),
+    ],
+)
+def test_an_iso_week_as_its_days(iso_week: str, shown: str) -> None:
+    assert numbers.week(iso_week) == shown
+
+
+def test_a_ratio_has_two_decimals() -> None:
+    assert numbers.ratio(0.42961359222057377) == "0.43"
+    assert numbers.ratio(2.0284951535423934) == "2.03"
+    assert numbers.ratio(None) == "n/a"
+    assert numbers.fmt(1.0075998283965883, "ratio") == "1.01"

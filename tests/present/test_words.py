@@ -218,3 +218,14 @@ def test_labels() -> None:
     assert words.label("ROBBERY") == "Robbery"
     assert words.label("violence-and-sexual") == "Violence and sexual"
     assert words.label("") == ""
+
+
+def test_a_force_area_is_named_for_its_place_not_the_force() -> None:
+    met = {"level": "force", "code": None, "name": "Metropolitan Police", "force": "metropolitan"}
+    assert words.place(met) == "London (Metropolitan Police area)"
+    city = {**met, "name": "City of London Police", "force": "city-of-london"}
+    assert words.place(city) == "the City of London (City of London Police area)"
+    borough = {"level": "borough", "code": "E09000012", "name": "Hackney", "force": "metropolitan"}
+    assert words.place(borough) == "Hackney"
+    logged = {"level": "force", "name": "all", "code": None}  # the log's areas name no force
+    assert words.place(logged) == "all"

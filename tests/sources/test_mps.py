@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 from pathlib import Path
 
 import duckdb
@@ -51,9 +50,7 @@ def test_real_parquet_counts(
     shared_data: Path, stem: str, rows: int, area_type: str, months: int
 ) -> None:
     path = shared_data / "mps-datastore-parquet" / f"{stem}.parquet"
-    started = time.perf_counter()
     batch = read(path)
-    elapsed = time.perf_counter() - started
     assert batch.rows_read == rows
     assert batch.rejects == []
     assert batch.dataset == "counts" and batch.area_type == area_type
@@ -68,7 +65,6 @@ def test_real_parquet_counts(
     assert batch.table.num_rows == nonzero
     assert pc.sum(batch.table["count"]).as_py() == cells
     assert pc.min(batch.table["count"]).as_py() > 0
-    assert elapsed < 15, f"{stem} took {elapsed:.1f}s"
 
 
 @pytest.mark.shared

@@ -258,10 +258,18 @@ def test_a_grid_pools_its_areas_and_says_so() -> None:
         [1500] + [1000] * 9, [1000] * 10, history.tolist(), pool=["robbery"] * 10
     )
     alone = compare_with_history_many([1500], [1000], history[:1].tolist())[0]
-    assert cells[0].test == POOLED_TEST or cells[0].prior_df
+    # Poisson-like history keeps its floored test name; the pooling shows as prior_df
+    assert cells[0].prior_df is not None and cells[0].prior_df > 0 and alone.prior_df is None
+    assert cells[0].df == alone.df + cells[0].prior_df
     assert cells[0].df is not None and alone.df is not None and cells[0].df > alone.df
     assert cells[0].p_value is not None and alone.p_value is not None
     assert cells[0].p_value < alone.p_value  # more degrees of freedom: thinner tails
+    # over-dispersed peers (φ ≈ 25): the pooled test says so by name
+    wide = rng.negative_binomial(40, 40 / 1040, size=(10, 6))
+    spread = compare_with_history_many(
+        [1500] + [1000] * 9, [1000] * 10, wide.tolist(), pool=["robbery"] * 10
+    )
+    assert spread[0].test == POOLED_TEST and spread[0].prior_df
 
 
 def test_the_usual_range_is_one_sd_of_an_ordinary_change_and_absent_for_tiny_counts() -> None:

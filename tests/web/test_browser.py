@@ -1,7 +1,8 @@
 """The dashboard in a real browser (Debian's Chromium via Playwright): every page loads with
 no serious accessibility violation (axe-core), a reader can change the date and the area,
 follow a grid cell to its series, download a CSV and walk the map with the keyboard, and
-no request ever leaves 127.0.0.1. Screenshots at desktop and phone width go to
+no request ever leaves 127.0.0.1 (nor from the API docs, /docs and /redoc, which render
+every operation). An unknown URL is a page. Screenshots at desktop and phone width go to
 test-artifacts/."""
 
 from __future__ import annotations
@@ -160,3 +161,47 @@ def test_keyboard_walks_the_map(requests_seen: tuple[Any, list[str]], base: str)
     assert labels and labels[-1].startswith("Hackney: 360 crimes against 180 (+100%), up")
     page.keyboard.press("Enter")
     page.wait_for_url("**/area/E09000012")
+
+
+def operations(base: str) -> int:
+    """How many operations the app's own OpenAPI spec lists."""
+    import httpx
+
+    spec = httpx.get(base + "/openapi.json").json()
+    verbs = {"get", "put", "post", "delete", "patch", "head", "options"}
+    return sum(1 for ops in spec["paths"].values() for verb in ops if verb in verbs)
+
+
+def test_the_api_docs_render_every_operation_from_the_app_alone(
+    requests_seen: tuple[Any, list[str]], base: str
+) -> None:
+    page, seen = requests_seen
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    expected = operations(base)
+    assert page.goto(base + "/docs") is not None
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() == expected
+    assert page.locator(".opblock-summary-path", has_text="/api/v1/grid").count() == 1
+    page.screenshot(path=str(b.ARTIFACTS / "docs-desktop.png"))
+    assert page.goto(base + "/redoc") is not None
+    section = "[data-section-id^='operation/']"  # one per operationId (tag/... repeat them)
+    page.locator(section).first.wait_for()
+    assert page.locator(section).count() == expected
+    assert errors == []
+    assert any("/docs/assets/swagger-ui-bundle.js" in u for u in seen)
+    assert any("/docs/assets/redoc.standalone.js" in u for u in seen)
+    # requests_seen fails the test if any request left 127.0.0.1
+
+
+def test_a_browser_gets_a_page_for_an_unknown_url(
+    requests_seen: tuple[Any, list[str]], base: str
+) -> None:
+    page, _ = requests_seen
+    response = page.goto(base + "/no/such/page")
+    assert response is not None and response.status == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert page.locator("h1").inner_text() == "Not found"
+    assert "This page does not exist" in page.locator("main").inner_text()
+    page.locator("main").get_by_role("link", name="the home page").click()
+    page.wait_for_url(base + "/")

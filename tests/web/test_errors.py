@@ -39,13 +39,54 @@ def test_a_bad_write_still_says_nothing_was_stored(client: TestClient) -> None:
     assert r.json()["detail"].startswith("nothing was stored; check ")
 
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
 def test_unknown_api_route_is_a_problem_and_unknown_page_a_page(client: TestClient) -> None:
-    api = client.get("/api/v1/nowhere")
+    api = client.get("/api/v1/nowhere", headers=BROWSER)
     assert api.status_code == 404 and api.headers["content-type"].startswith(PROBLEM)
     assert api.json()["title"] == "Not found"
-    page = client.get("/nowhere")
+    page = client.get("/nowhere", headers=BROWSER)
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "<h1>Not found</h1>" in page.text and "cannot be answered" not in page.text
+    assert "This page does not exist" in page.text
+    assert 'href="/"' in page.text.split("<main", 1)[1]  # home and the data page, in the
+    assert 'href="/data"' in page.text.split("<main", 1)[1]  # page itself, not only the menu
+
+
+@pytest.mark.parametrize("accept", ["*/*", None, "application/json", "text/csv"])
+def test_an_unknown_url_for_a_client_that_reads_no_html_is_a_problem(
+    client: TestClient, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    if accept is None:
+        client.headers.pop("accept", None)  # no Accept at all
+    try:
+        r = client.get("/nowhere/at/all", headers=headers)
+    finally:
+        client.headers["accept"] = "*/*"
+    assert r.status_code == 404 and r.headers["content-type"].startswith(PROBLEM)
+    assert r.json() == {
+        "type": "urn:crimepulse:problem:not-found",
+        "title": "Not found",
+        "status": 404,
+        "detail": "nothing is served at /nowhere/at/all",
+    }
+
+
+@pytest.mark.parametrize("path", ["/area/Atlantis", "/static/nowhere.css", "/docs/assets/x.js"])
+def test_a_page_that_does_not_exist_never_says_the_question_cannot_be_answered(
+    client: TestClient, path: str
+) -> None:
+    r = client.get(path, headers=BROWSER)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "cannot be answered" not in r.text and "This page does not exist" in r.text
+
+
+def test_a_question_the_data_cannot_answer_still_says_so(client: TestClient) -> None:
+    r = client.get("/grid", params={"as_of": "2030-06-30"}, headers=BROWSER)
+    assert r.status_code == 422 and "this question cannot be answered" in r.text
+    assert "This page does not exist" not in r.text
 
 
 def test_a_page_error_is_a_page_unless_json_is_asked_for(client: TestClient) -> None:

@@ -7,11 +7,17 @@ import csv
 import html
 import io
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
 
+import crimepulse
+from crimepulse.config import Settings
+from crimepulse.sources.files import SYNTHETIC_MARKER
+from crimepulse.web.app import create_app
+from tests.snapshot.conftest import MONTHS, write_mps
 from tests.web.conftest import AS_OF, Site
 
 PAGES = [
@@ -70,6 +76,37 @@ def test_every_page_is_accessible_html(client: TestClient, url: str) -> None:
     outside = [h for h in page.hrefs if re.match(r"(https?:)?//", h)]
     assert outside == []  # no asset or link leaves the app
     assert '<html lang="en-GB">' in r.text
+
+
+@pytest.fixture(scope="module")
+def demo_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The same borough tables, ingested from a folder `demo-data` marked synthetic."""
+    root = tmp_path_factory.mktemp("demo")
+    write_mps(root / "data" / "mps.csv")
+    (root / "data" / SYNTHETIC_MARKER).touch()
+    with crimepulse.open(root / "w.duckdb") as cp:
+        cp.ingest(root / "data")
+    with TestClient(create_app(Settings(db=root / "w.duckdb"))) as c:
+        yield c
+
+
+DEMO_BANNER = 'id="demo-banner"'
+ALSO = ["/nowhere", "/grid?as_of=2030-06-30", "/docs/assets/missing.js"]  # a 404 and a 422
+
+
+@pytest.mark.parametrize("url", [*PAGES, *ALSO])
+def test_a_demo_deployment_says_so_on_every_page(demo_client: TestClient, url: str) -> None:
+    r = demo_client.get(url, headers={"Accept": "text/html"})
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.text.count(DEMO_BANNER) == 1
+    banner = r.text.split(DEMO_BANNER, 1)[1].split("</p>", 1)[0]
+    assert "synthetic" in banner and "no real crime" in banner
+
+
+@pytest.mark.parametrize("url", [*PAGES, *ALSO])
+def test_real_data_has_no_demo_banner(client: TestClient, url: str) -> None:
+    r = client.get(url, headers={"Accept": "text/html"})
+    assert DEMO_BANNER not in r.text
 
 
 @pytest.mark.parametrize("url", [p for p in PAGES if p not in ("/review",)])
@@ -264,3 +301,55 @@ def test_a_review_post_must_name_this_origin_scheme_included(
     assert (r.status_code == 303) is ok
     if not ok:
         assert r.status_code == 403 and "<h1>Forbidden</h1>" in r.text
+
+
+def test_the_whole_force_is_named_for_its_place(client: TestClient) -> None:
+    series = client.get("/series", params={"area": "all", "category": "robbery"}).text
+    assert "<h1>Robbery in London (Metropolitan Police area), month by month</h1>" in series
+    assert "in Metropolitan Police" not in series
+    home = client.get("/", params={"as_of": AS_OF}).text
+    assert 'aria-label="Robbery in London (Metropolitan Police area): the series' in home
+    assert "in Metropolitan Police" not in home
+
+
+def test_a_source_is_named_as_a_reader_knows_it(client: TestClient) -> None:
+    for text in (
+        client.get("/grid", params={"as_of": AS_OF}).text,
+        client.get("/series", params={"area": "Hackney", "category": "robbery"}).text,
+    ):
+        assert "Source: MPS recorded crime (London Datastore)" in text
+        assert "Source: mps" not in text
+
+
+def test_a_week_is_its_days_not_its_iso_number(client: TestClient) -> None:
+    text = client.get("/operations", params={"week": "2024-W01"}).text
+    assert "<h1>What the police did: week of 1–7 January 2024</h1>" in text
+    options = re.findall(r"<option value=\"(\d{4}-W\d\d)\"[^>]*>([^<]+)</option>", text)
+    assert ("2023-W52", "week of 25–31 December 2023") in options
+    assert all(label.startswith("week of ") for _, label in options)  # the value stays ISO
+    area = client.get("/area/Hackney", params={"as_of": AS_OF}).text
+    assert not re.search(r"What the police did here in \d{4}-W\d\d", area)
+    assert re.search(r"What the police did here in the week of \d", area)
+
+
+def test_a_table_that_is_no_force_s_data_says_so() -> None:
+    from crimepulse.web.render import force_name
+
+    assert force_name("metropolitan") == "Metropolitan Police"
+    assert force_name(None) == "not police data"  # the population table: it said "None"
+
+
+AS_OF_OPTION = re.compile(r'<option value="(\d{4}-\d\d-\d\d)"')
+
+
+@pytest.mark.parametrize(
+    "url", ["/", f"/grid?as_of={AS_OF}", f"/map?as_of={AS_OF}", f"/area/Hackney?as_of={AS_OF}"]
+)
+def test_the_as_of_picker_reaches_back_to_the_first_month(client: TestClient, url: str) -> None:
+    text = client.get(url).text
+    picker = text.split('<select id="as_of"', 1)[1].split("</select>", 1)[0]
+    months = AS_OF_OPTION.findall(picker)
+    assert len(months) == len(MONTHS)  # 2015-01 to 2023-12: it stopped after 36 or 60
+    assert months[0] == "2023-12-31" and months[-1] == "2015-01-31"  # newest first
+    years = re.findall(r'<optgroup label="(\d{4})">', picker)
+    assert years == [str(y) for y in range(2023, 2014, -1)]

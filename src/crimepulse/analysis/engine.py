@@ -21,12 +21,15 @@ import ibis.expr.types as ir
 from crimepulse.analysis import compare as _compare
 from crimepulse.analysis import flags as _flags
 from crimepulse.analysis import grid as _grid
-from crimepulse.analysis import measures, timeseries
+from crimepulse.analysis import measures, national, timeseries
 from crimepulse.analysis.grid import Grid
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.core.facts import Fact
 
 TABLES = ("counts", "crimes", "current_slices", "population", "harm_weights", "outcomes", "stops")
+# Tables a warehouse may lack (one built before the national tables existed, opened
+# read-only): a question needing one says so (analysis.national), the others still run.
+OPTIONAL_TABLES = ("national_counts", "batches")
 
 
 class Analysis:
@@ -39,7 +42,13 @@ class Analysis:
     @classmethod
     def from_duckdb(cls, con: Any) -> Analysis:
         backend = ibis.duckdb.from_connection(con)
-        return cls({name: backend.table(name) for name in TABLES}, backend)
+        # (not backend.list_tables(), which ibis 12 cannot run on DuckDB 2.0)
+        found = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+        present = {str(r[0]) for r in found}
+        names = [*TABLES, *(n for n in OPTIONAL_TABLES if n in present)]
+        return cls({name: backend.table(name) for name in names}, backend)
 
     def as_of(self, vintage: str) -> Analysis:
         """The same questions over what had been published at `vintage` (the warehouse's
@@ -49,7 +58,10 @@ class Analysis:
         literal = vintage.replace("'", "''")
         suffix = hashlib.sha256(vintage.encode()).hexdigest()[:10]
         tables = {}
-        for name in TABLES:
+        for name in TABLES + tuple(n for n in OPTIONAL_TABLES if n in self.tables):
+            if name == "batches":  # bookkeeping, not a dataset: its rows carry their vintage
+                tables[name] = self.tables[name]
+                continue
             source = "slices_as_of" if name == "current_slices" else f"{name}_as_of"
             view = f"{name}_at_{suffix}"
             # A temporary view per table (not `backend.sql`, which ibis 12 cannot run on
@@ -84,6 +96,15 @@ class Analysis:
         """Rising, falling or no clear trend over the last `months` months (Mann–Kendall)."""
         return measures.trend(self, question, months=months)
 
+    def national(
+        self, *, category: str, year: str | int, force: str, alpha: float = 0.05
+    ) -> national.NationalComparison:
+        """`force` against the rest of England and Wales for `category` in a financial year
+        (both against the year before, each with its verdict): analysis/national.py."""
+        return national.national(
+            self.tables, self.compare, category=category, year=year, force=force, alpha=alpha
+        )
+
     def series(
         self,
         question: Question,
@@ -99,4 +120,4 @@ class Analysis:
         )
 
 
-__all__ = ["TABLES", "Analysis", "Grid"]
+__all__ = ["OPTIONAL_TABLES", "TABLES", "Analysis", "Grid"]

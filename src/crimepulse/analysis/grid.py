@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import ibis
 import pyarrow as pa
 
+from crimepulse.analysis import categories as cats
 from crimepulse.analysis import lineage, selection
 from crimepulse.analysis.compare import (
     COUNTS_BASIS,
@@ -29,6 +31,7 @@ from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import GridQuestion
 from crimepulse.analysis.selection import Tables
 from crimepulse.core.facts import AreaRef, CategoryRef, ComparisonRef, Fact, fact_id
+from crimepulse.errors import CategoryError
 from crimepulse.stats import HistoryComparison, apply_fdr
 from crimepulse.stats.dispersion import compare_with_history_many
 
@@ -137,16 +140,28 @@ class Grid:
         )
 
 
+def _comparable_since(source_key: str, category_key: str) -> date | None:
+    """lineage.comparable_since for a grid's category key (a key that names no category,
+    such as a crime type only the rows know, has no break to bound it)."""
+    try:
+        category = cats.resolve(category_key)
+    except CategoryError:
+        return None
+    return lineage.comparable_since(source_key, category, None)
+
+
 def grid(tables: Tables, question: GridQuestion) -> Grid:
     """Every area × category × window with its comparison, tested, FDR-controlled."""
     plan = question.plan
     chosen = selection.select_areas(tables, question, plan[0][0])
     all_windows: list[Window] = []
     depth: dict[str, int] = {}  # window name -> how many history years it has
+    starts: dict[str, list[date]] = {}  # window name -> its history's starts, newest first
     for current, other in plan:
         chosen.coverage.check([current, other])
         history = history_windows(current, chosen.coverage)
         depth[current.name] = len(history)
+        starts[current.name] = [h.start for h in history[::-1]]
         all_windows += [
             replace(current, name=f"{current.name}|{CURRENT}"),
             replace(other, name=f"{current.name}|compare"),
@@ -186,6 +201,15 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         (current, other, a, c) for current, other in plan for a in area_keys for c in category_keys
     ]
     counts = [cells.get((a, c, current.name), [0] * width) for current, _, a, c in keys]
+    # A category's history stops where its series began as it is now (a split or a rename
+    # before that is a break, not variation): the cut compare makes, so a cell and its
+    # compare question agree.
+    since = {c: _comparable_since(chosen.source.key, c) for c in category_keys}
+    years = {
+        (name, c): sum(1 for start in starts[name] if start >= (since[c] or date.min))
+        for name in depth
+        for c in category_keys
+    }
     bases = [change_basis(current, other) for current, other, _, _ in keys]
     tested = apply_fdr(
         compare_with_history_many(
@@ -193,8 +217,8 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
             [row[1] for row in counts],
             # oldest first, as many years as the window has
             [
-                row[2 : 2 + depth[current.name]][::-1]
-                for (current, *_), row in zip(keys, counts, strict=True)
+                row[2 : 2 + years[(current.name, c)]][::-1]
+                for (current, _, _, c), row in zip(keys, counts, strict=True)
             ],
             [exposure for _, exposure in bases],
             alpha=question.alpha,
@@ -218,6 +242,8 @@ def grid(tables: Tables, question: GridQuestion) -> Grid:
         "source": chosen.source.key,
         "fdr": "Benjamini-Hochberg over all cells of the grid with a verdict",
         "history_years": {name: years for name, years in depth.items()},
+        # categories whose history starts later (a break before it), and from when
+        "history_since": {c: str(d) for c, d in since.items() if d is not None},
         "unplaced": unplaced,  # crimes in the current windows with no area to count in
         "left_out": left_out,  # category -> why the source cannot count it here
         "lineage": lineage.grid_notes(chosen.source.key, question.level, question.categories, plan),

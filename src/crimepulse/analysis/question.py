@@ -57,6 +57,13 @@ SOURCES = {
 }
 
 
+def source_label(key: str) -> str:
+    """A source's name as a reader knows it ("MPS recorded crime (London Datastore)" for
+    `mps`); a key we hold no record of reads as itself."""
+    known = SOURCES.get(key)
+    return known.label if known else key
+
+
 MEASURES = ("count", "rate", "harm")
 NO_AS_OF = "give an as-of date (YYYY-MM-DD or YYYY-MM)"
 

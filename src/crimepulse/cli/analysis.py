@@ -17,10 +17,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from crimepulse.analysis.question import GridQuestion, Question
+from crimepulse.analysis.question import GridQuestion, Question, source_label
 from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
+    AlphaOption,
     DbOption,
+    ForceOption,
     OutputFormat,
     _open_existing,
     console,
@@ -35,14 +37,14 @@ def _fact_sentence(f: Fact) -> str:
     counts, the % on the test's basis, what it means against the series' usual variation
     (or why there is no verdict), and the test."""
     label = f.category.label or f.category.name
-    where = f.area.name
-    win = f"{f.window.start}..{f.window.end}"
+    where = words.place(f.area.as_dict())  # "London (Metropolitan Police area)"
+    win = numbers.span(str(f.window.start), str(f.window.end))
     comparison = f.comparison
     if comparison is not None and comparison.kind == "baseline":
         other = f"the {len(comparison.counts or ())}-year baseline average"
     else:
         w = comparison.window if comparison is not None else None
-        other = f"{w.start}..{w.end}" if w is not None else "an earlier period"
+        other = numbers.span(str(w.start), str(w.end)) if w is not None else "an earlier period"
     d = f.as_dict()
     days = words.period_days(d) if words.basis(d) == words.PER_DAY else None
     if days is not None:
@@ -60,6 +62,40 @@ def _fact_sentence(f: Fact) -> str:
         said = words.verdict_words(f.verdict)
         return f"{head}: {said}, {counts} for {other}, {words.judgement(d)}; {test}."
     return f"{head}: {counts} for {other}, {words.judgement(d)}: {words.NO_CHANGE} ({test})."
+
+
+def _interval_end(value: float | None) -> str:
+    """An interval's end: a rate ratio's (0.43, 2.03) or, against a baseline, a count's
+    (2,093)."""
+    if value is not None and abs(value) < 10:
+        return numbers.ratio(value)
+    return numbers.mean(value)
+
+
+def _fact_rows(f: Fact) -> list[tuple[str, str]]:
+    """The Fact's fields for the table under its sentence, each in the house style (a
+    baseline average printed as 135.33333333333334 is a figure nobody reads); the exact
+    values are in `--format json`."""
+    if f.unit.startswith("share"):
+        value = numbers.share(f.value)
+    elif f.measure in ("rate", "trend"):
+        value = numbers.rate(f.value)  # per 1,000 residents; crimes a month more or fewer
+    else:
+        value = numbers.mean(f.value)  # counts and harm totals
+    return [
+        ("value", value),
+        ("unit", f.unit),
+        ("current", numbers.mean(f.current)),
+        ("previous", numbers.mean(f.previous)),
+        ("change", numbers.signed_mean(f.change)),
+        ("change_pct", numbers.pct(f.change_pct)),
+        ("verdict", str(f.verdict)),
+        ("p_value", numbers.probability(f.p_value)),
+        ("ci_low", _interval_end(f.ci_low)),
+        ("ci_high", _interval_end(f.ci_high)),
+        ("test", str(f.test)),
+        ("source", source_label(f.source) if f.source else "n/a"),
+    ]
 
 
 @reports_errors
@@ -87,27 +123,14 @@ def compare_command(
     if second:
         console.print(f"[dim]second opinion: {escape(second)}[/]", soft_wrap=True)
     table = Table(show_header=False, box=None)
-    for key in (
-        "value",
-        "unit",
-        "current",
-        "previous",
-        "change",
-        "change_pct",
-        "verdict",
-        "p_value",
-        "ci_low",
-        "ci_high",
-        "test",
-        "source",
-    ):
-        table.add_row(key, escape(str(getattr(fact, key))))
+    for key, text in _fact_rows(fact):
+        table.add_row(key, escape(text))
     if words.stat(d, "change_basis") is not None:
         table.add_row("change basis", escape(words.basis(d)))
     if words.stat(d, "usual_change_pct") is not None:
         table.add_row("usual change", escape(words.usual_range(d)))
     if words.stat(d, "poisson_p_value") is not None:
-        table.add_row("poisson_p_value", escape(str(words.stat(d, "poisson_p_value"))))
+        table.add_row("poisson_p_value", numbers.probability(words.stat(d, "poisson_p_value")))
     table.add_row("fact id", fact.id)
     console.print(table)
     for note in fact.notes:
@@ -183,6 +206,8 @@ def grid_command(
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for f in grid.facts:
         area = f.area.name if len(codes[f.area.name]) == 1 else f"{f.area.name} ({f.area.code})"
+        if f.area.level == "force":  # "London (Metropolitan Police area)", not its slug
+            area = words.place(f.area.as_dict())
         cells.setdefault((area, f.category.name), {})[f.window.name] = _grid_cell(f)
     for (area, cat), by_window in cells.items():
         table.add_row(area, cat, *(by_window.get(n, "") for n in names))
@@ -229,3 +254,30 @@ def flags_command(
         )
     console.print(table)
     console.print(f"[dim]{escape(flags[0].notes[0])}[/]" if flags[0].notes else "")
+
+
+@reports_errors
+def national_command(
+    category: Annotated[str, typer.Option(help="A category the national tables carry.")],
+    year: Annotated[str, typer.Option(help="A financial year: 2022-23 or 2022/23.")],
+    db: DbOption = None,
+    force: ForceOption = None,
+    alpha: AlphaOption = 0.05,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """The force against the rest of England and Wales in a financial year.
+
+    Both changes against the year before, each judged against its own usual variation
+    (the rest of England and Wales: the national figure less the force's, in up to 8
+    earlier financial years). Needs the England & Wales tables ingested.
+    """
+    with _open_existing(db, force=force) as cp:
+        found = cp.national(category=category, year=year, alpha=alpha)
+    if format is OutputFormat.json:
+        print(json.dumps(found.as_dict(), default=str, indent=2))
+        return
+    for fact in found.facts:
+        console.print(escape(_fact_sentence(fact)), soft_wrap=True)
+        console.print(f"[dim]fact id: {fact.id}[/]")
+    for note in found.rest.notes:
+        console.print(f"[dim]note: {escape(note)}[/]", soft_wrap=True)

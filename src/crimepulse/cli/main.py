@@ -246,6 +246,7 @@ app.add_typer(log.users_app, name="users")
 app.command("compare")(analysis.compare_command)
 app.command("grid")(analysis.grid_command)
 app.command("flags")(analysis.flags_command)
+app.command("national")(analysis.national_command)
 app.command("serve")(serve_command)
 app.add_typer(snapshot_app, name="snapshot")
 

@@ -143,6 +143,23 @@ DATASETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("basis", "VARCHAR"),  # e.g. "ONS MYE", "GLA Population Projections"
         ],
     ),
+    "national_counts": (
+        "national_count_rows",
+        [
+            ("line", "INTEGER"),
+            ("month", "DATE"),  # the first month of the period
+            ("area_type", "VARCHAR"),  # country | region | force
+            ("area_code", "VARCHAR"),  # ONS code (K04000001: England and Wales)
+            ("area_name", "VARCHAR"),
+            ("force", "VARCHAR"),  # the force's slug when the area is a police force area
+            ("period", "VARCHAR"),  # as published: "2022/23", "year ending March 2019"
+            ("period_start", "DATE"),
+            ("period_end", "DATE"),
+            ("offence_group", "VARCHAR"),  # as published
+            ("category", "VARCHAR"),  # the crimepulse category it counts, or null
+            ("count", "BIGINT"),
+        ],
+    ),
     "harm_weights": (
         "harm_weight_rows",
         [

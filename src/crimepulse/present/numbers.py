@@ -133,6 +133,26 @@ def rate(value: float | None) -> str:
     return f"{value:,.2f}"
 
 
+def ratio(value: float | None) -> str:
+    """A ratio of two rates (a confidence interval's end): two decimals, 0.43."""
+    if value is None:
+        return "n/a"
+    return f"{value:,.2f}"
+
+
+def week(iso_week: str) -> str:
+    """An ISO week as its days: 2026-W48 -> 23–29 November 2026; 30 November – 6 December
+    2026 across a month; 29 December 2025 – 4 January 2026 across a year."""
+    year, _, number = iso_week.partition("-W")
+    start = date.fromisocalendar(int(year), int(number), 1)
+    end = date.fromisocalendar(int(year), int(number), 7)
+    if start.month == end.month:
+        return f"{start.day}–{end.day} {_MONTHS[end.month - 1]} {end.year}"
+    if start.year == end.year:
+        return f"{start.day} {_MONTHS[start.month - 1]} – {day(end.isoformat())}"
+    return f"{day(start.isoformat())} – {day(end.isoformat())}"
+
+
 def month(iso: str) -> str:
     """2024-02-01 -> February 2024."""
     d = date.fromisoformat(iso[:10])
@@ -177,6 +197,7 @@ STYLES = {
     "p": p_value,
     "q": q_value,
     "rate": rate,
+    "ratio": ratio,
 }
 
 

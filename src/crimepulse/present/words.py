@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from crimepulse.core.reference.forces import force
 from crimepulse.present import numbers
 
 UP, DOWN = "up", "down"  # the two meaningful verdicts, which are also their words
@@ -394,6 +395,16 @@ def sentence(label: str, where: str, fact: dict[str, Any], span: str, vs: str) -
         tail = f"{counts}, {c.pct}, {c.variation}{usual}; {c.p}"
     small = "; the numbers are small, so read them with care" if c.small else ""
     return f"{head}: {tail}{small}."
+
+
+def place(area: dict[str, Any]) -> str:
+    """Where a Fact counted, as a reader says it: a force's whole area is its place, "London
+    (Metropolitan Police area)", not the force's name; a borough or ward its own name."""
+    name = str(area.get("name") or "")
+    if area.get("level") != "force" or not area.get("force"):
+        return name
+    record = force(str(area["force"]))
+    return f"{record.place} ({record.name} area)"
 
 
 def label(category: str) -> str:

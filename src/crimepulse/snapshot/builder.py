@@ -23,7 +23,7 @@ from crimepulse.errors import MissingDataError, QuestionError, SnapshotError, Wi
 from crimepulse.oplog import OutcomesLog, week_of
 from crimepulse.present import numbers
 from crimepulse.snapshot import caveats as _caveats
-from crimepulse.snapshot import figures, maps, narrative, oplog_facts, series_facts
+from crimepulse.snapshot import context, figures, maps, narrative, oplog_facts, series_facts
 from crimepulse.snapshot.model import Block, Chart, Section, Snapshot, Span
 from crimepulse.snapshot.source import FactSource
 from crimepulse.snapshot.themes import Theme, get
@@ -252,8 +252,9 @@ class Builder:
         if self.charts:
             charts = [c for c in (self.trend_chart(plan, headline), self.map_chart(plan)) if c]
         sections = self.sections(plan, headline, daily, ops, flagged, charts)
+        sections[1:1], context_notes = self.context_sections(plan)
         used = [self.facts[i] for i in self.cited(sections, charts)]
-        notes = self.granularity_notes(plan, daily, ops) + self.left_out
+        notes = self.granularity_notes(plan, daily, ops) + self.left_out + context_notes
         box = _caveats.caveats(used, self.coverage, self.force, notes)
         sections.append(
             Section("caveats", "How to read these figures", [Block("note", [Span(t)]) for t in box])
@@ -261,6 +262,18 @@ class Builder:
         cited = self.cited(sections, charts)
         facts = {i: self.facts[i] for i in cited}
         return Snapshot(self.meta(plan, facts), facts, sections, charts)
+
+    def context_sections(self, plan: Plan) -> tuple[list[Section], list[str]]:
+        """After the headline: the last complete year (for a week or a month) and the force
+        against the rest of England and Wales (snapshot/context.py), with their caveats."""
+        ctx = context.Context(self.cp, self.theme, self.force, self.area, self.add)
+        year = (
+            context.year_section(ctx, plan.month_end, plan.windows)
+            if plan.period in ("week", "month")
+            else None
+        )
+        found = [s for s in (year, context.national_section(ctx, plan.as_of)) if s is not None]
+        return found, ctx.notes
 
     def cited(self, sections: list[Section], charts: list[Chart]) -> list[str]:
         return Snapshot({}, self.facts, sections, charts).cited()

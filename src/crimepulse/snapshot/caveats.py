@@ -21,6 +21,8 @@ SOURCE_LABELS = {
     "police.uk": "data.police.uk street-level crime, published monthly",
     "feed": "the force's daily incident feed",
     "oplog": "the force's operational outcomes log (approved entries only)",
+    "national": "Home Office police recorded crime for England and Wales, by offence group "
+    "and financial year, less the force's own count",
 }
 # (source family, first month of the new series, what changed)
 SERIES_BREAKS = (

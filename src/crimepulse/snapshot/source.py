@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from crimepulse.core.facts import Fact
 from crimepulse.store.coverage import Series
@@ -76,6 +76,28 @@ class FactSource(SqlSource, Protocol):
 
     def sources(self) -> Sequence[Series]:
         """Coverage per series: months held, gaps and suspect months."""
+        ...
+
+
+class NationalPair(Protocol):
+    """A force's change and the rest of England and Wales's, as two Facts."""
+
+    @property
+    def force(self) -> Fact: ...
+
+    @property
+    def rest(self) -> Fact: ...
+
+
+@runtime_checkable
+class NationalSource(Protocol):
+    """A FactSource that can also set the force against the rest of England and Wales
+    (the facade can; a test's fake need not, and the snapshot then says so)."""
+
+    def national(
+        self, *, category: str, year: str | int, force: str | None = ..., alpha: float = ...
+    ) -> NationalPair:
+        """The force and the rest of England and Wales for one group and financial year."""
         ...
 
 

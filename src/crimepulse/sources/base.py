@@ -25,6 +25,7 @@ ACCUSED = "accused"
 AREAS = "areas"
 POPULATION = "population"
 HARM_WEIGHTS = "harm_weights"
+NATIONAL_COUNTS = "national_counts"
 
 
 @dataclass(frozen=True)

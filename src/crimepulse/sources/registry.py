@@ -7,7 +7,7 @@ this order and takes the first whose `matches` accepts the header.
 from __future__ import annotations
 
 from crimepulse.errors import FormatError
-from crimepulse.sources import files, geo, harm, homicide, incidents, mps, policeuk
+from crimepulse.sources import files, geo, harm, homicide, incidents, mps, national, policeuk
 from crimepulse.sources.base import Reader, SourceFile
 
 READERS: list[Reader] = [
@@ -17,6 +17,7 @@ READERS: list[Reader] = [
     *homicide.READERS,
     *geo.READERS,
     *harm.READERS,
+    *national.READERS,
 ]
 
 # Known files that `ingest` leaves to another command (name, columns, what to do instead).

@@ -13,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-YEARLY = {"population"}  # datasets published per year, not per month
+YEARLY = {"population", "national_counts"}  # datasets published per year, not per month
 
 
 @dataclass
@@ -167,3 +167,19 @@ def quarantine_sample(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[d
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+SYNTHETIC_SOURCE = "synthetic"  # the source of every batch read from `demo-data`'s folder
+
+
+def synthetic(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Whether the warehouse holds the demo's synthetic data: "all" when every ingested
+    batch is synthetic, "some" when only part is, None for real data only. Read from the
+    batches' source (a reader marks a file synthetic when `demo-data`'s marker file sits
+    beside it), so a demo deployment can say so on every page."""
+    fake, every = con.execute(
+        "SELECT count(*) FILTER (WHERE source = ?), count(*) FROM batches", [SYNTHETIC_SOURCE]
+    ).fetchall()[0]
+    if not fake:
+        return None
+    return "all" if fake == every else "some"

@@ -25,7 +25,8 @@ from crimepulse.errors import WarehouseBusy
 from crimepulse.sources.base import Batch, Rejection, SourceFile
 from crimepulse.sources.validate import projection_sql
 
-SCHEMA_VERSION = 2  # 2: reference tables keyed (a file revises its keys, keeps the rest)
+SCHEMA_VERSION = 3  # 2: reference tables keyed (a file revises its keys, keeps the rest)
+# 3: national_counts (the England & Wales recorded-crime tables)
 # A slice whose total is below this share of its series' median is suspect.
 SUSPECT_SHARE = 0.1
 # Datasets whose monthly totals are steady enough for that test (outcome files are not:
@@ -92,6 +93,7 @@ REFERENCE_KEYS: dict[str, tuple[str, ...]] = {
     "areas": ("area_type", "area_code"),
     "population": ("area_code", "year"),
     "harm_weights": ("index_name", "category", "subgroup"),
+    "national_counts": ("area_code", "area_name", "period_start", "period_end", "offence_group"),
 }
 
 # A series is one publication (format) of one dataset from one source and force: a force's

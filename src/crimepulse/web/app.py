@@ -40,6 +40,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="How crime is changing, with an honest test of whether a change is real.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served with local assets (routes.openapi)
+        redoc_url=None,
     )
     app.state.crimepulse = held
     errors.install(app)

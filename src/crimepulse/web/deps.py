@@ -27,6 +27,7 @@ from crimepulse.oplog import Actor, OutcomesLog
 from crimepulse.snapshot.archive import SnapshotStore
 from crimepulse.state import auth
 from crimepulse.state.tables import MAX_ID
+from crimepulse.store import coverage
 from crimepulse.store.warehouse import Warehouse
 from crimepulse.web.cache import Cache
 
@@ -62,6 +63,11 @@ class Readers:
         """Changes whenever a file is ingested: the newest batch and the number of batches."""
         row = self.cursor().execute("SELECT max(batch_id), count(*) FROM batches").fetchall()[0]
         return f"{row[0]}-{row[1]}"
+
+    def synthetic(self) -> str | None:
+        """ "all", "some" or None: how much of the warehouse is the demo's synthetic data
+        (every page says so, not only /data)."""
+        return self.memo("synthetic", lambda: coverage.synthetic(self.cursor()))
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A view computed once per data version (the pages' grids, maps and flags)."""
@@ -130,6 +136,11 @@ def reviewer(request: Request) -> Actor | None:
     except Unauthorized:
         return None
     return actor if actor.role in auth.REVIEW else None
+
+
+def synthetic(request: Request) -> str | None:
+    """How much of the served warehouse is synthetic demo data ("all", "some" or None)."""
+    return state(request).readers.synthetic()
 
 
 def reviewer_name(request: Request) -> str | None:

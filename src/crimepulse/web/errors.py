@@ -6,7 +6,9 @@ for FastAPI's request validation and for an unknown route. Status, title and hea
 from the error's class, so no router keeps its own list of classes (four of them did, each
 app-wide, so the snapshot router's titles answered the public API's questions). A client
 gets JSON problem details for an /api/ path, or when it asks for JSON; a person gets the
-problem page. Anything else is a bug, and stays a 500.
+problem page. An unknown URL has no page to speak for it: a browser (which says it reads
+HTML) gets the "page not found" page, any other client problem details. Anything else is
+a bug, and stays a 500.
 """
 
 from __future__ import annotations
@@ -63,6 +65,13 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "json" in accept
 
 
+def reads_html(request: Request) -> bool:
+    """Whether the client says it reads HTML, as a browser does for every page it opens
+    (curl, httpx and scripts send `*/*` or nothing)."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
 def answer(
     request: Request,
     status: int,
@@ -70,14 +79,16 @@ def answer(
     detail: str,
     errors: Sequence[FieldProblem] | None = None,
     headers: Mapping[str, str] | None = None,
+    as_json: bool | None = None,
 ) -> Response:
-    """The problem as JSON problem details or as the problem page, as the request wants."""
-    if wants_json(request):
+    """The problem as JSON problem details or as the problem page, as the request wants
+    (or as `as_json` says). The page words it by status: only a 422 is a question the
+    data cannot answer; a 404 says the page does not exist."""
+    if wants_json(request) if as_json is None else as_json:
         return problem(status, title, detail, errors, headers)
     from crimepulse.web.render import page  # render reaches the log through deps
 
-    refused = status != 422  # not a question the data cannot answer: no advice about it
-    out = page(request, "problem.html.j2", status, title=title, detail=detail, refused=refused)
+    out = page(request, "problem.html.j2", status, title=title, detail=detail)
     out.headers.update(headers or {})
     return out
 
@@ -141,7 +152,10 @@ async def unknown_route(request: Request, exc: HTTPException) -> Response:
         return answer(request, 405, "Method not allowed", detail, headers={"Allow": allow})
     if exc.status_code != 404:
         return await http_exception_handler(request, exc)
-    return answer(request, 404, "Not found", f"nothing is served at {path}")
+    # No page here, so the path cannot say who is asking: the page for a browser, problem
+    # details for the API and for any client that does not say it reads HTML.
+    as_json = wants_json(request) or not reads_html(request)
+    return answer(request, 404, "Not found", f"nothing is served at {path}", as_json=as_json)
 
 
 def install(app: FastAPI) -> None:

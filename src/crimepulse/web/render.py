@@ -11,9 +11,11 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from crimepulse.analysis.question import source_label
 from crimepulse.core.reference import london
+from crimepulse.core.reference.forces import force
 from crimepulse.present import numbers, words
-from crimepulse.web.deps import reviewer_name
+from crimepulse.web.deps import reviewer_name, synthetic
 from crimepulse.web.urls import urls
 
 NAV = [
@@ -34,11 +36,18 @@ def boroughs() -> list[tuple[str, str]]:
     )
 
 
+def force_name(slug: str | None) -> str:
+    """A series' force as a reader knows it; a table that is no force's data says so (the
+    population is the boroughs', not the police's)."""
+    return force(slug).name if slug else "not police data"
+
+
 @cache
 def environment() -> jinja2.Environment:
     loader = jinja2.PackageLoader("crimepulse.web", "templates")
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(nav=NAV, boroughs=boroughs(), fmt=numbers, label=words.label, urls=urls)
+    env.globals.update(source_name=source_label, force_name=force_name)
     return env
 
 
@@ -46,7 +55,13 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     html = (
         environment()
         .get_template(template)
-        .render(path=request.url.path, reviewer=reviewer_name(request), **context)
+        .render(
+            path=request.url.path,
+            reviewer=reviewer_name(request),
+            synthetic=synthetic(request),
+            status=status,
+            **context,
+        )
     )
     return HTMLResponse(html, status_code=status)
 

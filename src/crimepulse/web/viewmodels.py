@@ -123,6 +123,8 @@ def grid(
         for f in g.facts:
             d = f.as_dict()
             name = specs.get(f.area.code or "", f.area.name)
+            if f.area.level == FORCE:  # "London (Metropolitan Police area)"
+                name = words.place(d["area"])
             k = (name, f.category.name)
             row = rows.get(k)
             if row is None:
@@ -183,7 +185,7 @@ def series(r: Readers, area: str, category: str, source: str | None) -> dict[str
         question = Question(force=r.force, area=area, category=category, source=source or None)
         a = r.analysis()
         s = a.series(question).as_dict()
-        where = s["area"]["name"]
+        where = words.place(s["area"])  # "London (Metropolitan Police area)", not the force
         if s["area"]["level"] == WARD:  # "Abbey (Merton)" where two boroughs have an Abbey
             where = selection.ward_specs(a.tables, r.force).get(s["area"]["code"], where)
         what = str(s["category"].get("label") or category).replace("-", " ").lower()

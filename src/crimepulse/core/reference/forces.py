@@ -17,6 +17,9 @@ class Force:
     slug: str  # as data.police.uk spells it: "metropolitan", "city-of-london"
     name: str  # "Metropolitan Police"
     place: str  # "London": what "the force area" is called in a sentence
+    # The year the force leads its public figures with: "calendar" (the Met's "in 2022
+    # murders fell") or "financial" (April to March, as most forces and the Home Office report).
+    reports_year: str = "financial"
 
 
 METROPOLITAN_FORCE = "metropolitan"
@@ -25,7 +28,7 @@ DEFAULT_FORCE = METROPOLITAN_FORCE
 FORCES: dict[str, Force] = {
     f.slug: f
     for f in (
-        Force(METROPOLITAN_FORCE, "Metropolitan Police", "London"),
+        Force(METROPOLITAN_FORCE, "Metropolitan Police", "London", reports_year="calendar"),
         Force(CITY_OF_LONDON_FORCE, "City of London Police", "the City of London"),
     )
 }

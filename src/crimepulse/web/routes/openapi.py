@@ -5,6 +5,12 @@ FastAPI documents only 200 and its own 422 shape; the routes answer 401/403 with
 token or with the wrong role, 404 for an unknown id, 409 for a workflow step out of
 order, and 422 problem details for a question the data cannot answer. Clients (and
 schemathesis) read the spec, so it lists them.
+
+The spec is browsable at /docs (Swagger UI) and /redoc (ReDoc), both served from this app:
+FastAPI's own pages load their scripts, a favicon and (ReDoc) Google fonts from CDNs, so
+offline they were blank and online they broke the rule that nothing is loaded from outside
+the app. The assets come from the pinned `fastapi-offline` package (its static folder,
+MIT; Swagger UI is Apache-2.0, ReDoc MIT), not from a copy kept in this repository.
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from crimepulse.web.errors import PROBLEM
 from crimepulse.web.urls import OPLOG_PATH, SNAPSHOTS_PATH
@@ -38,6 +47,22 @@ WORDS = {
 }
 GUARDED = (OPLOG_PATH, SNAPSHOTS_PATH)
 BEARER = "bearerAuth"  # the security scheme's name in components.securitySchemes
+DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's scripts, served by this app
+ASSETS_PACKAGE = ("fastapi_offline", "static")  # swagger-ui-bundle.js, redoc.standalone.js, ...
+# The browser may fetch nothing but this app (ReDoc's sidebar shows a logo from its vendor's
+# CDN, unconditionally: refused here, so it is never requested). Swagger UI starts from an
+# inline script, and both style themselves inline.
+DOCS_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+    ]
+)
 
 
 def _problems(path: str) -> dict[str, Any]:
@@ -77,3 +102,41 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = spec  # type: ignore[method-assign]
+    serve_docs(app)
+
+
+def serve_docs(app: FastAPI) -> None:
+    """/docs and /redoc over `app.openapi_url`, every asset from `DOCS_ASSETS` (the app was
+    built with FastAPI's own docs pages turned off)."""
+    spec_url = app.openapi_url or "/openapi.json"
+    app.mount(DOCS_ASSETS, StaticFiles(packages=[ASSETS_PACKAGE]), name="docs-assets")
+
+    def local_only(page: HTMLResponse) -> HTMLResponse:
+        page.headers["Content-Security-Policy"] = DOCS_POLICY
+        return page
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return local_only(
+            get_swagger_ui_html(
+                openapi_url=spec_url,
+                title=f"{app.title}: the JSON API",
+                swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+                # no badge from the public validator service: nothing leaves the app
+                swagger_ui_parameters={"validatorUrl": None},
+            )
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return local_only(
+            get_redoc_html(
+                openapi_url=spec_url,
+                title=f"{app.title}: the JSON API",
+                redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+                redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+                with_google_fonts=False,
+            )
+        )

@@ -60,7 +60,7 @@ def home(
         grid=grid,
         rows=grid.rows,
         as_of=as_of,
-        months=views.months_published(r)[:36],
+        months=views.months_published(r),
         csv=csv,
     )
 
@@ -168,7 +168,7 @@ def area_page(
     borough = london.BOROUGHS[code]
     as_of = pick_as_of(r, as_of)
     context: dict[str, Any] = {"borough": borough, "code": code, "as_of": as_of}
-    context["months"] = views.months_published(r)[:36]
+    context["months"] = views.months_published(r)
     try:
         view = views.grid(r, as_of, "boroughs", "groups", "month,ytd,fy")
         m = views.map_view(r, as_of, "all", "ytd", "change", here=code)
@@ -251,7 +251,7 @@ def data_page(request: Request, r: Dep) -> HTMLResponse:
 
 def _options(r: Dep) -> dict[str, Any]:
     return {
-        "months": views.months_published(r)[:60],
+        "months": views.months_published(r),
         "windows": views.WINDOWS,
         "levels": views.LEVELS,
         "categories": views.CATEGORY_LEVELS,
