@@ -157,6 +157,24 @@ SAMPLES: dict[str, Sample] = {
         ("Burglary,Domestic burglary,80",),
         1,
     ),
+    "ew-offence-groups": Sample(
+        "ew-offence-groups.csv",
+        "financial_year,offence_key,offence_label,offences,rate_per_100k",
+        (
+            "2022/23,violence,TOTAL VIOLENCE AGAINST THE PERSON,708742,1427.0",
+            "2023/24,robbery,Robbery,80000,130.0",
+        ),
+        2,
+    ),
+    "pfa-offence-groups": Sample(
+        "pfa-offence-groups.csv",
+        "period_label,period_months,area_code,area_name,offence_group,offences",
+        (
+            "year ending March 2019,2018-04..2019-03,E23000001,Metropolitan Police,Robbery,30000",
+            "year ending March 2019,2018-04..2019-03,K04000001,ENGLAND AND WALES,Robbery,80000",
+        ),
+        2,
+    ),
     "harm-weights": Sample(
         "weights.csv",
         "index,category,weight,unit",

@@ -170,6 +170,16 @@ OVERFLOW_TABLES = {
     "population-long": ("Code,Name,Year,Population", "E0900000{i},Area {i},2021,{n}", "population"),
     "population-wide": ("Code,Name,2020,2021", "E0900000{i},Area {i},5,{n}", "2021"),
     "harm-weights": ("index,category,weight", "X,Type {i},{n}", "weight"),
+    "ew-offence-groups": (
+        "financial_year,offence_key,offence_label,offences",
+        "20{i:02d}/{j:02d},robbery,Robbery,{n}",
+        "offences",
+    ),
+    "pfa-offence-groups": (
+        "period_label,period_months,area_code,area_name,offence_group,offences",
+        "year,2018-04..2019-03,E2300000{i},Force {i},Robbery,{n}",
+        "offences",
+    ),
 }
 
 
@@ -177,7 +187,7 @@ OVERFLOW_TABLES = {
 def test_a_count_past_any_total_is_quarantined_never_wrapped(cp, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
     header, row, field = OVERFLOW_TABLES[fmt]
     counts = ["20000000000000000000", *["900000000000000000"] * 10, "7"]
-    rows = [row.format(i=i, n=n) for i, n in enumerate(counts)]
+    rows = [row.format(i=i, j=i + 1, n=n) for i, n in enumerate(counts)]
     result = cp.ingest(write(tmp_path / f"{fmt}.csv", header, rows)).files[0]
     assert (result.status, result.format) == ("loaded", fmt), result.message
     assert result.rows_quarantined == 11
