@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from crimepulse.config import ReadLimits
@@ -158,3 +159,24 @@ def test_the_exact_path_builds_arrow_in_batches_in_line_order(
     got = csvtable.read_strings(unit, files.header(unit))
     assert got.table.column(csvtable.LINE).to_pylist() == [2, *range(4, 13)]
     assert got.table.column("crimeid").to_pylist() == [f"g{i}" for i in range(10)]
+
+
+@pytest.mark.parametrize(
+    ("values", "padded"),
+    [
+        (["a", "b", "c"], False),
+        (["a", "", "b"], False),
+        (["", "a", "b "], True),
+        (["\ta", "b"], True),
+        (["a", "b\u00a0"], True),  # a no-break space: Unicode whitespace
+        (["", "", ""], False),
+    ],
+)
+def test_trimmed_finds_every_padded_column(values: list[str], padded: bool) -> None:
+    whole = pa.array(["  x ", *values, " y"])
+    column = pa.chunked_array([whole.slice(1, len(values))])  # a slice: offsets not at 0
+    table = csvtable.trimmed(pa.table({"v": column, "n": pa.array(range(len(values)))}))
+    assert table.column("v").to_pylist() == [v.strip() for v in values]
+    assert table.column("n").to_pylist() == list(range(len(values)))
+    if padded:  # a clean column may be reported padded (then trimmed for nothing), never
+        assert csvtable._maybe_padded(column)  # a padded one clean

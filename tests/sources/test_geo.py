@@ -135,11 +135,14 @@ def test_geojson_with_swapped_axes_is_refused(tmp_path: Path) -> None:
         read(path)
 
 
-def test_geojson_that_is_not_a_feature_collection_matches_nothing(tmp_path: Path) -> None:
+def test_geojson_that_is_not_a_feature_collection_is_refused_saying_so(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_text('{"type": "Feature", "properties": {}}')
     sf = next(files.discover([path]))
-    assert [r for r in geo.READERS if r.matches(files.header(sf))] == []
+    with pytest.raises(
+        FormatError, match=r"x\.json: not a GeoJSON FeatureCollection \(found type 'Feature'\)"
+    ):
+        files.header(sf)
 
 
 # ---------------------------------------------------------------- population fixtures
@@ -195,3 +198,117 @@ def test_population_wide_fixture(tmp_path: Path) -> None:
     ]
     assert rows[0]["month"] == datetime.date(2019, 1, 1) and rows[0]["basis"] is None
     assert batch.notes == ["1 empty cells treated as missing"]
+
+
+# ---------------------------------------------------------------- geometry validity
+
+BOW_TIE = [[[-0.1, 51.5], [-0.09, 51.51], [-0.09, 51.5], [-0.1, 51.51], [-0.1, 51.5]]]
+
+
+def test_detection_reads_past_a_first_feature_without_name_or_code(tmp_path: Path) -> None:
+    path = write_geojson(
+        tmp_path,
+        [
+            {"type": "Feature", "properties": {}, "geometry": None},
+            feature({"NAME": "Camden", "GSS_CODE": "E09000007"}),
+        ],
+    )
+    batch = read(path)
+    assert batch.table["area_code"].to_pylist() == ["E09000007"]
+    assert [(r.line, r.reason) for r in batch.rejects] == [(1, "missing area code")]
+
+
+def test_bad_geometries_are_quarantined_by_feature_and_name(tmp_path: Path) -> None:
+    path = write_geojson(
+        tmp_path,
+        [
+            feature({"NAME": "Camden", "GSS_CODE": "E09000007"}),
+            feature({"NAME": "Circle", "GSS_CODE": "E09000001"}, [-0.1, 51.5], kind="Circle"),
+            feature({"NAME": "Empty", "GSS_CODE": "E09000002"}, []),
+            feature({"NAME": "Line", "GSS_CODE": "E09000003"}, [[[-0.1, 51.5], [-0.09, 51.5]]]),
+            feature({"NAME": "Far", "GSS_CODE": "E09000004"}, [[[-0.1, 51.5], [200, 95], [0, 51]]]),
+            feature({"NAME": "Point", "GSS_CODE": "E09000005"}, [-0.1, 51.5], kind="Point"),
+            feature({"NAME": "Text", "GSS_CODE": "E09000006"}, [[["a", "b"]]]),
+            feature({"NAME": "Hackney", "GSS_CODE": "E09000012"}),
+        ],
+    )
+    batch = read(path)
+    assert batch.table["area_code"].to_pylist() == ["E09000007", "E09000012"]
+    assert [(r.line, r.field, r.reason) for r in batch.rejects] == [
+        (
+            2,
+            "geometry",
+            'feature 2 (Circle): unknown geometry type "Circle" (expected Polygon or MultiPolygon)',
+        ),
+        (3, "geometry", "feature 3 (Empty): empty coordinates"),
+        (
+            4,
+            "geometry",
+            "feature 4 (Line): ring 1 has 2 positions (a ring needs at least 4, "
+            "the last repeating the first)",
+        ),
+        (
+            5,
+            "geometry",
+            "feature 5 (Far): coordinates out of lon/lat range "
+            "(lon -0.100..200.000, lat 51.000..95.000)",
+        ),
+        (
+            6,
+            "geometry",
+            "feature 6 (Point): geometry type Point is not an area "
+            "(expected Polygon or MultiPolygon)",
+        ),
+        (7, "geometry", "feature 7 (Text): ring 1 is not a list of [lon, lat] positions"),
+    ]
+    assert batch.rejects[0].raw == '{"NAME":"Circle","GSS_CODE":"E09000001"}'
+    assert batch.rows_read == 8 == batch.row_count + len(batch.rejects)
+
+
+def test_a_bow_tie_is_repaired_with_make_valid_and_noted(tmp_path: Path) -> None:
+    path = write_geojson(
+        tmp_path,
+        [
+            feature({"NAME": "Camden", "GSS_CODE": "E09000007"}, BOW_TIE),
+            feature({"NAME": "Hackney", "GSS_CODE": "E09000012"}),
+        ],
+    )
+    batch = read(path)
+    assert batch.rejects == []
+    assert batch.table["area_code"].to_pylist() == ["E09000007", "E09000012"]
+    repaired = json.loads(batch.table["geometry"][0].as_py())
+    assert repaired["type"] == "MultiPolygon" and len(repaired["coordinates"]) == 2
+    assert json.loads(batch.table["geometry"][1].as_py()) == {
+        "type": "Polygon",
+        "coordinates": SQUARE,
+    }
+    assert len(batch.notes) == 1
+    assert batch.notes[0].startswith("feature 1 (Camden): invalid geometry (Self-intersection")
+    assert batch.notes[0].endswith("repaired with make_valid")
+
+
+def test_a_geometry_with_no_area_left_is_quarantined(tmp_path: Path) -> None:
+    flat = [[[-0.1, 51.5], [-0.09, 51.5], [-0.08, 51.5], [-0.1, 51.5]]]  # all on one line
+    path = write_geojson(
+        tmp_path,
+        [
+            feature({"NAME": "Flat", "GSS_CODE": "E09000007"}, flat),
+            feature({"NAME": "Hackney", "GSS_CODE": "E09000012"}),
+        ],
+    )
+    batch = read(path)
+    assert batch.table["area_code"].to_pylist() == ["E09000012"]
+    [reject] = batch.rejects
+    assert reject.line == 1 and reject.reason.startswith("feature 1 (Flat): invalid geometry (")
+    assert reject.reason.endswith("with no area left after repair")
+
+
+def test_an_unclosed_ring_is_closed_and_noted(tmp_path: Path) -> None:
+    open_ring = [[[-0.1, 51.5], [-0.09, 51.5], [-0.09, 51.51], [-0.1, 51.51]]]
+    path = write_geojson(
+        tmp_path, [feature({"NAME": "Camden", "GSS_CODE": "E09000007"}, open_ring)]
+    )
+    batch = read(path)
+    ring = json.loads(batch.table["geometry"][0].as_py())["coordinates"][0]
+    assert ring == [*open_ring[0], open_ring[0][0]]
+    assert batch.notes == ["feature 1 (Camden): ring not closed: closed"]

@@ -151,3 +151,63 @@ def test_the_summary_accounts_for_every_line_of_a_malformed_file(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "rows: 3 loaded, 2 quarantined, 2 blank lines skipped;" in result.stdout
     assert len(path.read_bytes().splitlines()) == 3 + 2 + 2 + 1
+
+
+# Count-bearing tables with a count of 2e19 (past a BIGINT) and ten of 9e17 in one month
+# (each fits, their sum would wrap): header, a row template with {n}, the count's field.
+OVERFLOW_TABLES = {
+    "mps-borough": (
+        "MajorText,MinorText,BoroughName,202401,202402",
+        "THEFT,MINOR {i},Camden,3,{n}",
+        "202402",
+    ),
+    "mps-homicide-victims": (
+        "Count of Victims,Age Group,Sex,Method of Killing,Domestic Abuse,Recorded Date,"
+        "Homicide Offence Type,Solved Status,Borough,Officer Observed Ethnicity",
+        "{n},18 to 24,Male,Knife,No,Feb 2024,Murder,Solved,Camden,White",
+        "countofvictims",
+    ),
+    "population-long": ("Code,Name,Year,Population", "E0900000{i},Area {i},2021,{n}", "population"),
+    "population-wide": ("Code,Name,2020,2021", "E0900000{i},Area {i},5,{n}", "2021"),
+    "harm-weights": ("index,category,weight", "X,Type {i},{n}", "weight"),
+    "ew-offence-groups": (
+        "financial_year,offence_key,offence_label,offences",
+        "20{i:02d}/{j:02d},robbery,Robbery,{n}",
+        "offences",
+    ),
+    "pfa-offence-groups": (
+        "period_label,period_months,area_code,area_name,offence_group,offences",
+        "year,2018-04..2019-03,E2300000{i},Force {i},Robbery,{n}",
+        "offences",
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(OVERFLOW_TABLES))
+def test_a_count_past_any_total_is_quarantined_never_wrapped(cp, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    header, row, field = OVERFLOW_TABLES[fmt]
+    counts = ["20000000000000000000", *["900000000000000000"] * 10, "7"]
+    rows = [row.format(i=i, j=i + 1, n=n) for i, n in enumerate(counts)]
+    result = cp.ingest(write(tmp_path / f"{fmt}.csv", header, rows)).files[0]
+    assert (result.status, result.format) == ("loaded", fmt), result.message
+    assert result.rows_quarantined == 11
+    quarantined = cp.sql("SELECT line, field, reason FROM quarantine ORDER BY line").to_pylist()
+    assert [q["line"] for q in quarantined] == list(range(2, 13))
+    assert {q["field"] for q in quarantined} == {field}
+    assert all("too large" in q["reason"] for q in quarantined)
+    assert quarantined[0]["reason"].endswith(": 20000000000000000000")
+    totals = cp.sql("SELECT total FROM batch_slices WHERE month IS NOT NULL").column("total")
+    assert all(0 <= t <= 36 for t in totals.to_pylist())  # 7 or 12 x 3, never wrapped
+
+
+def test_verbose_ingest_shows_a_loaded_file_s_notes(tmp_path: Path) -> None:
+    from tests import corpus
+
+    path = tmp_path / "areas.geojson"
+    path.write_bytes(corpus.geojson_bow_tie_repaired().data)
+    result = CliRunner().invoke(
+        app, ["ingest", str(path), "--db", str(tmp_path / "w.duckdb"), "-v"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "feature 1 (Camden): invalid geometry (Self-intersection[" in result.output
+    assert "repaired with make_valid" in result.output

@@ -148,7 +148,9 @@ def ingest_command(
         def on_result(result: FileResult) -> None:
             if verbose:
                 rows = f" ({result.rows_loaded:,} rows)" if result.status == LOADED else ""
-                bar.console.print(f"{result.status} {result.name}{rows}", soft_wrap=True)
+                notes = f": {result.message}" if result.status == LOADED and result.message else ""
+                line = f"{result.status} {result.name}{rows}{notes}"
+                bar.console.print(line, soft_wrap=True, markup=False)
                 sys.stderr.flush()
 
         try:

@@ -132,7 +132,11 @@ class Batch:
 
 
 class Reader(Protocol):
-    """A format: recognises a header and reads a file of that format."""
+    """A format: recognises a header and reads a file of that format.
+
+    A reader may also list `required_columns` (normalised names its header must hold), so
+    that a header missing some is told which (registry.closest).
+    """
 
     name: str
     description: str

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -312,16 +313,58 @@ def _exact(f: SourceFile, names: list[str]) -> CsvTable:
     return CsvTable(good.table(), rejects, rows_read, blank)
 
 
+# First or last bytes that may be whitespace: ASCII space, tab, LF, VT, FF, CR, and any
+# non-ASCII byte (a UTF-8 sequence that may be a Unicode space such as U+00A0).
+_MAYBE_SPACE = np.zeros(256, dtype=bool)
+_MAYBE_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
+_MAYBE_SPACE[0x80:] = True
+
+
+def _maybe_padded(column: pa.ChunkedArray) -> bool:
+    """Whether any value may start or end with whitespace, from its first and last bytes
+    (a look through the offsets, several times cheaper than trimming a column that needs
+    none). An empty value is judged by its neighbours' bytes: at worst a clean column is
+    trimmed for nothing."""
+    for chunk in column.chunks:
+        _, offset_buffer, data_buffer = chunk.buffers()
+        if len(chunk) == 0 or data_buffer is None or data_buffer.size == 0:
+            continue
+        offsets = np.frombuffer(offset_buffer, dtype=np.int32)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        first = data[np.minimum(offsets[:-1], data.size - 1)]
+        last = data[np.maximum(offsets[1:] - 1, 0)]
+        if _MAYBE_SPACE[first].any() or _MAYBE_SPACE[last].any():
+            return True
+    return False
+
+
+def trimmed(table: pa.Table) -> pa.Table:
+    """Every text value without its leading and trailing whitespace, so that " Burglary ",
+    "E09000001 " and " 2024-01" are stored, checked and matched as their unpadded selves by
+    every reader (the raw text of a rejected line is still read back from the file). Only
+    columns that may hold padding are trimmed."""
+    columns = [
+        pc.utf8_trim_whitespace(c) if pa.types.is_string(c.type) and _maybe_padded(c) else c
+        for c in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
+
+
 def read_strings(f: SourceFile, header: list[str]) -> CsvTable:
-    """Read every data row of `f` as strings, columns named by the normalised `header`."""
+    """Read every data row of `f` as strings, columns named by the normalised `header`,
+    values trimmed (`trimmed`)."""
     names = [normalise(c) for c in header]
     f = files.surveyed(f)
     if f.long_lines:  # Arrow would buffer the long line whole: the exact path skips it
         return _exact(f, names)
     try:
-        return _fast(f, names)
+        got = _fast(f, names)
     except _Irregular:
-        return _exact(f, names)
+        got = _exact(f, names)
+    got.table = trimmed(got.table)
+    return got
 
 
 def raw_lines(f: SourceFile, wanted: set[int]) -> dict[int, str]:

@@ -415,11 +415,16 @@ def csv_header(f: SourceFile) -> list[str]:
     Raises FormatError when the first line is over the line limit or not CSV."""
     limit = f.limits.max_line_bytes
     with f.open() as fh:
-        first_line = next(bounds.physical_lines(fh, limit), b"")
-    if isinstance(first_line, bounds.LongLine):
-        reason = bounds.line_reason(1, first_line.length, limit)
-        raise bounds.LimitExceeded(f"{f.name}: the header, {reason}")
-    first = first_line.decode("utf-8-sig", errors="replace").rstrip("\r\n")
+        lines = bounds.physical_lines(fh, limit)
+        first_line = next(lines, b"")
+        if isinstance(first_line, bounds.LongLine):
+            reason = bounds.line_reason(1, first_line.length, limit)
+            raise bounds.LimitExceeded(f"{f.name}: the header, {reason}")
+        first = first_line.decode("utf-8-sig", errors="replace").rstrip("\r\n")
+        if not first.strip():
+            if not any(isinstance(line, bounds.LongLine) or line.strip() for line in lines):
+                raise FormatError(f"{f.name}: empty file (no header line)")
+            raise FormatError(f"{f.name}: line 1 is blank (the header must be the first line)")
     try:
         row = next(csv.reader([first]), [])
     except csv.Error as exc:  # e.g. a 200 KB quoted first line: no header of ours is like that
@@ -428,14 +433,20 @@ def csv_header(f: SourceFile) -> list[str]:
 
 
 def parquet_header(f: SourceFile) -> list[str]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     with f.open() as fh:
-        return [normalise(c) for c in pq.read_schema(fh).names]
+        try:
+            return [normalise(c) for c in pq.read_schema(fh).names]
+        except (pa.ArrowException, OSError) as exc:  # pyarrow's words, e.g. a truncated footer
+            raise FormatError(f"{f.name}: not a readable Parquet file ({exc})") from exc
 
 
 def json_header(f: SourceFile) -> list[str]:
-    """GeoJSON: the property names of the first feature, plus the marker `geojson`."""
+    """GeoJSON: the property names of every feature (in order of first use), plus the
+    marker `geojson`: a first feature without a name or code must not hide the file's format
+    (the reader quarantines that feature)."""
     with f.open() as fh:
         try:
             doc = json.load(fh)
@@ -444,15 +455,23 @@ def json_header(f: SourceFile) -> list[str]:
         except RecursionError as exc:
             raise FormatError(f"{f.name}: JSON nested too deeply to read") from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        return []
+        found = f"type {doc.get('type')!r:.40}" if isinstance(doc, dict) else type(doc).__name__
+        raise FormatError(f"{f.name}: not a GeoJSON FeatureCollection (found {found})")
     features = doc.get("features")
-    features = features if isinstance(features, list) and features else [{}]
-    # The first feature that is an object names the properties (the reader quarantines others).
-    first = next((x for x in features if isinstance(x, dict)), None)
-    if first is None:
+    if not isinstance(features, list):
+        raise FormatError(f"{f.name}: the FeatureCollection has no features list")
+    if not features:
+        raise FormatError(f"{f.name}: the FeatureCollection has no features")
+    objects = [x for x in features if isinstance(x, dict)]
+    if not objects:
         raise FormatError(f"{f.name}: no feature is a JSON object (feature 1: {features[0]!r:.40})")
-    props = first.get("properties")
-    return ["geojson", *(normalise(k) for k in (props if isinstance(props, dict) else {}))]
+    names: dict[str, None] = {}
+    for feature in objects:
+        props = feature.get("properties")
+        names.update(
+            dict.fromkeys(normalise(k) for k in (props if isinstance(props, dict) else {}))
+        )
+    return ["geojson", *names]
 
 
 def header(f: SourceFile) -> list[str]:

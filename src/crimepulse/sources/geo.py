@@ -4,7 +4,12 @@ Boundaries: a GeoJSON FeatureCollection whose features carry a name and a GSS co
 property names vary by publisher (NAME/GSS_CODE, name/code, LAD23NM/LAD23CD), so the reader
 looks for any of them, case-insensitively. GeoJSON is lon/lat (WGS84) by definition; files
 still in British National Grid (metres) or with swapped axes are refused as a whole, since
-every feature would be wrong. A feature's `line` is its 1-based position in `features`.
+every feature would be wrong; a single feature whose coordinates are beyond lon/lat range
+among good ones is quarantined. Each geometry must be a Polygon or MultiPolygon whose rings
+have at least four positions; one that is not valid (a self-intersecting "bow-tie") is
+repaired with shapely's `make_valid` and the repair named in `Batch.notes`, and one that
+cannot be repaired into an area is quarantined. A feature's `line` is its 1-based position in
+`features`, and geometry reasons name it and its area name.
 
 Population: long (Code, Name, Year, Population[, Source]) or wide (Code, Name, one column
 per year). `month` is 1 January of the year, so population joins to monthly facts by year.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +28,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity, make_valid
 
 from crimepulse.core.reference import london
 from crimepulse.errors import FormatError
@@ -92,12 +102,20 @@ def _inside(
     return lon[0] <= box[0] and box[2] <= lon[1] and lat[0] <= box[1] and box[3] <= lat[1]
 
 
+def _in_range(box: tuple[float, float, float, float]) -> bool:
+    return abs(box[0]) <= 180 and abs(box[2]) <= 180 and abs(box[1]) <= 90 and abs(box[3]) <= 90
+
+
 def _check_crs(
     f: SourceFile, doc: dict[str, Any], boxes: list[tuple[float, float, float, float]]
 ) -> None:
-    """Refuse projected or axis-swapped files outright: every feature would be misplaced."""
+    """Refuse projected or axis-swapped files outright: every feature would be misplaced.
+
+    A file is projected when it says so (EPSG:27700) or when no feature is within lon/lat
+    range; one feature out of range among good ones is that feature's fault (quarantined).
+    """
     crs = json.dumps(doc.get("crs") or {})
-    if "27700" in crs or any(abs(b[0]) > 180 or abs(b[2]) > 180 or abs(b[1]) > 90 for b in boxes):
+    if "27700" in crs or (boxes and not any(_in_range(b) for b in boxes)):
         raise FormatError(
             f"{f.name}: coordinates are in a projected CRS (e.g. British National Grid, "
             "EPSG:27700), not lon/lat; reproject to WGS84 (EPSG:4326) first"
@@ -106,6 +124,93 @@ def _check_crs(
         raise FormatError(
             f"{f.name}: coordinates are in lat/lon order; GeoJSON requires lon/lat (x, y)"
         )
+
+
+_AREA_TYPES = ("Polygon", "MultiPolygon")
+_GEOJSON_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "GeometryCollection")
+
+
+def _is_position(node: Any) -> bool:
+    return (
+        isinstance(node, list)
+        and len(node) in (2, 3)
+        and all(isinstance(x, int | float) and not isinstance(x, bool) for x in node)
+        and all(math.isfinite(x) for x in node)
+    )
+
+
+def _rings(kind: str, coordinates: Any) -> list[list[Any]] | str:
+    """The rings of a Polygon or MultiPolygon, or why its coordinates are not rings of
+    positions (a ring's length is checked later, once the file's CRS is known good)."""
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    if not isinstance(polygons, list) or not all(isinstance(p, list) and p for p in polygons):
+        return "coordinates are not a list of rings"
+    rings = [ring for polygon in polygons for ring in polygon]
+    for number, ring in enumerate(rings, start=1):
+        if not isinstance(ring, list) or not all(_is_position(p) for p in ring):
+            return f"ring {number} is not a list of [lon, lat] positions"
+    return rings
+
+
+def _short_ring(geometry: dict[str, Any]) -> str | None:
+    rings = _rings(str(geometry.get("type")), geometry.get("coordinates"))
+    for number, ring in enumerate(rings if isinstance(rings, list) else [], start=1):
+        if len(ring) < 4:
+            return (
+                f"ring {number} has {len(ring)} positions (a ring needs at least 4, "
+                "the last repeating the first)"
+            )
+    return None
+
+
+def _geometry_problem(geometry: dict[str, Any]) -> str | None:
+    """Why a feature's geometry is no area at all (before its position is looked at)."""
+    kind = geometry.get("type")
+    if kind not in _AREA_TYPES:
+        if kind in _GEOJSON_TYPES:
+            return f"geometry type {kind} is not an area (expected Polygon or MultiPolygon)"
+        return f"unknown geometry type {_raw(kind)} (expected Polygon or MultiPolygon)"
+    coordinates = geometry.get("coordinates")
+    if coordinates in (None, []):
+        return "empty coordinates"
+    rings = _rings(str(kind), coordinates)
+    return rings if isinstance(rings, str) else None
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry | None:
+    """The area of a repaired geometry (make_valid may add lines or points), or None."""
+    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in _AREA_TYPES]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if merged.geom_type in _AREA_TYPES and merged.area > 0 else None
+
+
+def _unclosed(geometry: dict[str, Any]) -> bool:
+    rings = _rings(str(geometry.get("type")), geometry.get("coordinates"))
+    return isinstance(rings, list) and any(ring[0] != ring[-1] for ring in rings)
+
+
+def _valid_geometry(geometry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """(geometry to store, "" when valid as given | the repair made | why it is refused)."""
+    try:
+        geom = shape(geometry)
+        if geom.is_valid:
+            if _unclosed(geometry):  # GeoJSON rings repeat their first position last
+                return dict(mapping(geom)), "ring not closed: closed"
+            return geometry, ""
+        why = explain_validity(geom)
+        repaired = _polygonal(make_valid(geom))
+    except (ValueError, TypeError, shapely.errors.ShapelyError) as exc:  # shapely's words
+        return None, f"geometry not readable as an area ({exc})"
+    if repaired is None:
+        return None, f"invalid geometry ({why}) with no area left after repair"
+    return dict(mapping(repaired)), f"invalid geometry ({why}) repaired with make_valid"
+
+
+def _which(line: int, label: str | None) -> str:
+    """How a reason names a feature: its position and its area name (or code)."""
+    return f"feature {line}" + (f" ({label})" if label else "")
 
 
 def _flag(value: Any) -> bool | None:
@@ -177,17 +282,28 @@ class BoundaryReader:
                 kept.append(result)
         _check_crs(f, doc, [k.box for k in kept])
         good: list[_Feature] = []
+        notes: list[str] = []
         for k in kept:
-            if _inside(k.box, UK_LON, UK_LAT):
-                good.append(k)
-            else:
-                reason = "geometry outside the UK (lon {:.3f}..{:.3f}, lat {:.3f}..{:.3f})"
-                b = k.box
-                rejects.append(
-                    Rejection(
-                        k.line, reason.format(b[0], b[2], b[1], b[3]), "geometry", _raw(k.props)
-                    )
-                )
+            b, which = k.box, _which(k.line, k.name or k.code)
+            where = f"lon {b[0]:.3f}..{b[2]:.3f}, lat {b[1]:.3f}..{b[3]:.3f}"
+            if not _in_range(k.box):
+                reason = f"{which}: coordinates out of lon/lat range ({where})"
+                rejects.append(Rejection(k.line, reason, "geometry", _raw(k.props)))
+                continue
+            if not _inside(k.box, UK_LON, UK_LAT):
+                reason = f"geometry outside the UK ({where})"
+                rejects.append(Rejection(k.line, reason, "geometry", _raw(k.props)))
+                continue
+            short = _short_ring(k.geometry)
+            geometry, said = (None, short) if short else _valid_geometry(k.geometry)
+            if geometry is None:
+                reason = f"{which}: {said}"
+                rejects.append(Rejection(k.line, reason, "geometry", _raw(k.props)))
+                continue
+            if said:
+                notes.append(f"{which}: {said}")
+                k.geometry = geometry
+            good.append(k)
         return Batch(
             format=self.name,
             dataset=AREAS,
@@ -196,6 +312,7 @@ class BoundaryReader:
             rows_read=len(features),
             rejects=sorted(rejects, key=lambda r: r.line),
             area_type=_area_type(good),
+            notes=notes,
         )
 
     def _feature(self, line: int, feature: Any, seen: dict[str, int]) -> _Feature | Rejection:
@@ -215,11 +332,17 @@ class BoundaryReader:
                 code_key,
                 _raw(props),
             )
-        geometry = feature.get("geometry")
-        box = _bbox(geometry) if isinstance(geometry, dict) else None
-        if not isinstance(geometry, dict) or box is None:
-            return Rejection(line, "missing geometry", "geometry", _raw(props))
         name = str(props.get(name_key) or "").strip() if name_key else ""
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict):
+            return Rejection(line, "missing geometry", "geometry", _raw(props))
+        problem = _geometry_problem(geometry)
+        if problem:
+            reason = f"{_which(line, name or code)}: {problem}"
+            return Rejection(line, reason, "geometry", _raw(props))
+        box = _bbox(geometry)
+        if box is None:
+            return Rejection(line, "missing geometry", "geometry", _raw(props))
         return _Feature(line, code, name or None, props, geometry, box)
 
 
@@ -264,14 +387,9 @@ MAX_POPULATION = 10_000_000_000
 
 
 def population_checks(column: str) -> list[Check]:
-    """Missing, non-numeric (thousands commas allowed), negative and impossibly large ones."""
-    c = f"trim({quote_ident(column)})"
-    too_large = Check(
-        column,
-        f"TRY_CAST(replace({c}, ',', '') AS DOUBLE) >= {MAX_POPULATION}",
-        f"'population too large (ten billion or more): ' || {c}",
-    )
-    return [*number_checks(column, "population", _POPULATION.strip("^$")), too_large]
+    """Missing, impossibly large, non-numeric (thousands commas allowed) and negative ones."""
+    limit = (MAX_POPULATION, "ten billion or more")
+    return number_checks(column, "population", _POPULATION.strip("^$"), limit=limit)
 
 
 def population_value(column: str) -> str:
@@ -283,6 +401,7 @@ class PopulationLongReader:
     """One row per area and year: Code, Name, Year, Population[, Source]."""
 
     name = "population-long"
+    required_columns = ("code", "name", "year", "population")
     description = (
         "Area population, long: Code, Name, Year, Population[, Source] (extra columns ignored)"
     )

@@ -5,7 +5,7 @@ Three layouts, all CSV or Parquet:
 - ``category,prc_subgroup,cchi_days[,...]``: CCHI per Home Office offence subgroup;
 - ``index,category,weight[,subgroup][,unit]``: the generic form, so a user can load any
   index (e.g. ONS Crime Severity Score weights) without a new reader.
-Weights must be non-negative numbers; anything else is quarantined.
+Weights must be non-negative numbers below a billion; anything else is quarantined.
 """
 
 from __future__ import annotations
@@ -76,8 +76,13 @@ GENERIC = Layout(
 )
 
 
+# No harm index weighs one crime a billion units (CCHI's largest is 5,475 days; costs in
+# pounds run to millions): below it a harm total of millions of crimes stays an exact float.
+MAX_WEIGHT = 1_000_000_000
+
+
 def weight_checks(column: str) -> list[Check]:
-    return number_checks(column, "weight", _NUMBER)
+    return number_checks(column, "weight", _NUMBER, limit=(MAX_WEIGHT, "a billion or more"))
 
 
 class HarmReader(LayoutReader[Layout]):

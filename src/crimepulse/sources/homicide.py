@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from crimepulse.sources.base import ACCUSED, VICTIMS, Batch, Reader, SourceFile
 from crimepulse.sources.mps import DEFAULT_SOURCE, FORCE
 from crimepulse.sources.tabular import (
+    MAX_COUNT,
     LayoutReader,
     canonical_borough,
     conform,
@@ -35,7 +36,7 @@ from crimepulse.sources.tabular import (
     shown,
     split,
 )
-from crimepulse.sources.validate import Check
+from crimepulse.sources.validate import Check, sql_literal
 
 _MONTHS = [
     "january",
@@ -136,8 +137,15 @@ ACCUSED_LAYOUT = Layout(
 
 
 def count_checks(column: str) -> list[Check]:
-    """Missing, non-integer and negative counts (shared with the other small tables)."""
-    return number_checks(column, "count", "[+-]?[0-9]{1,18}", malformed="non-integer")
+    """Missing, too large, non-integer and negative counts (shared with the other small
+    tables)."""
+    return number_checks(
+        column,
+        "count",
+        "[+-]?[0-9]{1,18}",
+        malformed="non-integer",
+        limit=(MAX_COUNT, "a billion or more"),
+    )
 
 
 class HomicideReader(LayoutReader[Layout]):
@@ -146,6 +154,7 @@ class HomicideReader(LayoutReader[Layout]):
     def read(self, f: SourceFile, columns: list[str]) -> Batch:
         lay = self.layout
         rows = read_rows(f, columns)
+        this_month = datetime.date.today().replace(day=1)
         dates = rows.table[lay.date]
         parsed = {v: parse_month(v) for v in pc.unique(dates).to_pylist()}
         table = rows.table.append_column(
@@ -159,6 +168,12 @@ class HomicideReader(LayoutReader[Layout]):
                 lay.date,
                 "_month IS NULL",
                 f"'unparseable date ' || {shown(quote_ident(lay.date))}",
+            ),
+            Check(
+                lay.date,
+                f"_month > {sql_literal(f'{this_month:%Y-%m-%d}')}::DATE",
+                f"{shown(quote_ident(lay.date))} || ' is a month in the future (after "
+                f"{this_month:%Y-%m})'",
             ),
         ]
         texts = ", ".join(f"{nullable(src)} AS {name}" for name, src in lay.text.items())

@@ -5,6 +5,13 @@ Documented in docs/formats.md. Columns (any order, case-insensitive):
 outcome`` and optionally ``force``. ``occurred_at`` is an ISO date or datetime;
 ``category`` is a data.police.uk crime type, so day-level and monthly sources line up.
 Without a ``force`` column the force is the one given with ``--force``.
+
+``crime_id`` is unique per crime: within a file a repeated id is quarantined, naming the
+line of its first good occurrence (which loads). Across files the warehouse's revision rule
+applies, as for every series: a later export is a new edition of the months it holds and
+replaces them whole, so a crime re-exported with a new outcome is counted once. An id is not
+compared across months: a crime re-dated into another month is counted in both unless the
+export re-publishes the month it left (docs/formats.md).
 """
 
 from __future__ import annotations
@@ -16,7 +23,14 @@ from crimepulse.errors import FormatError
 from crimepulse.sources.base import CRIMES, Batch, Reader, SourceFile, has_columns
 from crimepulse.sources.csvtable import read_strings
 from crimepulse.sources.policeuk import _in_list
-from crimepulse.sources.validate import Check, coordinate_checks, lazy_valid, sql_literal
+from crimepulse.sources.validate import (
+    Check,
+    coordinate_checks,
+    duplicate_check,
+    lazy_valid,
+    sql_literal,
+    with_first_occurrence,
+)
 
 FEED_COLUMNS = [
     "crimeid",
@@ -33,6 +47,7 @@ FEED_COLUMNS = [
 
 class IncidentFeedReader:
     name = "daily incident feed"
+    required_columns = FEED_COLUMNS
     description = (
         "a force's daily export: crime_id, occurred_at, category, subcategory, borough, "
         "lsoa_code, latitude, longitude, outcome [, force]"
@@ -64,6 +79,10 @@ class IncidentFeedReader:
             ),
             *coordinate_checks("longitude", "latitude"),
         ]
+        # crime_id is documented as unique per crime: a repeat within the file is quarantined
+        # naming the first (good) occurrence, which is kept.
+        table = with_first_occurrence(raw.table, "trim(crimeid)", checks)
+        checks.append(duplicate_check("crime_id", "trim(crimeid)"))
         if not has_force and not f.force_hint and raw.table.num_rows:
             raise FormatError(
                 f"{f.name}: the incident feed has no force column; give the force with --force"
@@ -100,7 +119,7 @@ class IncidentFeedReader:
             longitude = '' AS no_location,
             NULLIF(trim(outcome), '') AS last_outcome
         """
-        rows, rejects = lazy_valid(f, raw.table, checks, select, month)
+        rows, rejects = lazy_valid(f, table, checks, select, month)
         return Batch(
             format=self.name,
             dataset=CRIMES,

@@ -8,8 +8,9 @@ agree, so one reader per area level reads both.
 Zero cells are not stored: the batch's month columns say which months were published, so an
 absent (area, minor, month) row means zero; dropping zeros cuts the historical ward table from
 3.5M cells to 2.0M rows. Empty cells are *missing*, not zero: they are skipped
-and counted in `Batch.notes`, never quarantined. Rejections are per cell (negative or
-non-integer counts, a column that is not a ``YYYYMM`` month) or per row (no area code or
+and counted in `Batch.notes`, never quarantined. Rejections are per cell (negative,
+non-integer or impossibly large counts — a billion or more, `tabular.MAX_COUNT`, below which
+no month's total can wrap — a column that is not a ``YYYYMM`` month) or per row (no area code or
 category); the field of a cell rejection is the month column's normalised name.
 
 For Parquet, `line` is the row index + 2, as if the file were a CSV with a header line
@@ -37,6 +38,7 @@ from crimepulse.sources.base import (
     SourceFile,
 )
 from crimepulse.sources.tabular import (
+    MAX_COUNT,
     Rows,
     canonical_borough,
     conform,
@@ -140,6 +142,7 @@ class MpsReader:
         self.layout = layout
         self.name = layout.name
         self.description = layout.description
+        self.required_columns = layout.identity
 
     def matches(self, columns: list[str]) -> bool:
         present = set(columns)
@@ -159,7 +162,11 @@ class MpsReader:
         rejects = sorted(
             rows.rejects + row_rejects + with_raw(f, rows, cell_rejects), key=lambda r: r.line
         )
+        future = [c for c in months if c > f"{_this_month():%Y%m}"]
         notes = [f"months {months[0]}..{months[-1]} ({len(months)} month columns)"]
+        notes += [
+            f"column {c!r} is a month in the future: its non-zero cells quarantined" for c in future
+        ]
         if missing:
             notes.append(f"{missing} empty cells treated as missing (not zero, not quarantined)")
         notes += [
@@ -228,9 +235,14 @@ class MpsReader:
         values = cells["v"]
         month = map_distinct(cells["col"], _month_of_column, pa.date32())
         empty = pc.equal(values, "")
-        ok = pc.and_(pc.match_substring_regex(values, INTEGER), pc.is_valid(month))
+        future = pc.fill_null(pc.greater(month, pa.scalar(_this_month(), pa.date32())), False)
+        ok = pc.and_(
+            pc.and_(pc.match_substring_regex(values, INTEGER), pc.is_valid(month)),
+            pc.invert(future),
+        )
         counts = pc.cast(pc.if_else(ok, pc.utf8_ltrim(values, "+"), "0"), pa.int64())
-        failed = pc.and_(pc.invert(empty), pc.or_(pc.invert(ok), pc.less(counts, 0)))
+        out_of_range = pc.or_(pc.less(counts, 0), pc.greater_equal(counts, MAX_COUNT))
+        failed = pc.and_(pc.invert(empty), pc.or_(pc.invert(ok), out_of_range))
         bad = cells.filter(failed).select([LINE, "col", "v"]).to_pylist()
         rejects = [
             Rejection(int(r[LINE]), _cell_reason(r["col"], r["v"]), str(r["col"])) for r in bad
@@ -238,7 +250,7 @@ class MpsReader:
         good = (
             cells.append_column("month", month)
             .append_column("count", counts)
-            .filter(pc.greater(counts, 0))
+            .filter(pc.and_(pc.greater(counts, 0), pc.invert(failed)))
         )
         good = constant(constant(good, "force", FORCE), "area_type", lay.area_type)
         return good, rejects, pc.sum(empty).as_py() or 0
@@ -252,11 +264,20 @@ def _month_of_column(name: str) -> object:
     return datetime.date(int(match[1]), int(match[2]), 1) if match else None
 
 
+def _this_month() -> datetime.date:
+    return datetime.date.today().replace(day=1)
+
+
 def _cell_reason(column: str, value: str) -> str:
     if not MONTH_COLUMN.match(column):
         return f"column {column} is not a YYYYMM month"
+    month = _month_of_column(column)
+    if isinstance(month, datetime.date) and month > _this_month():
+        return f"month {month:%Y-%m} is in the future (after {_this_month():%Y-%m})"
     if re.fullmatch(r"[+-]?[0-9]+", value):
-        return f"negative count {value}" if value.startswith("-") else f"count out of range {value}"
+        if value.startswith("-"):
+            return f"negative count {value}"
+        return f"count too large (a billion or more): {value}"
     return f'non-integer count "{value}"'
 
 

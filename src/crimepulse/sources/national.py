@@ -26,6 +26,7 @@ import pyarrow as pa
 from crimepulse.core.reference import forces, offence_groups
 from crimepulse.sources.base import NATIONAL_COUNTS, Batch, Reader, SourceFile
 from crimepulse.sources.tabular import (
+    MAX_COUNT,
     LayoutReader,
     conform,
     map_distinct,
@@ -95,7 +96,14 @@ def force_slug(code: str, name: str) -> str | None:
 
 
 def _count_checks(column: str) -> list[Check]:
-    return number_checks(column, "count", "[0-9][0-9,]{0,20}", malformed="non-integer")
+    """Missing, too large (a 2e19 would not fit the BIGINT it is cast to), non-integer."""
+    return number_checks(
+        column,
+        "count",
+        "[0-9][0-9,]{0,20}",
+        malformed="non-integer",
+        limit=(MAX_COUNT, "a billion or more"),
+    )
 
 
 def _count(column: str) -> str:

@@ -119,6 +119,7 @@ def _coordinates_sql() -> str:
 class StreetReader:
     name = "police.uk street"
     description = "data.police.uk street-level crime (12 columns, any force)"
+    required_columns = STREET_COLUMNS
 
     def matches(self, columns: list[str]) -> bool:
         return has_columns(columns, STREET_COLUMNS)
@@ -183,6 +184,7 @@ class StreetReader:
 class OutcomesReader:
     name = "police.uk outcomes"
     description = "data.police.uk outcomes (10 columns, any force)"
+    required_columns = OUTCOME_COLUMNS
 
     def matches(self, columns: list[str]) -> bool:
         return has_columns(columns, OUTCOME_COLUMNS) and "crimetype" not in columns
@@ -231,6 +233,7 @@ class StopSearchReader:
 
     name = "police.uk stop-and-search"
     description = "data.police.uk stop and search (15 columns, any force)"
+    required_columns = STOP_COLUMNS
 
     def matches(self, columns: list[str]) -> bool:
         return has_columns(columns, STOP_COLUMNS)
@@ -240,6 +243,11 @@ class StopSearchReader:
         ts = "TRY_CAST(date AS TIMESTAMPTZ)"
         checks = [
             Check("date", f"{ts} IS NULL", "'bad date ' || quote(date) || ' (expected ISO 8601)'"),
+            Check(
+                "date",
+                f"{ts} > now() + INTERVAL 1 DAY",
+                "'date ' || date || ' is in the future'",
+            ),
             Check("type", "trim(type) = ''", "'missing search type'"),
             *coordinate_checks("longitude", "latitude"),
         ]

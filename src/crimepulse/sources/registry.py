@@ -43,6 +43,12 @@ def detect(f: SourceFile) -> tuple[Reader | None, list[str], str | None]:
     Raises FormatError when no reader recognises the header.
     """
     columns = files.header(f)
+    twice = sorted({c for c in columns if c and columns.count(c) > 1})
+    if twice:  # which of the two would a reader read? Neither: say so
+        raise FormatError(
+            f"{f.name}: line 1: column {twice[0]!r} appears twice in the header (after "
+            "normalising case, spaces and punctuation)"
+        )
     for reader in READERS:
         if reader.matches(columns):
             return reader, columns, None
@@ -52,6 +58,25 @@ def detect(f: SourceFile) -> tuple[Reader | None, list[str], str | None]:
     shown = ", ".join(columns[:12]) + (" ..." if len(columns) > 12 else "")
     listing = "\n  - ".join(known_formats())
     raise FormatError(
-        f"{f.name}: header matches no known format (columns: {shown or 'none'}).\n"
-        f"{KNOWN_FORMATS}\n  - {listing}"
+        f"{f.name}: header matches no known format (columns: {shown or 'none'}){closest(columns)}"
+        f".\n{KNOWN_FORMATS}\n  - {listing}"
     )
+
+
+def closest(columns: list[str]) -> str:
+    """Words naming the format whose required columns the header nearly has (half or more,
+    the most), and the ones it lacks: a file missing one column should say which."""
+    present = set(columns)
+    best: tuple[float, str, list[str]] | None = None
+    for reader in READERS:
+        # Optional on a Reader: the columns its header must hold, when it can list them.
+        required = list(getattr(reader, "required_columns", ()))
+        if not required:
+            continue
+        lacking = [c for c in required if c not in present]
+        share = 1 - len(lacking) / len(required)
+        if lacking and share >= 0.5 and (best is None or share > best[0]):
+            best = (share, reader.name, lacking)
+    if best is None:
+        return ""
+    return f"; closest is {best[1]}, which also needs: {', '.join(best[2])}"

@@ -72,7 +72,7 @@ def _parquet_rows(f: SourceFile) -> Rows:
             raise FormatError(f"{f.name}: column {name!r} cannot be read as text ({exc})") from exc
         arrays[name] = pc.fill_null(text, "")
     arrays[LINE] = pa.array(range(2, table.num_rows + 2), type=pa.int32())
-    return Rows(pa.table(arrays), [], table.num_rows, parquet=True)
+    return Rows(csvtable.trimmed(pa.table(arrays)), [], table.num_rows, parquet=True)
 
 
 def read_rows(f: SourceFile, columns: list[str]) -> Rows:
@@ -156,27 +156,43 @@ def missing_check(column: str, what: str) -> Check:
     return Check(column, f"trim({quote_ident(column)}) = ''", f"'missing {what}'")
 
 
-def number_checks(
-    column: str, what: str, pattern: str, malformed: str = "non-numeric"
-) -> list[Check]:
-    """Missing, malformed (text not matching the regex `pattern`) and negative values.
+# No area records a billion crimes in a month, and below this no month's total can wrap a
+# BIGINT (that would take nine billion rows): a bigger count is a typo, quarantined.
+MAX_COUNT = 1_000_000_000
 
-    Thousands commas are ignored when testing the sign, so a pattern may allow them.
+
+def number_checks(
+    column: str,
+    what: str,
+    pattern: str,
+    malformed: str = "non-numeric",
+    limit: tuple[float, str] | None = None,
+) -> list[Check]:
+    """Missing, too large (`limit`: the bound and how a reason words it), malformed (text
+    not matching the regex `pattern`) and negative values.
+
+    Thousands commas are ignored when testing size and sign, so a pattern may allow them.
     """
     c = f"trim({quote_ident(column)})"
+    number = f"TRY_CAST(replace({c}, ',', '') AS DOUBLE)"
+    checks = [Check(column, f"{c} = ''", f"'missing {what}'")]
+    if limit is not None:
+        bound, words = limit
+        checks.append(
+            Check(
+                column,
+                f"{number} >= {bound} AND NOT isnan({number})",
+                f"'{what} too large ({words}): ' || {c}",
+            )
+        )
     return [
-        Check(column, f"{c} = ''", f"'missing {what}'"),
+        *checks,
         Check(
             column,
-            f"NOT regexp_full_match({c}, '{pattern}') "
-            f"OR NOT isfinite(TRY_CAST(replace({c}, ',', '') AS DOUBLE))",
+            f"NOT regexp_full_match({c}, '{pattern}') OR NOT isfinite({number})",
             f"'{malformed} {what} ' || {shown(c)}",
         ),
-        Check(
-            column,
-            f"TRY_CAST(replace({c}, ',', '') AS DOUBLE) < 0",
-            f"'negative {what} ' || {c}",
-        ),
+        Check(column, f"{number} < 0", f"'negative {what} ' || {c}"),
     ]
 
 
@@ -199,6 +215,7 @@ class LayoutReader(Generic[L]):
         self.layout = layout
         self.name = layout.name
         self.description = layout.description
+        self.required_columns = list(layout.required)
 
     def matches(self, columns: list[str]) -> bool:
         return set(self.layout.required) <= set(columns)

@@ -106,6 +106,40 @@ def _engine() -> duckdb.DuckDBPyConnection:
     return _ENGINE
 
 
+def with_first_occurrence(table: pa.Table, key: str, checks: list[Check]) -> pa.Table:
+    """`table` with `_first`: per value of the SQL `key`, the first line whose row passes
+    every check (NULL on a table without repeated keys, which is the common case).
+
+    A key documented as unique (the daily feed's crime_id) is checked with
+    `duplicate_check`: the first good row of a key is kept and every later one names it. A
+    row that fails another check is not the key's first occurrence, so a bad row never costs
+    the good one after it.
+    """
+    con = _engine().cursor()
+    con.register("raw", table)
+    try:
+        failing = " OR ".join(f"({c.invalid})" for c in checks if c.detect) or "FALSE"
+        repeated = con.execute(f"SELECT count(*) > count(DISTINCT {key}) FROM raw").fetchall()
+        if not repeated[0][0]:
+            return table.append_column("_first", pa.nulls(table.num_rows, pa.int32()))
+        return con.sql(
+            f"SELECT *, CAST(min(line) FILTER (WHERE NOT coalesce({failing}, FALSE)) "
+            f"OVER (PARTITION BY {key}) AS INTEGER) AS _first FROM raw ORDER BY line"
+        ).to_arrow_table()
+    finally:
+        con.unregister("raw")
+        con.close()
+
+
+def duplicate_check(field: str, key: str) -> Check:
+    """A later row of a key that `with_first_occurrence` saw first on another line."""
+    return Check(
+        field,
+        "_first IS NOT NULL AND _first < line",
+        f"'duplicate {field} ' || quote({key}) || ' (first at line ' || _first || ')'",
+    )
+
+
 def projection_sql(select: str, raw: str = "raw", rejected: str = "rejected") -> str:
     """The query that builds canonical rows: `select` over the raw rows not rejected."""
     return f"SELECT {select} FROM (SELECT * FROM {raw} ANTI JOIN {rejected} USING (line))"
