@@ -110,6 +110,10 @@ def test_free_context_is_marked_and_carries_no_numbers(weekly: Snapshot) -> None
     marked = template.replace("## next\n", f"## next\n[context]\n{free}\n[/context]\n", 1)
     edited = editing.apply(weekly, marked)
     assert editing.unverified(edited) == [free]
+    assert f"*Unverified text:* {free}" in str(snapshot.render(edited, "md"))
+    html = str(snapshot.render(edited, "html"))
+    assert '<strong class="unverified">Unverified text:</strong> Behind every headline' in html
+    assert "Unverified" not in str(snapshot.render(weekly, "html"))
     assert editing.to_template(edited).count("\n[context]\n") == 1
     n, _ = _line(template, "## next")
     unmarked = template.replace("## next\n", f"## next\n{free}\n", 1)

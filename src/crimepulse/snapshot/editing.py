@@ -40,11 +40,10 @@ from crimepulse.errors import FieldError, ValidationFailed
 from crimepulse.present import numbers, words
 from crimepulse.snapshot.model import Block, Section, Sentence, Snapshot, Span
 from crimepulse.snapshot.narrative import count_style, merged
+from crimepulse.snapshot.text import CONTEXT
 
 EDITABLE = ("headline", "national", "well", "improve", "operations", "next")
-CONTEXT = "context"  # a block of free text, published labelled "unverified text"
 CONTEXT_OPEN, CONTEXT_CLOSE = "[context]", "[/context]"
-UNVERIFIED = "unverified text"
 # Short names for the fields a number span cites (the rest keep their own name).
 FIELD_NAMES = {"stats.usual_change_pct": "usual"}
 FIELDS = {"current", "previous", "value", "change_pct", "ci_low", "ci_high", "usual"}
