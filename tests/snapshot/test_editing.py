@@ -122,3 +122,36 @@ def test_free_context_is_marked_and_carries_no_numbers(weekly: Snapshot) -> None
     counted = marked.replace(free, "We funded 40 more officers.")
     [(field, reason)] = _refusals(weekly, counted)
     assert field == f"line {n + 1}" and "'40' in unverified text" in reason
+
+
+@pytest.mark.parametrize("kind", ["annual", "monthly", "post-week"])
+def test_every_builder_sentence_passes_its_own_checks(
+    cp: Crimepulse, post_week_log: OutcomesLog, kind: str
+) -> None:
+    """The builder's words are never refused (an annual, a monthly and the week of the
+    Commissioner's post, whose entries' summaries hold figures and numbers in words)."""
+    snap = {
+        "annual": lambda: snapshot.build(cp, "year", "2023", "violence", charts=False),
+        "monthly": lambda: snapshot.build(cp, "month", "2023-12", "robbery", charts=False),
+        "post-week": lambda: snapshot.build(
+            cp, "week", "2023-02-19", "violence", log=post_week_log, charts=False
+        ),
+    }[kind]()
+    template = editing.to_template(snap)
+    assert snapshot.render(editing.apply(snap, template), "md") == snapshot.render(snap, "md")
+
+
+def test_each_clause_of_an_operation_answers_to_its_own_fact(
+    cp: Crimepulse, post_week_log: OutcomesLog
+) -> None:
+    """ "arrests: more than usual" is refused beside arrests within their usual range, even
+    when the same sentence's other clauses rightly say "fewer than usual"."""
+    snap = snapshot.build(cp, "week", "2023-02-19", "violence", log=post_week_log, charts=False)
+    template = editing.to_template(snap)
+    n, old = _line(template, "about {robbery_arrest_week.previous} a week")
+    assert "fewer than usual" in old  # its other clauses: their own Facts fell
+    rose = old.replace("arrests: within the usual range", "arrests: more than usual", 1)
+    [(field, reason)] = _refusals(snap, template.replace(old, rose, 1))
+    assert field == f"line {n}"
+    assert "'more than' beside {robbery_arrest_week}" in reason
+    assert "verdict is 'no meaningful change'" in reason

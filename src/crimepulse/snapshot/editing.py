@@ -56,7 +56,6 @@ _PHRASE = re.compile(
     r"\d(?:[\d,.:/–-]*\d)?(?: (?:weeks?|days?|months?|years?))?"
 )
 _BRACED = re.compile(r"\{([^{}]*)\}")
-_FIGURE = re.compile(r"\d")
 RISE: tuple[str, ...] = (
     "went up",
     "rose",
@@ -88,6 +87,9 @@ NUMBER_WORDS = re.compile(
     r"eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?)(?![\w-])",
     re.IGNORECASE,
 )
+# What the builder wrote with a number in it, locked in braces: its periods and figures,
+# and numbers in words (an entry's approved summary: "six defendants").
+_LOCKED = re.compile(f"{_PHRASE.pattern}|{NUMBER_WORDS.pattern}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -105,15 +107,20 @@ def _slug_part(text: str) -> str:
 
 def slugs(snapshot: Snapshot) -> dict[str, str]:
     """A readable, unique name for every Fact of the snapshot: category, area (when not
-    the force), period ("robbery_2023", "arrest_1_to_7_january_2024", "robbery_2023_2")."""
+    the force), period, and the operation of an outcomes-log Fact ("robbery_2023",
+    "robbery_arrest_week", "gangs_arrest_hackney_5_january_2024"; "_2" when two agree)."""
     out: dict[str, str] = {}
     taken: set[str] = set()
     for fact_id, fact in snapshot.facts.items():
-        parts = [_slug_part(str(fact["category"]["name"]))]
+        themes = (fact.get("query") or {}).get("themes") or []
+        parts = [_slug_part(str(themes[0]))] if len(themes) == 1 else []  # the operation
+        parts.append(_slug_part(str(fact["category"]["name"])))
         if fact["area"].get("level") != "force":
             parts.append(_slug_part(str(fact["area"]["name"])))
         window = fact.get("window") or {}
-        if window.get("start") and window.get("end"):
+        if window.get("name") == "week":
+            parts.append("week")  # the snapshot's week: its dates are in the template
+        elif window.get("start") and window.get("end"):
             parts.append(_slug_part(numbers.span(window["start"], window["end"])))
         base = "_".join(p for p in parts if p) or "fact"
         name, n = base, 1
@@ -138,8 +145,12 @@ def phrases(snapshot: Snapshot) -> set[str]:
     for block in _editable_blocks(snapshot):
         for span in block.spans:
             if span.fact is None:
-                found.update(m.group(0) for m in _PHRASE.finditer(span.text))
+                found.update(m.group(0) for m in _phrases_in(span.text))
     return found
+
+
+def _phrases_in(text: str) -> list[re.Match[str]]:
+    return list(_LOCKED.finditer(text))
 
 
 def _editable_blocks(snapshot: Snapshot) -> list[Block]:
@@ -162,7 +173,7 @@ def _line_text(snapshot: Snapshot, block: Block, names: dict[str, str]) -> str:
     out = []
     for span in block.spans:
         if span.fact is None:
-            out.append(_PHRASE.sub(lambda m: "{" + m.group(0) + "}", span.text))
+            out.append(_LOCKED.sub(lambda m: "{" + m.group(0) + "}", span.text))
             continue
         fact = snapshot.facts[span.fact]
         field = FIELD_NAMES.get(span.field or "value", span.field or "value")
