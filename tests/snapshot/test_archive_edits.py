@@ -72,4 +72,7 @@ def test_a_refused_edit_stores_nothing(log: OutcomesLog, annual: Snapshot) -> No
     assert refused.value.errors[0].field == f"line {n}"
     assert "'720' is not bound to a Fact" in refused.value.errors[0].reason
     assert _rows(log) == before
+    with pytest.raises(Conflict, match="changes no word"):  # comments alone are no edit
+        store.edit(admin, first.id, "# a note to myself\n" + template, pdf=False)
+    assert _rows(log) == before
     assert editing.to_template(store.document(first.id)) == template

@@ -257,6 +257,8 @@ class SnapshotStore:
             )
         document = self.document(snapshot_id)
         edited = editing.apply(document, template)
+        if editing.to_template(edited) == editing.to_template(document):
+            raise Conflict(f"the edit changes no word of snapshot {snapshot_id}; nothing stored")
         edited.meta["edited"] = {"from_id": old.id, "from_version": old.version, "by": actor.name}
         edited.meta["version"] = self.next_version(edited)
         return self.add(
