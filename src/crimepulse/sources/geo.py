@@ -14,10 +14,11 @@ size.
 GeoJSON is lon/lat (WGS84) by definition; files still in British National Grid (metres)
 or with swapped axes are refused as a whole, since every feature would be wrong; a single
 feature whose coordinates are beyond lon/lat range among good ones is quarantined. Each
-geometry must be a Polygon or MultiPolygon whose rings have at least four positions; one
-that is not valid (a self-intersecting "bow-tie", a ring collapsed to a line) is repaired
-with shapely's `make_valid` and the repair named in `Batch.notes`, and one that cannot be
-repaired into an area is quarantined. A feature's `line` is its 1-based position in
+geometry must be a Polygon or MultiPolygon whose rings have at least four positions (a
+hole or a MultiPolygon's part of fewer, a sliver with no area, is left out); one that is
+not valid (a self-intersecting "bow-tie") is repaired with shapely's `make_valid`; either
+repair is named in `Batch.notes`, and a geometry that cannot be repaired into an area is
+quarantined. A feature's `line` is its 1-based position in
 `features`, and geometry reasons name it and its area name.
 
 Population: long (Code, Name, Year, Population[, Source]) or wide (Code, Name, one column
@@ -137,7 +138,7 @@ def _area_key(prop: str) -> _AreaKey | None:
     return None
 
 
-def names_an_area(column: str, code: bool) -> bool:
+def _names_an_area(column: str, code: bool) -> bool:
     """True when a (normalised) property name holds an area's code (or its name)."""
     key = _area_key(column)
     return key is not None and key.is_code == code
@@ -417,8 +418,8 @@ class BoundaryReader:
         if not columns or columns[0] != "geojson":
             return False
         props = columns[1:]
-        return any(names_an_area(c, code=False) for c in props) and any(
-            names_an_area(c, code=True) for c in props
+        return any(_names_an_area(c, code=False) for c in props) and any(
+            _names_an_area(c, code=True) for c in props
         )
 
     def read(self, f: SourceFile, columns: list[str]) -> Batch:
