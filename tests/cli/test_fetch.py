@@ -3,6 +3,10 @@ for nothing, and an API that keeps failing (exit 2, a clear message, earlier mon
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,3 +70,38 @@ def test_an_api_that_keeps_failing_is_exit_2_and_keeps_what_was_stored(
 def test_an_unknown_category_is_refused(tmp_path: Path, url: str) -> None:
     code, out = _run(url, tmp_path / "w.duckdb", "--category", "jaywalking")
     assert code == 2 and "unknown data.police.uk category 'jaywalking'" in out
+
+
+def test_a_fetch_killed_mid_month_resumes_without_asking_again(
+    tmp_path: Path, fake: FakePoliceUk, url: str
+) -> None:
+    """A real `kill -9` of the command while it waits for the API's answer about its third
+    month (the fake holds that answer and says when it is waiting: no clock involved)."""
+    fake.stall_month = "2024-03"
+    db = tmp_path / "w.duckdb"
+    src = Path(__file__).resolve().parents[2] / "src"
+    args = ["--force", FORCE, "--from", "2024-01", "--to", "2024-06", "--api-url", url]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crimepulse.cli", "fetch", *args, "--db", str(db)],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert fake.stalled.wait(timeout=120), "the fetch never reached its third month"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
+
+    fake.stall_month, fake.log[:] = None, []
+    code, out = _run(url, db)
+    assert code == 0, out
+    assert "4 months fetched, 2 held already" in out
+    asked = {p["date"] for _, path, p in fake.log if path.startswith("/crimes-") and "date" in p}
+    assert asked == {"2024-03", "2024-04", "2024-05", "2024-06"}
+    with crimepulse.open(db, read_only=True) as cp:
+        rows = cp.sql("SELECT count(*) AS n, count(DISTINCT crime_id) AS d FROM crimes")
+    assert rows.to_pylist() == [{"n": 240, "d": 240}]

@@ -192,7 +192,9 @@ class FakePoliceUk:
     fail_month: dict[str, int] = field(default_factory=dict)  # month -> status for its crimes
     flaky: int = 0  # the next `flaky` requests answer 500
     stall: int = 0  # the next `stall` requests wait for `release`
+    stall_month: str | None = None  # ... and every request about this month
     release: threading.Event = field(default_factory=threading.Event)
+    stalled: threading.Event = field(default_factory=threading.Event)  # set when one waits
 
     def __post_init__(self) -> None:
         self.bucket = _Bucket(self.rate, self.burst, self.clock)
@@ -224,9 +226,11 @@ class FakePoliceUk:
             found.update({k: v[-1] for k, v in parse_qs(body.decode()).items()})
             with fake.lock:
                 fake.log.append((request.method, request.url.path, found))
-                stalled = fake.stall > 0
-                fake.stall -= stalled
+                month = found.get("date")
+                stalled = fake.stall > 0 or (month is not None and month == fake.stall_month)
+                fake.stall -= fake.stall > 0
             if stalled:
+                fake.stalled.set()
                 fake.release.wait()
             return found
 
