@@ -142,3 +142,16 @@ def test_one_category(tmp_path: Path, fake: FakePoliceUk, url: str) -> None:
         assert rows == [{"category": "Burglary"}]
         with pytest.raises(QuestionError, match=r"unknown data\.police\.uk category"):
             _fetch(cp, url, fake, category="jaywalking")
+
+
+def test_one_category_never_replaces_a_full_month(
+    tmp_path: Path, fake: FakePoliceUk, url: str
+) -> None:
+    with crimepulse.open(tmp_path / "w.duckdb") as cp:
+        _fetch(cp, url, fake)
+        fake.last_updated = "2024-09-01T00:00:00+00:00"  # a new edition: months to fetch
+        before = cp.sql("SELECT count(*) AS n FROM batches").to_pylist()
+        with pytest.raises(QuestionError, match="2024-01, 2024-02.*fetch all-crime instead"):
+            _fetch(cp, url, fake, category="burglary")
+        assert cp.sql("SELECT count(*) AS n FROM batches").to_pylist() == before
+        assert len(_crime_ids(cp)) == 240

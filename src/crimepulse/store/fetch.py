@@ -101,6 +101,24 @@ def held_months(
     return out
 
 
+def _refuse_narrowing(warehouse: Warehouse, force: str, months: list[str], kind: str) -> None:
+    """A one-category month would be the month's newest edition and hide the other crime
+    types of the edition it replaces: refuse, before anything is fetched, when the months'
+    current editions hold other types."""
+    rows = warehouse.con.execute(
+        "SELECT DISTINCT strftime(month, '%Y-%m') FROM crimes WHERE format = 'police.uk street' "
+        "AND force = ? AND category <> ? AND list_contains(?, strftime(month, '%Y-%m')) "
+        "ORDER BY 1",
+        [force, kind, months],
+    ).fetchall()
+    if rows:
+        held = ", ".join(str(r[0]) for r in rows)
+        raise QuestionError(
+            f"{held} held with other crime types than {kind}: a {kind}-only edition would "
+            "replace them and hide the rest; fetch all-crime instead (nothing was changed)"
+        )
+
+
 def fetch(
     warehouse: Warehouse,
     api: PoliceUkApi,
@@ -123,6 +141,8 @@ def fetch(
     published = set(api.months())
     held = held_months(warehouse, force, vintage, category)
     todo = [m for m in wanted if m in published and m not in held]
+    if category != ALL_CRIME:
+        _refuse_narrowing(warehouse, force, todo, CATEGORY_NAMES[category])
     for month in wanted:
         if month not in todo:
             report.months.append(MonthResult(month, HELD if month in held else UNPUBLISHED))
