@@ -151,7 +151,7 @@ def test_one_category_never_replaces_a_full_month(
         _fetch(cp, url, fake)
         fake.last_updated = "2024-09-01T00:00:00+00:00"  # a new edition: months to fetch
         before = cp.sql("SELECT count(*) AS n FROM batches").to_pylist()
-        with pytest.raises(QuestionError, match="2024-01, 2024-02.*fetch all-crime instead"):
+        with pytest.raises(QuestionError, match=r"2024-01, 2024-02.*fetch all-crime instead"):
             _fetch(cp, url, fake, category="burglary")
         assert cp.sql("SELECT count(*) AS n FROM batches").to_pylist() == before
         assert len(_crime_ids(cp)) == 240
