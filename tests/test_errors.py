@@ -25,6 +25,7 @@ TREE: dict[str, tuple[str | None, int, int]] = {
     "SnapshotError": ("CrimepulseError", 422, 2),
     "ThemeError": ("SnapshotError", 422, 2),
     "WarehouseBusy": ("CrimepulseError", 503, 3),
+    "SourceUnavailable": ("CrimepulseError", 502, 2),
     "RequestRefused": ("CrimepulseError", 400, 1),
     "ValidationFailed": ("RequestRefused", 422, 1),
     "FileRefused": ("RequestRefused", 422, 1),

@@ -34,6 +34,7 @@ ERROR_TREE = {
     "SnapshotError",
     "ThemeError",
     "WarehouseBusy",
+    "SourceUnavailable",
     "RequestRefused",
     "ValidationFailed",
     "FileRefused",

@@ -28,7 +28,10 @@ from crimepulse.config import ReadLimits, Settings
 from crimepulse.core.facts import Fact
 from crimepulse.core.schema import DATASETS
 from crimepulse.oplog import OutcomesLog
+from crimepulse.sources.policeuk_api import ALL_CRIME, API_URL, PoliceUkApi
 from crimepulse.store import coverage as _coverage
+from crimepulse.store.fetch import FetchProgress, FetchReport
+from crimepulse.store.fetch import fetch as _fetch
 from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progress, ingest
 from crimepulse.store.warehouse import Warehouse
 
@@ -104,6 +107,39 @@ class Crimepulse:
             batches = [r.batch_id for r in report.files if r.batch_id is not None]
             self.warehouse.replace_reference(batches)
         return report
+
+    def fetch(
+        self,
+        *,
+        start: str,
+        end: str,
+        force: str | None = None,
+        category: str = ALL_CRIME,
+        api_url: str = API_URL,
+        progress: FetchProgress | None = None,
+        client: PoliceUkApi | None = None,
+    ) -> FetchReport:
+        """Fetch from data.police.uk's API the street crime of `force` (default: this
+        deployment's) in the months `start` to `end` (YYYY-MM) not yet held at the API's
+        publication date, and ingest them with that date as the vintage. The files are
+        kept beside the warehouse (`<db stem>.fetch/`). `client` is a configured
+        `PoliceUkApi` (its rate limit, retries, clock); by default one for `api_url`."""
+        folder = self.db.with_name(self.db.stem + ".fetch")
+        api = client or PoliceUkApi(api_url)
+        try:
+            return _fetch(
+                self.warehouse,
+                api,
+                force=self._force(force),
+                start=start,
+                end=end,
+                folder=folder,
+                category=category,
+                progress=progress,
+            )
+        finally:
+            if client is None:
+                api.close()
 
     def sources(self) -> list[_coverage.Series]:
         """Coverage per dataset × source × force: months, rows, gaps, suspect months."""

@@ -23,6 +23,8 @@ beside the code that raises them, and those modules still import them from here.
     ├── SnapshotError (ValueError)  422  exit 2   a snapshot that cannot be built as asked
     │   └── ThemeError                            an unknown or malformed theme
     ├── WarehouseBusy               503  exit 3   the warehouse is locked by another process
+    ├── SourceUnavailable           502  exit 2   a remote source (data.police.uk's API)
+    │                                             that does not answer as documented
     └── RequestRefused                   exit 1   the log or the archive refuses a request
         ├── ValidationFailed (ValueError)  422    fields refused, each a FieldError
         ├── FileRefused (ValueError)       422    an import file unreadable as a whole
@@ -129,6 +131,16 @@ class WarehouseBusy(CrimepulseError):
     exit_code = 3
     title = "Warehouse in use"
     headers: Mapping[str, str] = MappingProxyType({"Retry-After": "30"})
+
+
+class SourceUnavailable(CrimepulseError):
+    """A remote source (data.police.uk's API) that did not answer as documented, even
+    after the bounded retries: nothing of the month it was asked for is stored, so running
+    again later fetches it (what was stored before is kept)."""
+
+    status = 502
+    exit_code = 2
+    title = "Source unavailable"
 
 
 # -- requests the outcomes log or the snapshot archive refuses -----------------------------

@@ -18,6 +18,7 @@ from rich.table import Table
 import crimepulse
 from crimepulse.cli import analysis, demo, log
 from crimepulse.cli.errors import reports_errors
+from crimepulse.cli.fetch import fetch_command
 from crimepulse.cli.options import (
     DbOption,
     OplogUrlOption,
@@ -291,6 +292,7 @@ def serve_command(
     )
 
 
+app.command("fetch")(fetch_command)
 app.command("demo-data")(demo.demo_data_command)
 app.add_typer(log.log_app, name="log")
 app.add_typer(log.users_app, name="users")
