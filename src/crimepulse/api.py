@@ -17,24 +17,26 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
-from crimepulse.analysis import measures
-from crimepulse.analysis.engine import Analysis
-from crimepulse.analysis.grid import Grid
-from crimepulse.analysis.national import NationalComparison
 from crimepulse.analysis.question import GridQuestion, Question
-from crimepulse.config import ReadLimits, Settings
-from crimepulse.core.facts import Fact
+from crimepulse.config import GROUP_ROWS, ReadLimits, Settings
 from crimepulse.core.schema import DATASETS
-from crimepulse.oplog import OutcomesLog
 from crimepulse.store import coverage as _coverage
-from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progress, ingest
 from crimepulse.store.warehouse import Warehouse
 
+# The readers, the analysis engine and the outcomes log (shapely, ibis, scipy, statsmodels,
+# SQLAlchemy) are imported by the methods that use them, so opening a warehouse to read its
+# coverage (`crimepulse sources`) does not pay for them.
 if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from crimepulse.analysis.engine import Analysis
+    from crimepulse.analysis.grid import Grid
+    from crimepulse.analysis.national import NationalComparison
+    from crimepulse.core.facts import Fact
+    from crimepulse.oplog import OutcomesLog
     from crimepulse.snapshot.archive import SnapshotStore
     from crimepulse.snapshot.model import Snapshot
+    from crimepulse.store.ingest import FileResult, IngestReport, Progress
 
 
 class Crimepulse:
@@ -61,6 +63,8 @@ class Crimepulse:
     def log(self) -> OutcomesLog:
         """The operational outcomes log of this deployment (opened on first use)."""
         if self._log is None:
+            from crimepulse.oplog import OutcomesLog
+
             self._log = OutcomesLog.open(settings=self.settings)
         return self._log
 
@@ -89,6 +93,8 @@ class Crimepulse:
         and leaves the others; with `replace` each one loaded (or already loaded) replaces
         its whole table instead. `limits` (default: the settings') bound what one file may
         cost to read: line length, archive expansion and size, zip members."""
+        from crimepulse.store.ingest import ingest
+
         report = ingest(
             self.warehouse,
             [Path(p) for p in paths],
@@ -136,6 +142,8 @@ class Crimepulse:
         """The analysis engine over this warehouse (Ibis on DuckDB): `analysis.compare(q)`
         and the others take a parsed `Question` / `GridQuestion`."""
         if self._analysis is None:
+            from crimepulse.analysis.engine import Analysis
+
             self._analysis = Analysis.from_duckdb(self.warehouse.con)
         return self._analysis
 
@@ -273,6 +281,8 @@ class Crimepulse:
         alpha: float = 0.05,
     ) -> Fact:
         """Share of a month's crimes charged or summonsed (latest outcome), with its CI."""
+        from crimepulse.analysis import measures
+
         return measures.charge_rate(
             self.analysis, month, category=category, force=self._force(force), alpha=alpha
         )
@@ -286,6 +296,8 @@ class Crimepulse:
         alpha: float = 0.05,
     ) -> list[Fact]:
         """Searches, arrest rate and find rate in a window, with exact intervals."""
+        from crimepulse.analysis import measures
+
         return measures.stop_search(
             self.analysis, window, as_of, force=self._force(force), alpha=alpha
         )
@@ -305,6 +317,7 @@ class Crimepulse:
         """A public snapshot built only from Facts (crimepulse.snapshot): the week, month,
         year or financial year to `as_of`, for `force` (default: this deployment's); render
         it with `crimepulse.snapshot.render`."""
+        from crimepulse.oplog import OutcomesLog
         from crimepulse.snapshot.builder import build
 
         chosen = self._force(force)
