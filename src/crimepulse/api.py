@@ -17,27 +17,34 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
-from crimepulse.analysis import measures
-from crimepulse.analysis.engine import Analysis
-from crimepulse.analysis.grid import Grid
-from crimepulse.analysis.national import NationalComparison
 from crimepulse.analysis.question import GridQuestion, Question
-from crimepulse.config import ReadLimits, Settings
-from crimepulse.core.facts import Fact
+from crimepulse.config import (
+    GROUP_ROWS,
+    POLICE_UK_ALL_CRIME,
+    POLICE_UK_API_URL,
+    ReadLimits,
+    Settings,
+)
 from crimepulse.core.schema import DATASETS
-from crimepulse.oplog import OutcomesLog
-from crimepulse.sources.policeuk_api import ALL_CRIME, API_URL, PoliceUkApi
 from crimepulse.store import coverage as _coverage
-from crimepulse.store.fetch import FetchProgress, FetchReport
-from crimepulse.store.fetch import fetch as _fetch
-from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progress, ingest
 from crimepulse.store.warehouse import Warehouse
 
+# The readers, the analysis engine and the outcomes log (shapely, ibis, scipy, statsmodels,
+# SQLAlchemy) are imported by the methods that use them, so opening a warehouse to read its
+# coverage (`crimepulse sources`) does not pay for them.
 if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from crimepulse.analysis.engine import Analysis
+    from crimepulse.analysis.grid import Grid
+    from crimepulse.analysis.national import NationalComparison
+    from crimepulse.core.facts import Fact
+    from crimepulse.oplog import OutcomesLog
     from crimepulse.snapshot.archive import Record, SnapshotStore
     from crimepulse.snapshot.model import Snapshot
+    from crimepulse.sources.policeuk_api import PoliceUkApi
+    from crimepulse.store.fetch import FetchProgress, FetchReport
+    from crimepulse.store.ingest import FileResult, IngestReport, Progress
 
 
 class Crimepulse:
@@ -64,6 +71,8 @@ class Crimepulse:
     def log(self) -> OutcomesLog:
         """The operational outcomes log of this deployment (opened on first use)."""
         if self._log is None:
+            from crimepulse.oplog import OutcomesLog
+
             self._log = OutcomesLog.open(settings=self.settings)
         return self._log
 
@@ -92,6 +101,8 @@ class Crimepulse:
         and leaves the others; with `replace` each one loaded (or already loaded) replaces
         its whole table instead. `limits` (default: the settings') bound what one file may
         cost to read: line length, archive expansion and size, zip members."""
+        from crimepulse.store.ingest import ingest
+
         report = ingest(
             self.warehouse,
             [Path(p) for p in paths],
@@ -114,8 +125,8 @@ class Crimepulse:
         start: str,
         end: str,
         force: str | None = None,
-        category: str = ALL_CRIME,
-        api_url: str = API_URL,
+        category: str = POLICE_UK_ALL_CRIME,
+        api_url: str = POLICE_UK_API_URL,
         progress: FetchProgress | None = None,
         client: PoliceUkApi | None = None,
     ) -> FetchReport:
@@ -124,6 +135,9 @@ class Crimepulse:
         publication date, and ingest them with that date as the vintage. The files are
         kept beside the warehouse (`<db stem>.fetch/`). `client` is a configured
         `PoliceUkApi` (its rate limit, retries, clock); by default one for `api_url`."""
+        from crimepulse.sources.policeuk_api import PoliceUkApi
+        from crimepulse.store.fetch import fetch as _fetch
+
         folder = self.db.with_name(self.db.stem + ".fetch")
         api = client or PoliceUkApi(api_url)
         try:
@@ -172,6 +186,8 @@ class Crimepulse:
         """The analysis engine over this warehouse (Ibis on DuckDB): `analysis.compare(q)`
         and the others take a parsed `Question` / `GridQuestion`."""
         if self._analysis is None:
+            from crimepulse.analysis.engine import Analysis
+
             self._analysis = Analysis.from_duckdb(self.warehouse.con)
         return self._analysis
 
@@ -309,6 +325,8 @@ class Crimepulse:
         alpha: float = 0.05,
     ) -> Fact:
         """Share of a month's crimes charged or summonsed (latest outcome), with its CI."""
+        from crimepulse.analysis import measures
+
         return measures.charge_rate(
             self.analysis, month, category=category, force=self._force(force), alpha=alpha
         )
@@ -322,6 +340,8 @@ class Crimepulse:
         alpha: float = 0.05,
     ) -> list[Fact]:
         """Searches, arrest rate and find rate in a window, with exact intervals."""
+        from crimepulse.analysis import measures
+
         return measures.stop_search(
             self.analysis, window, as_of, force=self._force(force), alpha=alpha
         )
@@ -341,6 +361,7 @@ class Crimepulse:
         """A public snapshot built only from Facts (crimepulse.snapshot): the week, month,
         year or financial year to `as_of`, for `force` (default: this deployment's); render
         it with `crimepulse.snapshot.render`."""
+        from crimepulse.oplog import OutcomesLog
         from crimepulse.snapshot.builder import build
 
         chosen = self._force(force)

@@ -60,6 +60,15 @@ _FIELDS = {
 _SIZES = ("max_json_bytes", "max_form_bytes", "max_upload_bytes")
 
 
+# Rows one ingest commit may hold (a commit costs an fsync, so several whole files share
+# one): named here, not in store/ingest, so `crimepulse ingest --help` can show it without
+# importing the readers.
+GROUP_ROWS = 500_000
+# data.police.uk's API: its root, and the category id that asks for every crime type (here,
+# not in sources/policeuk_api, so the CLI's defaults cost no import of its client)
+POLICE_UK_API_URL = "https://data.police.uk/api"
+POLICE_UK_ALL_CRIME = "all-crime"
+
 DEFAULT_MAX_LINE_BYTES = 1 << 20
 DEFAULT_MAX_EXPANSION = 100
 DEFAULT_MAX_EXPANDED_BYTES = 16 << 30

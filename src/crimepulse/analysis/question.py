@@ -17,16 +17,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Any
 
 from crimepulse.analysis import periods
 from crimepulse.analysis.periods import DAY, MONTH, Window
 from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.errors import QuestionError, WindowError
 
-Tables = dict[str, ir.Table]
+if TYPE_CHECKING:  # a question is parsed without ibis: the CLI parses one before any query
+    import ibis.expr.types as ir
+
+Tables = dict[str, "ir.Table"]
 FORCE, BOROUGH, WARD, LSOA = "force", "borough", "ward", "lsoa"
 # A grid's `areas` -> the level its cells are at.
 AREA_LEVELS = {"boroughs": BOROUGH, "wards": WARD, "lsoas": LSOA, "force": FORCE, "all": FORCE}

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from crimepulse.analysis.question import GridQuestion, Question, source_label
 from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import (
     AlphaOption,
@@ -28,14 +27,20 @@ from crimepulse.cli.options import (
     console,
 )
 from crimepulse.cli.questions import COMPARE, FLAGS, GRID, asks
-from crimepulse.core.facts import Fact
-from crimepulse.present import numbers, words
+
+# The question, the Fact and the house style are imported where a command runs, so that
+# building the app (`crimepulse --help`) imports none of them.
+if TYPE_CHECKING:
+    from crimepulse.analysis.question import GridQuestion, Question
+    from crimepulse.core.facts import Fact
 
 
 def _fact_sentence(f: Fact) -> str:
     """The Fact in one line, numbers and verdict words in the house style (present/): the
     counts, the % on the test's basis, what it means against the series' usual variation
     (or why there is no verdict), and the test."""
+    from crimepulse.present import numbers, words
+
     label = f.category.label or f.category.name
     where = words.place(f.area.as_dict())  # "London (Metropolitan Police area)"
     win = numbers.span(str(f.window.start), str(f.window.end))
@@ -67,6 +72,8 @@ def _fact_sentence(f: Fact) -> str:
 def _interval_end(value: float | None) -> str:
     """An interval's end: a rate ratio's (0.43, 2.03) or, against a baseline, a count's
     (2,093)."""
+    from crimepulse.present import numbers
+
     if value is not None and abs(value) < 10:
         return numbers.ratio(value)
     return numbers.mean(value)
@@ -76,6 +83,9 @@ def _fact_rows(f: Fact) -> list[tuple[str, str]]:
     """The Fact's fields for the table under its sentence, each in the house style (a
     baseline average printed as 135.33333333333334 is a figure nobody reads); the exact
     values are in `--format json`."""
+    from crimepulse.analysis.question import source_label
+    from crimepulse.present import numbers
+
     if f.unit.startswith("share"):
         value = numbers.share(f.value)
     elif f.measure in ("rate", "trend"):
@@ -99,7 +109,7 @@ def _fact_rows(f: Fact) -> list[tuple[str, str]]:
 
 
 @reports_errors
-@asks(Question, COMPARE)
+@asks("question", COMPARE)
 def compare_command(
     question: Question,
     db: DbOption = None,
@@ -112,6 +122,8 @@ def compare_command(
     little history to judge" when there are too few earlier years; the exact Poisson
     test as a labelled second opinion.
     """
+    from crimepulse.present import numbers, words
+
     with _open_existing(db) as cp:
         fact = cp.analysis.compare(question)
     if format is OutputFormat.json:
@@ -146,6 +158,8 @@ GRID_LEGEND = (
 def _grid_cell(f: Fact) -> str:
     """ "2,894 −13% (±47%)", its mark after it: ▲/▼ for a meaningful change, ○ where there
     was too little history to judge, nothing for no meaningful change."""
+    from crimepulse.present import numbers, words
+
     d = f.as_dict()
     c = words.change(d)
     usual = words.stat(d, "usual_change_pct")
@@ -161,7 +175,7 @@ class GridFormat(StrEnum):
 
 
 @reports_errors
-@asks(GridQuestion, GRID)
+@asks("grid", GRID)
 def grid_command(
     question: GridQuestion,
     db: DbOption = None,
@@ -174,6 +188,8 @@ def grid_command(
     mark: no meaningful change; ○: too little history to judge. Each cell gives the %
     change and the series' usual range (±, the change between two ordinary years).
     """
+    from crimepulse.present import words
+
     with _open_existing(db) as cp:
         grid = cp.analysis.grid(question)
     if format is GridFormat.json:
@@ -217,7 +233,7 @@ def grid_command(
 
 
 @reports_errors
-@asks(GridQuestion, FLAGS, source="mps")
+@asks("grid", FLAGS, source="mps")
 def flags_command(
     question: GridQuestion,
     db: DbOption = None,
@@ -229,6 +245,8 @@ def flags_command(
     and a trend; negative binomial when the data are overdispersed); the list is ranked
     by surprise, with the false discovery rate controlled over every series tested.
     """
+    from crimepulse.present import numbers, words
+
     with _open_existing(db) as cp:
         flags = cp.analysis.flags(question)
     if format is OutputFormat.json:

@@ -9,8 +9,8 @@ import typer
 import crimepulse
 from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import DbOption, ForceOption, _progress, console, settings
-from crimepulse.sources.policeuk_api import ALL_CRIME, API_URL
-from crimepulse.store.fetch import FETCHED, HELD, UNPUBLISHED
+from crimepulse.config import POLICE_UK_ALL_CRIME as ALL_CRIME
+from crimepulse.config import POLICE_UK_API_URL as API_URL
 
 
 @reports_errors
@@ -31,6 +31,8 @@ def fetch_command(
     Exit status: 0 fetched (or nothing to fetch), 2 when the API cannot answer as
     documented after the bounded retries (the months stored before it are kept), 3 when
     the warehouse is in use by another process."""
+    from crimepulse.store.fetch import FETCHED, HELD, UNPUBLISHED
+
     with crimepulse.open(settings=settings(db, force=force)) as cp, _progress() as bar:
         task = bar.add_task("fetch", total=None, name="")
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -29,8 +29,11 @@ from crimepulse.cli.options import (
     injects,
     settings,
 )
-from crimepulse.oplog.backends import Backend
-from crimepulse.present import numbers, words
+
+# The log itself (SQLAlchemy, the statistics of its counts) is opened by `_oplog` when a
+# command runs, never to build `crimepulse --help`.
+if TYPE_CHECKING:
+    from crimepulse.oplog.backends import Backend
 
 log_app = typer.Typer(
     help="The operational outcomes log: record, amend, approve, import and count events.",
@@ -293,6 +296,8 @@ WEEKLY_LEGEND = (
 def _weekly_cell(c: dict[str, Any]) -> str:
     """One comparison of `log weekly`: "up vs 12.3/wk, p = 0.01", "≈ vs 12.3/wk, p = 0.4",
     or, with no verdict, "○ too little history vs 12.3/wk (exact Poisson p = 0.02)"."""
+    from crimepulse.present import numbers, words
+
     small = " [dim](small)[/]" if c["small_counts"] else ""
     mean = numbers.mean(c["baseline_mean"])
     if not words.judged(c["direction"]):

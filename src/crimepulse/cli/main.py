@@ -10,10 +10,9 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 import crimepulse
 from crimepulse.cli import analysis, demo, log
@@ -30,18 +29,12 @@ from crimepulse.cli.options import (
     settings,
 )
 from crimepulse.cli.snapshot import app as snapshot_app
-from crimepulse.config import parse_size
-from crimepulse.sources.registry import KNOWN_FORMATS
-from crimepulse.store.coverage import YEARLY
-from crimepulse.store.ingest import (
-    GROUP_ROWS,
-    LOADED,
-    REJECTED,
-    SKIPPED,
-    UNCHANGED,
-    FileResult,
-    IngestReport,
-)
+from crimepulse.config import GROUP_ROWS, parse_size
+
+# Building the app imports no reader, no DuckDB and no analysis: each command imports what
+# it runs, so `crimepulse --help` starts in a fraction of a second (tests/cli/test_imports.py).
+if TYPE_CHECKING:
+    from crimepulse.store.ingest import FileResult, IngestReport
 
 app = typer.Typer(
     help="Track crime in a city and publish an honest public snapshot of it.",
@@ -140,6 +133,8 @@ def ingest_command(
         )
     except ValueError as exc:  # a limit out of range, or a malformed limit in the environment
         raise typer.BadParameter(str(exc)) from None
+    from crimepulse.store.ingest import LOADED
+
     with crimepulse.open(db) as cp, _progress() as bar:
         task = bar.add_task("ingest", total=None, name="")
 
@@ -175,6 +170,9 @@ def ingest_command(
 
 
 def _print_report(report: IngestReport, sample: list[dict[str, object]], quiet: bool) -> None:
+    from crimepulse.sources.registry import KNOWN_FORMATS
+    from crimepulse.store.ingest import LOADED, REJECTED, SKIPPED, UNCHANGED
+
     if not quiet:
         listing = ""
         for result in report.files:
@@ -217,6 +215,10 @@ def sources_command(
     detail: Annotated[bool, typer.Option(help="Per-month rows in JSON output.")] = False,
 ) -> None:
     """Coverage per source × dataset × force: months, rows, quarantined, editions, gaps."""
+    from rich.table import Table
+
+    from crimepulse.store.coverage import YEARLY
+
     with _open_existing(db) as cp:
         series = cp.sources()
     if format is OutputFormat.json:

@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 import typing
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 import crimepulse
 from crimepulse.config import Settings
 from crimepulse.core.reference.forces import DEFAULT_FORCE
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 console = Console()
 errors = Console(stderr=True)
@@ -68,6 +64,15 @@ def _open_existing(db: Path | None, *, force: str | None = None) -> crimepulse.C
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -133,6 +138,23 @@ AlphaOption = Annotated[
 Command = Callable[..., None]
 
 
+def _hints_but(command: Command, param: str) -> dict[str, Any]:
+    """The command's parameter annotations as objects (Typer reads them), all but `param`'s.
+
+    `param` is the value `injects` hands in (an open log, a parsed question): its type is
+    for readers and mypy and may be imported only under TYPE_CHECKING, so that building the
+    app (`crimepulse --help`) does not import the log or the analysis it names."""
+    kept = {
+        name: annotation
+        for name, annotation in inspect.get_annotations(command).items()
+        if name not in (param, "return")
+    }
+    # get_type_hints evaluates string annotations (PEP 563) in the command's own module.
+    module = inspect.unwrap(command).__globals__
+    stand_in = types.SimpleNamespace(__annotations__=kept, __globals__=module)
+    return typing.get_type_hints(stand_in, include_extras=True)
+
+
 def injects(
     param: str,
     options: dict[str, tuple[Any, Any]],
@@ -149,7 +171,7 @@ def injects(
     with keywords only, so every parameter is made keyword-only (any order is valid)."""
 
     def decorate(command: Command) -> Command:
-        hints = typing.get_type_hints(command, include_extras=True)
+        hints = _hints_but(command, param)
         keyword = inspect.Parameter.KEYWORD_ONLY
         own = [
             p.replace(annotation=hints.get(p.name, p.annotation), kind=keyword)

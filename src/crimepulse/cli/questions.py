@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.cli.options import (
     AlphaOption,
     AsOfOption,
@@ -29,6 +28,9 @@ from crimepulse.cli.options import (
     injects,
     settings,
 )
+
+if TYPE_CHECKING:
+    from crimepulse.analysis.question import GridQuestion, Question
 
 WINDOW_HELP = "day, 7d, 28d, month, quarter, ytd, fy, year, 12m or YYYY-MM-DD..YYYY-MM-DD."
 
@@ -67,19 +69,23 @@ FLAGS = ("as_of", "areas", "categories", "source", "force", "alpha")
 
 
 def asks(
-    kind: type[Question] | type[GridQuestion],
+    kind: Literal["question", "grid"],
     names: tuple[str, ...],
     **defaults: Any,
 ) -> Callable[[Command], Command]:
     """Give a command the question options `names` (with these `defaults`) and call it with
-    `question=` the parsed `kind` instead."""
+    `question=` the parsed question instead: a `Question` for "question", a `GridQuestion`
+    for "grid" (named, not passed, so the parser is imported only when a command runs)."""
 
     def parse(words: dict[str, Any]) -> AbstractContextManager[Question | GridQuestion]:
+        from crimepulse.analysis.question import GridQuestion, Question
+
         if not words["as_of"]:
             errors.print("[red]error:[/] give --as-of (YYYY-MM-DD or YYYY-MM)")
             raise typer.Exit(2)
         words["force"] = words["force"] or settings().force
-        return nullcontext(kind(**words))
+        question = Question(**words) if kind == "question" else GridQuestion(**words)
+        return nullcontext(question)
 
     chosen = {name: (OPTIONS[name][0], defaults.get(name, OPTIONS[name][1])) for name in names}
     return injects("question", chosen, parse)

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,8 +29,11 @@ from rich.table import Table
 
 from crimepulse.cli.errors import reports_errors
 from crimepulse.cli.options import DbOption, OplogUrlOption, TokenOption, _open_existing, settings
-from crimepulse.oplog import Actor, OutcomesLog
-from crimepulse.snapshot.service import actor
+
+# The log, the archive and the renderers (SQLAlchemy, the analysis, WeasyPrint) are imported
+# by the commands that run, never to build `crimepulse --help`.
+if TYPE_CHECKING:
+    from crimepulse.oplog import Actor, OutcomesLog
 
 app = typer.Typer(
     help="Public snapshots built only from Facts: render one, or draft, approve, publish "
@@ -63,11 +66,14 @@ def _write(output: str | bytes, out: Path | None) -> None:
 
 def _actor(log: OutcomesLog, token: str | None) -> Actor:
     """The user holding --token (or $CRIMEPULSE_TOKEN), else the local admin."""
+    from crimepulse.snapshot.service import actor
+
     return actor(log, settings(token=token).token)
 
 
 @contextmanager
 def _open(db: Path | None, oplog_url: str | None, read_only: bool = True) -> Iterator[Any]:
+    from crimepulse.oplog import OutcomesLog
     from crimepulse.snapshot.archive import SnapshotStore
 
     with OutcomesLog.open(oplog_url, db) as log:

@@ -30,10 +30,11 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from crimepulse.config import POLICE_UK_ALL_CRIME, POLICE_UK_API_URL
 from crimepulse.errors import SourceUnavailable
 from crimepulse.sources.policeuk import force_id
 
-API_URL = "https://data.police.uk/api"
+API_URL = POLICE_UK_API_URL
 RATE = 15.0  # requests a second the API allows ...
 BURST = 30  # ... with bursts of this many
 MAX_GET_URL = 4094  # characters: a longer GET is a 400, so such a request is POSTed
@@ -60,7 +61,7 @@ CATEGORY_NAMES: dict[str, str] = {
     "vehicle-crime": "Vehicle crime",
     "violent-crime": "Violence and sexual offences",
 }
-ALL_CRIME = "all-crime"
+ALL_CRIME = POLICE_UK_ALL_CRIME
 
 STREET_HEADER = [
     "Crime ID",

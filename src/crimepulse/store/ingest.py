@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from crimepulse.config import ReadLimits
+from crimepulse.config import GROUP_ROWS, ReadLimits
 from crimepulse.errors import FormatError
 from crimepulse.sources import files, registry
 from crimepulse.sources.base import Batch, SourceFile
@@ -79,8 +79,8 @@ class IngestReport:
         return 0
 
 
-# A commit costs an fsync, so several whole files share one; each file is still all-or-nothing.
-GROUP_ROWS = 500_000
+# A commit costs an fsync, so several whole files share one (up to GROUP_ROWS rows, from
+# config); each file is still all-or-nothing.
 GROUP_SECONDS = 5.0
 LOADERS = 2  # threads that each read, validate and store files, on their own connection
 
