@@ -46,7 +46,11 @@ def home(
         document = store.document(latest[0]["id"])
         section = document.sections[0] if document.sections else None
         paragraphs = [document.text(b.spans) for b in section.blocks] if section else []
-        headline = {**latest[0], "paragraphs": paragraphs[:3]}
+        headline = {
+            **latest[0],
+            "paragraphs": paragraphs[:3],
+            "clock": views.snapshot_clock(document.meta, as_of),
+        }
     try:
         grid = views.grid(r, as_of, "force", "groups", "month,ytd,fy")
     except QuestionError as exc:
@@ -204,10 +208,11 @@ def area_page(
 
 @router.get("/operations", response_class=HTMLResponse)
 def operations_page(
-    request: Request, log: Log, week: str = "", by: str = "event_type"
+    request: Request, r: Dep, log: Log, week: str = "", by: str = "event_type"
 ) -> HTMLResponse:
     """What the police did: a week's approved outcomes, each compared three ways."""
     by = by if by in catalog.BY else "event_type"
+    week = week or views.the_clock(r, log).week  # the week every page calls the latest
     try:
         report = catalog.operations(log, week, by)
     except QuestionError as exc:
