@@ -360,3 +360,39 @@ def position_sentences(
     first = fill(POSITION_TEMPLATES["low_" + key(low)], low_id, low, slots)
     second = fill(POSITION_TEMPLATES["baseline_" + key(baseline)], baseline_id, baseline, slots)
     return first, second
+
+
+def national_difference_sentence(
+    fact_id: str, fact: dict[str, Any], label: str, place: str, rest: str
+) -> Sentence:
+    """Whether the force and the rest of the country moved differently: said only when the
+    difference of their changes is beyond both series' usual variation (its Fact's
+    verdict, stats.contrast); "against the national trend" only when they also moved in
+    opposite directions."""
+    key = verdict_key(fact)
+    a = Span(fact=fact_id, field="current", style="pct")
+    b = Span(fact=fact_id, field="previous", style="pct")
+    name = label[:1].upper() + label[1:]
+    if key in (UP, DOWN):
+        opposite = (float(fact["current"]) > 0) != (float(fact["previous"]) > 0)
+        if opposite:
+            how = "against the national trend"
+        else:
+            how = "faster than the rest" if key == UP else "more slowly than the rest"
+        lead = f"{name}: {place} moved {how}, beyond both series' usual variation ("
+        return _merge([Span(lead), a, Span(f" in {place}, "), b, Span(f" in {rest}).")])
+    if key == UNJUDGED:
+        text = f"{name}: too little history to say whether {place} ("
+        return _merge([Span(text), a, Span(f") and {rest} ("), b, Span(") moved differently.")])
+    return _merge(
+        [
+            Span(f"{name}: {place} ("),
+            a,
+            Span(f") and {rest} ("),
+            b,
+            Span(
+                ") moved within their usual variation of each other, so this is not a "
+                "different trend."
+            ),
+        ]
+    )

@@ -88,6 +88,11 @@ class NationalPair(Protocol):
     @property
     def rest(self) -> Fact: ...
 
+    @property
+    def difference(self) -> Fact | None:
+        """Whether the two changes differ beyond both series' usual variation."""
+        ...
+
 
 @runtime_checkable
 class NationalSource(Protocol):
