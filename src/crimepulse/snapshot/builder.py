@@ -25,7 +25,7 @@ from crimepulse.present import numbers
 from crimepulse.snapshot import caveats as _caveats
 from crimepulse.snapshot import context, figures, maps, narrative, oplog_facts, series_facts
 from crimepulse.snapshot.model import Block, Chart, Section, Snapshot, Span
-from crimepulse.snapshot.source import FactSource
+from crimepulse.snapshot.source import FactSource, PositionSource
 from crimepulse.snapshot.themes import Theme, get
 from crimepulse.store import clock
 from crimepulse.store.coverage import Series
@@ -261,6 +261,38 @@ class Builder:
             out.append((self.add(fact), labels.get(fact.category.name, fact.category.name)))
         return out[:MAX_FLAGS]
 
+    def position(self, plan: Plan) -> list[Block]:
+        """Where the theme's lead category stands against the covid years' low and its
+        2017–19 level (analysis/position.py), shown under "where we must improve" only when
+        it has risen from that low by more than its usual variation; nothing otherwise
+        (the words never say "above its low" on a change within usual variation)."""
+        if not isinstance(self.cp, PositionSource) or plan.month_end.year < 2022:
+            return []
+        label = self.theme.categories[0][1]
+        try:
+            found = self.cp.position(
+                self.theme.lead, as_of=plan.month_end, area=self.area, force=self.force
+            )
+        except QuestionError as exc:
+            self.left_out.append(
+                f"{label.capitalize()} is not set against its covid-era low and its 2017–19 "
+                f"level: {exc}"
+            )
+            return []
+        if found.low.verdict != "up":
+            return []
+        low_id, base_id = self.add(found.low), self.add(found.baseline)
+        first, second = narrative.position_sentences(
+            low_id,
+            self.facts[low_id],
+            base_id,
+            self.facts[base_id],
+            label,
+            found.low_years,
+            found.baseline_years,
+        )
+        return [Block("li", first), Block("sub", second)]
+
     # -- the document --------------------------------------------------------------------
 
     def build(self, period: str, as_of: str) -> Snapshot:
@@ -403,6 +435,7 @@ class Builder:
             for i, _ in flagged
             if f[i]["verdict"] == "up"
         ]
+        bad += self.position(plan)
         if not bad:
             bad = [Block("p", narrative.words_only(narrative.TEMPLATES["improve_none"]))]
         out.append(Section("improve", "Where we must improve", bad))

@@ -106,6 +106,34 @@ class NationalSource(Protocol):
         ...
 
 
+class ReferencePosition(Protocol):
+    """The latest window against a named period's lowest year and against a baseline."""
+
+    @property
+    def low(self) -> Fact: ...
+
+    @property
+    def baseline(self) -> Fact: ...
+
+    @property
+    def low_years(self) -> tuple[int, int]: ...
+
+    @property
+    def baseline_years(self) -> tuple[int, int]: ...
+
+
+@runtime_checkable
+class PositionSource(Protocol):
+    """A FactSource that can set the latest year against reference periods (the facade
+    can: analysis/position.py; a test's fake need not)."""
+
+    def position(
+        self, category: str, *, as_of: str | date, area: str = ..., force: str | None = ...
+    ) -> ReferencePosition:
+        """The latest 12 months against the covid years' low and the 2017–19 average."""
+        ...
+
+
 class WarehouseFactSource(FactSource, Protocol):
     """A FactSource over a warehouse file, beside which the outcomes log lives."""
 
