@@ -415,4 +415,8 @@ def test_this_week_is_the_last_week_the_data_answers(
         cp.ingest(root / "data")
     with TestClient(create_app(Settings(db=root / "w.duckdb"))) as c:
         text = c.get("/operations").text
+        table = c.get("/operations.csv").headers["content-disposition"]
+        area = c.get("/area/Hackney").text
     assert "<h1>What the police did: week of 25–31 December 2023</h1>" in text
+    assert "police-action-2023-W52-by-event_type.csv" in table
+    assert "week of 25–31 December 2023" in area

@@ -185,7 +185,7 @@ def area_page(
         return unanswerable(request, borough, exc, **context)
     ranked = sorted(m["rows"], key=lambda row: -(row["current"] or 0))
     position = next((i + 1 for i, row in enumerate(ranked) if row["code"] == code), None)
-    ops = catalog.operations(log, None, "borough")
+    ops = catalog.operations(log, views.the_clock(r, log).week, "borough")  # the one clock
     ops_rows = [row for row in ops["rows"] if row["group"]["borough"] == borough]
     csv = urls.csv("grid", as_of=as_of, areas="boroughs", categories="groups")
     return page(
@@ -230,9 +230,9 @@ def operations_page(
 
 
 @router.get("/operations.csv")
-def operations_csv(log: Log, week: str = "", by: str = "event_type") -> Response:
+def operations_csv(r: Dep, log: Log, week: str = "", by: str = "event_type") -> Response:
     by = by if by in catalog.BY else "event_type"
-    report = log.weekly(week or None, [by]).as_dict()
+    report = log.weekly(week or views.the_clock(r, log).week, [by]).as_dict()
     body = catalog.operations_csv(report, by)
     name = f"police-action-{report['week']}-by-{by}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
