@@ -42,7 +42,7 @@ def test_the_publisher_s_date_and_the_ingest_time_are_stated_apart() -> None:
 def test_an_ingest_time_is_never_passed_off_as_the_publisher_s_date() -> None:
     line = source_line("ingest time")
     assert "edition of" not in line
-    assert "ingested on 1 December 2026; the publisher's date was not recorded" in line
+    assert "ingested on 1 December 2026; no publisher's date was recorded" in line
 
 
 def test_a_warehouse_that_recorded_neither_keeps_the_plain_edition() -> None:

@@ -89,8 +89,8 @@ def _edition(family: str, when: str, coverage: list[Series]) -> str:
     on = ", ".join(numbers.day(d) for d in ingested)
     if any(s.dated_by == DATED_BY_INGEST for s in held):
         return (
-            f"ingested on {on}; the publisher's date was not recorded (ingest with --vintage "
-            "to give it), so the edition is dated by its ingest time"
+            f"ingested on {on}; no publisher's date was recorded, so this edition is dated "
+            "only by its ingest time: ingest with --vintage to give it"
         )
     return f"edition of {when}, the publisher's date; ingested on {on}"
 
