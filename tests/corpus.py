@@ -761,6 +761,32 @@ def geojson_unclosed_ring() -> Case:
     return Case("areas.geojson", data, (LOADED,), ("ring not closed: closed",), rows=1)
 
 
+def geojson_collapsed_part() -> Case:
+    """A MultiPolygon part of three positions (a sliver): left out, the area kept."""
+    sliver = [[[-0.2, 51.5], [-0.19, 51.49], [-0.2, 51.5]]]
+    data = geojson(area("Camden", "E09000007", _polygon([sliver, SQUARE], "MultiPolygon")))
+    return Case("areas.geojson", data, (LOADED,), ("ring 1 (3 positions) has no area",), rows=1)
+
+
+def geojson_lsoas_of_one_borough() -> Case:
+    """ONS LSOA properties name each LSOA's borough too: the LSOAs load, no "duplicate"."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"LSOA21CD": code, "LSOA21NM": name, "LAD22CD": "E09000007"},
+            "geometry": {"type": "Polygon", "coordinates": SQUARE},
+        }
+        for code, name in (("E01000907", "Camden 001A"), ("E01000908", "Camden 001B"))
+    ]
+    return Case("lsoa.geojson", geojson(*features), (LOADED,), rows=2)
+
+
+def geojson_type_after_features() -> Case:
+    """A document whose `type`, read after its features, says it is no FeatureCollection."""
+    data = json.dumps({"features": [area("Camden", "E09000007")], "type": "Feature"}).encode()
+    return Case("areas.geojson", data, (REJECTED,), ("not a GeoJSON FeatureCollection",))
+
+
 def geojson_no_features() -> Case:
     return Case("areas.geojson", geojson(), (REJECTED,), ("has no features",))
 
@@ -859,6 +885,9 @@ CASES: list[Callable[[], Case]] = [
     geojson_projected,
     geojson_swapped_axes,
     geojson_unclosed_ring,
+    geojson_collapsed_part,
+    geojson_lsoas_of_one_borough,
+    geojson_type_after_features,
     geojson_no_features,
     geojson_not_a_collection,
     geojson_invalid_json,

@@ -34,7 +34,7 @@ from crimepulse.store.ingest import GROUP_ROWS, FileResult, IngestReport, Progre
 from crimepulse.store.warehouse import Warehouse
 
 if TYPE_CHECKING:
-    from crimepulse.snapshot.archive import SnapshotStore
+    from crimepulse.snapshot.archive import Record, SnapshotStore
     from crimepulse.snapshot.model import Snapshot
 
 
@@ -344,6 +344,22 @@ class Crimepulse:
         opened = nullcontext(self.log) if oplog_url is None else OutcomesLog.open(oplog_url)
         with opened as log:
             return build(self, period, as_of, theme, area, log=log, force=chosen, charts=charts)
+
+    def snapshot_template(self, snapshot_id: int) -> str:
+        """A stored version's words as an editable template: each number a placeholder
+        bound to a Fact (`crimepulse.snapshot.editing` documents the scheme)."""
+        return self.archive.template(snapshot_id)
+
+    def edit_snapshot(
+        self, snapshot_id: int, template: str, *, token: str | None = None, pdf: bool = True
+    ) -> Record:
+        """`crimepulse snapshot edit`: the edited template stored as a new draft version by
+        the user holding `token` (default: the settings' token, else the local admin), or
+        ValidationFailed naming each refused line, with nothing stored."""
+        from crimepulse.snapshot.service import actor
+
+        who = actor(self.log, token or self.settings.token)
+        return self.archive.edit(who, snapshot_id, template, pdf=pdf)
 
     def sql(self, query: str, params: list[object] | None = None) -> pa.Table:
         """Any SQL over the warehouse's tables and views, as Arrow."""

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import crimepulse
 from crimepulse.cli import app
 from crimepulse.oplog import OutcomesLog, Role
 from crimepulse.snapshot.archive import SnapshotStore
@@ -88,3 +93,53 @@ def test_a_correction_is_of_the_force_that_was_published(tmp_path: Path) -> None
         versions = store.list()
         assert len(versions) == 2
         assert {store.document(r.id).meta["force"] for r in versions} == {"city-of-london"}
+
+
+def _editor(tmp_path: Path, old: str, new: str) -> str:
+    """$EDITOR: a small script that replaces `old` with `new` in the file it is given."""
+    script = tmp_path / f"editor-{abs(hash((old, new)))}.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        "path = pathlib.Path(sys.argv[-1])\n"
+        f"text = path.read_text(encoding='utf-8')\n"
+        f"assert {old!r} in text, 'the template lacks the words to edit'\n"
+        f"path.write_text(text.replace({old!r}, {new!r}, 1), encoding='utf-8')\n"
+    )
+    return f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
+
+
+def test_edit_opens_the_editor_and_keeps_numbers_locked(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(warehouse.read_bytes())
+    db.with_suffix(".oplog.sqlite").write_bytes(warehouse.with_suffix(".oplog.sqlite").read_bytes())
+    when = ["--period", "year", "--as-of", "2023", "--theme", "robbery", "--db", str(db)]
+    assert runner.invoke(app, ["snapshot", *when, "--draft"]).exit_code == 0
+    edit = ["snapshot", "edit", "1", "--no-pdf", "--db", str(db)]
+
+    monkeypatch.setenv("EDITOR", _editor(tmp_path, "Robbery went up,", "Robbery rose,"))
+    done = runner.invoke(app, edit)
+    assert done.exit_code == 0, done.output
+    assert "stored draft 2: version 2, edited from 1" in done.output
+    shown = runner.invoke(app, ["snapshot", "show", "2", "--db", str(db)]).output
+    assert "Robbery rose, by more than" in shown
+
+    typed = _editor(tmp_path, "variation: {robbery_2023.current}", "variation: 720")
+    monkeypatch.setenv("EDITOR", typed)
+    refused = runner.invoke(app, ["snapshot", "edit", "2", "--no-pdf", "--db", str(db)])
+    assert refused.exit_code == 1
+    assert re.search(
+        r"line \d+: '720' is not bound to a Fact; use \{robbery_2023\.current\}", refused.output
+    ), refused.output
+    with OutcomesLog.open(db=db) as log:
+        assert [r.version for r in SnapshotStore(log).list()] == [1, 2]  # nothing stored
+
+    with crimepulse.open(db, read_only=True) as cp:  # the Python equivalent
+        template = cp.snapshot_template(2)
+        record = cp.edit_snapshot(
+            2, template.replace("Robbery rose,", "Robbery climbed,"), pdf=False
+        )
+        assert record.version == 3 and record.edited_from == 2
+        assert "Robbery climbed," in str(cp.archive.output(record.id, "md"))

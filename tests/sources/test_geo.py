@@ -1,4 +1,4 @@
-"""Borough boundaries (GeoJSON) and borough population: real files and malformed fixtures."""
+"""Area boundaries (GeoJSON: boroughs, wards, LSOAs) and population: real files and fixtures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 import pytest
+from shapely.geometry import shape
 
 from crimepulse.core import schema
 from crimepulse.sources import files, geo
@@ -312,3 +313,203 @@ def test_an_unclosed_ring_is_closed_and_noted(tmp_path: Path) -> None:
     ring = json.loads(batch.table["geometry"][0].as_py())["coordinates"][0]
     assert ring == [*open_ring[0], open_ring[0][0]]
     assert batch.notes == ["feature 1 (Camden): ring not closed: closed"]
+
+
+# ---------------------------------------------------------------- wards and LSOAs
+
+CAMDEN_LSOA_2021 = {
+    "LSOA21CD": "E01000907",
+    "LSOA21NM": "Camden 001A",
+    "MSOA21CD": "E02000166",
+    "MSOA21NM": "Camden 001",
+    "LAD22CD": "E09000007",
+    "LAD22NM": "Camden",
+}
+
+
+def square(x: float) -> list[list[list[float]]]:
+    """A small square whose west edge is at longitude `x` (so features do not overlap)."""
+    return [[[x, 51.5], [x + 0.005, 51.5], [x + 0.005, 51.505], [x, 51.505], [x, 51.5]]]
+
+
+def test_an_lsoa_file_loads_lsoas_not_their_borough(tmp_path: Path) -> None:
+    """Every LSOA of a borough names that borough (LAD22CD): the LSOA code is the area's,
+    the borough's is kept beside it, and none is a "duplicate" of another."""
+    second = {**CAMDEN_LSOA_2021, "LSOA21CD": "E01000908", "LSOA21NM": "Camden 001B"}
+    path = write_geojson(
+        tmp_path, [feature(CAMDEN_LSOA_2021, square(-0.15)), feature(second, square(-0.14))]
+    )
+    batch = read(path)
+    assert batch.rejects == [] and batch.area_type == "lsoa"
+    rows = batch.table.to_pylist()
+    assert [(r["area_type"], r["area_code"], r["area_name"]) for r in rows] == [
+        ("lsoa", "E01000907", "Camden 001A"),
+        ("lsoa", "E01000908", "Camden 001B"),
+    ]
+    assert {(r["borough_code"], r["census_year"]) for r in rows} == {("E09000007", 2021)}
+
+
+def test_a_2011_lsoa_file_says_its_census(tmp_path: Path) -> None:
+    props = {
+        "LSOA11CD": "E01000001",
+        "LSOA11NM": "City of London 001A",
+        "MSOA11CD": "E02000001",
+        "LAD11CD": "E09000001",
+        "LAD11NM": "City of London",
+    }
+    [row] = read(write_geojson(tmp_path, [feature(props)])).table.to_pylist()
+    assert (row["area_code"], row["area_name"], row["census_year"]) == (
+        "E01000001",
+        "City of London 001A",
+        2011,
+    )
+
+
+def test_a_ward_file_with_worded_properties_is_detected_and_loads_its_wards(
+    tmp_path: Path,
+) -> None:
+    wards = [
+        ("E05013570", "Heathrow Villages", "E09000017", "Hillingdon"),
+        ("E05009288", "Aldersgate", "E09000001", "City of London"),
+    ]
+    path = write_geojson(
+        tmp_path,
+        [
+            feature(
+                {"ward_code": c, "ward_name": n, "borough_code": b, "borough_name": bn},
+                square(-0.2 + i * 0.01),
+            )
+            for i, (c, n, b, bn) in enumerate(wards)
+        ],
+    )
+    batch = read(path)
+    assert batch.rejects == [] and batch.area_type == "ward"
+    rows = batch.table.to_pylist()
+    assert [(r["area_code"], r["area_name"], r["borough_code"]) for r in rows] == [
+        (c, n, b) for c, n, b, _ in wards
+    ]
+    assert {r["census_year"] for r in rows} == {None}  # a ward's code changes with it
+
+
+def test_a_borough_has_no_borough_code_of_its_own(tmp_path: Path) -> None:
+    props = {"LAD22CD": "E09000007", "LAD22NM": "Camden", "RGN22CD": "E12000007"}
+    [row] = read(write_geojson(tmp_path, [feature(props)])).table.to_pylist()
+    assert (row["area_type"], row["area_code"], row["borough_code"]) == (
+        "borough",
+        "E09000007",
+        None,
+    )
+    assert row["census_year"] is None
+
+
+@pytest.mark.parametrize(
+    ("props", "chosen"),
+    [
+        (("LAD22CD", "LAD22NM", "LSOA21NM", "LSOA21CD", "MSOA21CD"), ("LSOA21CD", "LSOA21NM")),
+        (("borough_code", "ward_name", "ward_code"), ("ward_code", "ward_name")),
+        (("WD22CD", "WD22NM", "LAD22CD"), ("WD22CD", "WD22NM")),
+        (("GSS_CODE", "NAME", "LAD11CD"), ("GSS_CODE", "NAME")),  # a generic key is the own
+        (("LSOA11CD", "LSOA21NM", "LSOA11NM"), ("LSOA11CD", "LSOA11NM")),  # same year first
+        (("lsoa11cd", "name"), ("lsoa11cd", "name")),
+    ],
+)
+def test_the_most_specific_code_and_its_name_are_the_areas(
+    props: tuple[str, ...], chosen: tuple[str, str]
+) -> None:
+    naming = geo._naming(props)
+    assert (naming.code, naming.name) == chosen
+
+
+# ---------------------------------------------------------------- collapsed rings
+
+SLIVER = [[-0.2, 51.48], [-0.199, 51.479], [-0.2, 51.48]]  # 3 positions: no area
+
+
+def test_a_collapsed_part_of_a_multipolygon_is_left_out_and_noted(tmp_path: Path) -> None:
+    """As in two Thames-side wards of ONS's 2022 ward boundaries: the ward is kept."""
+    props = {"ward_code": "E05013611", "ward_name": "Chiswick Riverside"}
+    path = write_geojson(tmp_path, [feature(props, [[SLIVER], SQUARE], kind="MultiPolygon")])
+    batch = read(path)
+    assert batch.rejects == []
+    geometry = json.loads(batch.table["geometry"][0].as_py())
+    assert geometry == {"type": "MultiPolygon", "coordinates": [SQUARE]}
+    assert batch.notes == [
+        "feature 1 (Chiswick Riverside): ring 1 (3 positions) has no area: left out"
+    ]
+
+
+def test_a_collapsed_hole_is_left_out_and_a_collapsed_exterior_is_no_area(
+    tmp_path: Path,
+) -> None:
+    path = write_geojson(
+        tmp_path,
+        [
+            feature({"NAME": "Holed", "GSS_CODE": "E09000007"}, [SQUARE[0], SLIVER]),
+            feature({"NAME": "Gone", "GSS_CODE": "E09000012"}, [[SLIVER]], kind="MultiPolygon"),
+        ],
+    )
+    batch = read(path)
+    assert batch.table["area_code"].to_pylist() == ["E09000007"]
+    assert json.loads(batch.table["geometry"][0].as_py())["coordinates"] == SQUARE
+    assert batch.notes == ["feature 1 (Holed): ring 2 (3 positions) has no area: left out"]
+    [reject] = batch.rejects
+    assert (reject.line, reject.field) == (2, "geometry")
+    assert reject.reason == (
+        "feature 2 (Gone): ring 1 has 3 positions (a ring needs at least 4, "
+        "the last repeating the first)"
+    )
+
+
+# ---------------------------------------------------------------- real wards and LSOAs
+
+LSOA_FILES = {
+    2011: ("london_lsoa_2011_bgc.geojson", 4835),
+    2021: ("london_lsoa_2021_bgc.geojson", 4994),
+}
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("census", sorted(LSOA_FILES))
+def test_real_lsoa_boundaries_load_as_lsoas(shared_data: Path, census: int) -> None:
+    name, count = LSOA_FILES[census]
+    batch = read(shared_data / "london-lsoa-boundaries" / name)
+    table = batch.table
+    assert batch.rejects == [] and batch.notes == []
+    assert batch.rows_read == table.num_rows == count  # PROVENANCE.md
+    assert batch.area_type == "lsoa" and set(table["area_type"].to_pylist()) == {"lsoa"}
+    assert set(table["census_year"].to_pylist()) == {census}
+    assert len(set(table["area_code"].to_pylist())) == count
+    assert all(code.startswith("E01") for code in table["area_code"].to_pylist())
+    boroughs = set(table["borough_code"].to_pylist())
+    assert boroughs == {f"E090000{i:02d}" for i in range(1, 34)}
+    first = table.slice(0, 1).to_pylist()[0]
+    assert first["area_name"].startswith(("City of London 0", "Barking and Dagenham 0"))
+
+
+WARD_REPAIRS = {
+    "E05013611": "Chiswick Riverside",
+    "E05014022": "Thamesfield",
+    "E05013747": "Sands End",
+    "E05013782": "Kew",
+    "E05013788": "Teddington",
+}
+
+
+@pytest.mark.shared
+def test_real_ward_boundaries_load_every_ward_repairing_the_thames_slivers(
+    shared_data: Path,
+) -> None:
+    batch = read(shared_data / "london-ward-boundaries-2022" / "london_wards_2022_bsc.geojson")
+    table = batch.table
+    assert batch.format == "geojson-boundaries" and batch.area_type == "ward"
+    assert batch.rejects == [] and batch.rows_read == table.num_rows == 704  # PROVENANCE.md
+    rows = {r["area_code"]: r for r in table.to_pylist()}
+    assert len(rows) == 704
+    assert sum(r["borough_code"] == "E09000001" for r in rows.values()) == 25  # City wards
+    assert len({r["borough_code"] for r in rows.values()}) == 33
+    # the five invalid features PROVENANCE.md names: each repaired, named in the notes, valid
+    assert len(batch.notes) == 5
+    for code, ward in WARD_REPAIRS.items():
+        assert rows[code]["area_name"] == ward
+        assert sum(note.startswith("feature ") and f"({ward})" in note for note in batch.notes) == 1
+        assert shape(json.loads(rows[code]["geometry"])).is_valid

@@ -4,14 +4,16 @@ safe to race, and the schema can be taken down and rebuilt."""
 from __future__ import annotations
 
 import threading
+from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from crimepulse.oplog import OutcomesLog
 from crimepulse.state import db as _engine
-from crimepulse.state import migrate, tables
+from crimepulse.state import migrate, snapshot_tables, tables
 from crimepulse.state.tables import metadata, utcnow
 from tests.oplog.fixtures import event
 
@@ -103,3 +105,30 @@ def test_no_id_column_is_32_bit(log: OutcomesLog) -> None:
         ).all()
     assert narrow == []
     assert sequences and {kind for _, kind in sequences} == {"bigint"}
+
+
+def test_snapshot_edits_columns_come_and_go_and_keep_published_rows_immutable(
+    log: OutcomesLog,
+) -> None:
+    """r0400 adds the edit columns in place (no table rebuild), so SQLite's triggers on
+    published rows survive it; it can be taken down to 0004 and up again."""
+
+    def columns() -> set[str]:
+        with _engine.read(log.engine) as conn:
+            return {c["name"] for c in sa.inspect(conn).get_columns("snapshots")}
+
+    assert {"template", "edited_from"} <= columns()
+    migrate.downgrade(log.engine, "0004")
+    assert not {"template", "edited_from"} & columns()
+    migrate.upgrade(log.engine)
+    assert {"template", "edited_from"} <= columns()
+    row = {
+        "series": "s", "period": "year", "theme": "t", "area": "all", "as_of": date(2023, 1, 1),
+        "version": 1, "status": "published", "title": "t", "document": "{}",
+        "fingerprint": "f", "md": "", "html": "", "json": "", "post": "",
+        "created_at": utcnow(), "created_by": "test",
+    }  # fmt: skip
+    with _engine.write(log.engine) as conn:
+        conn.execute(sa.insert(snapshot_tables.snapshots).values(row))
+    with pytest.raises(sa.exc.DBAPIError), log.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE snapshots SET template = 'x'"))

@@ -121,3 +121,56 @@ def test_reference_tables_load(london: Crimepulse) -> None:
     ).to_pylist()
     assert population and population[0]["population"] == 9_298_024
     assert london.sql("SELECT sum(count) AS n FROM victims").to_pylist()[0]["n"] == 2_544
+
+
+BOUNDARIES = [
+    "london-borough-boundaries",
+    "london-ward-boundaries-2022",
+    "london-lsoa-boundaries",
+]
+
+
+@pytest.fixture(scope="module")
+def boundaries(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crimepulse]:
+    """The real borough, ward and LSOA boundaries, ingested into one warehouse."""
+    db = tmp_path_factory.mktemp("boundaries") / "areas.duckdb"
+    with crimepulse.open(db) as cp:
+        report = cp.ingest(*(shared_data / folder for folder in BOUNDARIES))
+        assert report.exit_code(strict=True) == 0, [r.message for r in report.files if r.message]
+        yield cp
+
+
+@pytest.mark.shared
+def test_real_boundaries_count_areas_by_level(boundaries: Crimepulse) -> None:
+    """PROVENANCE.md: 33 boroughs, 704 wards (679 MPS + 25 City), 4,835 LSOAs of 2011 and
+    4,994 of 2021; nothing quarantined, the five Thames wards repaired and noted."""
+    levels = boundaries.sql(
+        "SELECT area_type, census_year, count(*) AS n, count(DISTINCT borough_code) AS boroughs "
+        "FROM areas GROUP BY ALL ORDER BY ALL"
+    ).to_pylist()
+    assert [(r["area_type"], r["census_year"], r["n"], r["boroughs"]) for r in levels] == [
+        ("borough", None, 33, 0),
+        ("lsoa", 2011, 4835, 33),
+        ("lsoa", 2021, 4994, 33),
+        ("ward", None, 704, 33),
+    ]
+    assert boundaries.sql("SELECT count(*) AS n FROM quarantine").to_pylist() == [{"n": 0}]
+    [notes] = boundaries.sql(
+        "SELECT notes FROM batches WHERE path LIKE '%london_wards_2022_bsc.geojson'"
+    ).to_pylist()
+    assert notes["notes"].count("repaired with make_valid") == 3
+    assert notes["notes"].count("has no area: left out") == 2
+
+
+@pytest.mark.shared
+def test_every_mps_ward_and_lsoa_has_a_boundary(shared_data: Path, boundaries: Crimepulse) -> None:
+    """The codes the MPS ward and LSOA tables use are all in the boundary files."""
+    tables = shared_data / "mps-datastore-parquet"
+    missing = boundaries.sql(
+        "SELECT (SELECT count(DISTINCT wardcode) FROM read_parquet(?) WHERE wardcode NOT IN "
+        "(SELECT area_code FROM areas WHERE area_type = 'ward')) AS wards, "
+        "(SELECT count(DISTINCT lsoa_code) FROM read_parquet(?) WHERE lsoa_code NOT IN "
+        "(SELECT area_code FROM areas WHERE area_type = 'lsoa' AND census_year = 2021)) AS lsoas",
+        [str(tables / "recorded-crime-ward.parquet"), str(tables / "recorded-crime-lsoa.parquet")],
+    ).to_pylist()
+    assert missing == [{"wards": 0, "lsoas": 0}]

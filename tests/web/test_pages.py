@@ -420,3 +420,46 @@ def test_this_week_is_the_last_week_the_data_answers(
     assert "<h1>What the police did: week of 25–31 December 2023</h1>" in text
     assert "police-action-2023-W52-by-event_type.csv" in table
     assert "week of 25–31 December 2023" in area
+
+
+def test_a_reviewer_edits_the_words_in_a_text_area(client: TestClient, site: Site) -> None:
+    """The review page's text area: the same checks as `snapshot edit`, the session and
+    the same-origin rule of every review form, and a refused edit stores nothing."""
+    from crimepulse.oplog import OutcomesLog
+    from crimepulse.snapshot import archive as st
+
+    with OutcomesLog.open(db=site.db) as log:
+        store = st.SnapshotStore(log)
+        with __import__("crimepulse").open(site.db, read_only=True) as cp:
+            draft = st.draft(cp, store, log.local_actor(), "year", "2023", "robbery", pdf=False)
+        template = store.template(draft.id)
+    url = f"/review/snapshots/{draft.id}/edit"
+    assert client.get(url).status_code == 401  # no session
+    edited = template.replace("Robbery went up,", "Robbery rose,", 1)
+    assert edited != template
+    stranger = client.post(url, data={"template": edited}, headers=SAME)
+    assert stranger.status_code == 401
+    client.post("/review/sign-in", headers=SAME, data={"token": site.reviewer_token})
+    assert f'href="{url}"' in client.get("/review").text
+    form = client.get(url)
+    assert form.status_code == 200 and "{robbery_2023.current}" in form.text
+    foreign = client.post(url, data={"template": edited}, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403
+
+    typed = edited.replace("variation: {robbery_2023.current}", "variation: 720", 1)
+    refused = client.post(url, data={"template": typed}, headers=SAME)
+    assert refused.status_code == 422
+    assert "&#39;720&#39; is not bound to a Fact; use {robbery_2023.current}" in refused.text
+    assert "variation: 720" in refused.text  # the text as typed, to fix
+    free = f"{edited}\n[context]\nBehind every headline is a victim.\n[/context]\n"
+    saved = client.post(url, data={"template": free}, headers=SAME)
+    assert saved.status_code == 200 and "stored as edited" in saved.text
+    assert "Unverified text:</strong> Behind every headline is a victim." in saved.text
+    with OutcomesLog.open(db=site.db) as log:
+        versions = [r for r in st.SnapshotStore(log).list() if r.series == draft.series]
+        newest = versions[-1]
+        assert [r.version for r in versions] == [1, 2] and newest.edited_from == draft.id
+        assert newest.created_by == "duty-inspector"
+        md = str(st.SnapshotStore(log).output(newest.id, "md"))
+    assert "Robbery rose, by more than" in md and "*Unverified text:* Behind every" in md
+    client.post("/review/sign-out", headers=SAME)

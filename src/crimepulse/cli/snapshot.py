@@ -3,6 +3,7 @@
     crimepulse snapshot --period week --as-of 2026-10-25 --theme violence --format html
     crimepulse snapshot --period year --as-of 2022 --theme violence --draft
     crimepulse snapshot list | approve ID | publish ID | correct ID --note "..." | show ID
+    crimepulse snapshot edit ID        # the draft's words in $EDITOR; numbers stay Facts
 
 A thin layer over `Crimepulse.snapshot`, `crimepulse.snapshot.render` and
 `crimepulse.snapshot.archive`; errors become a message and the exit status of their class
@@ -12,7 +13,11 @@ A thin layer over `Crimepulse.snapshot`, `crimepulse.snapshot.render` and
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -206,6 +211,55 @@ def correct_command(
     with _open_existing(db) as cp, _open(db, oplog_url) as store:
         record = st.correct(cp, store, _actor(store.log, token), snapshot_id, note)
     console.print(f"stored draft {record.id}: version {record.version}, correcting {snapshot_id}")
+
+
+@app.command("edit")
+@reports_errors
+def edit_command(
+    snapshot_id: int,
+    pdf: Annotated[
+        bool, typer.Option("--pdf/--no-pdf", help="Render the edited version's PDF too.")
+    ] = True,
+    db: Db = None,
+    oplog_url: OplogUrl = None,
+    token: Token = None,
+) -> None:
+    """Edit a draft's words in $EDITOR: its template (numbers as Fact placeholders) is
+    checked on save and stored as a new version, or refused line by line (the old
+    version is kept, and so is your edit, in a file named in the message)."""
+    from crimepulse.errors import ValidationFailed
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        errors.print("[red]error:[/] set $EDITOR (or $VISUAL) to the editor to use")
+        raise typer.Exit(2)
+    with _open(db, oplog_url) as store:
+        who = _actor(store.log, token)
+        before = store.template(snapshot_id)
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=f"-snapshot-{snapshot_id}.txt", delete=False, encoding="utf-8"
+        ) as handle:
+            handle.write(before)
+        path = Path(handle.name)
+        ran = subprocess.run([*shlex.split(editor), str(path)], check=False)
+        if ran.returncode != 0:
+            errors.print(f"[red]error:[/] the editor exited with {ran.returncode}; nothing stored")
+            raise typer.Exit(1)
+        after = path.read_text(encoding="utf-8")
+        if after == before:
+            path.unlink()
+            console.print(f"no change to snapshot {snapshot_id}; nothing stored")
+            return
+        try:
+            record = store.edit(who, snapshot_id, after, pdf=pdf)
+        except ValidationFailed:
+            errors.print(f"your edit is kept in {path}", highlight=False)
+            raise
+    path.unlink()
+    console.print(
+        f"stored draft {record.id}: version {record.version}, edited from {snapshot_id} "
+        f"by {record.created_by}"
+    )
 
 
 @app.command("show")

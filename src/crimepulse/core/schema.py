@@ -129,6 +129,11 @@ DATASETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("hectares", "DOUBLE"),
             ("inner_london", "BOOLEAN"),
             ("geometry", "VARCHAR"),  # GeoJSON geometry object, WGS84 lon/lat
+            # the local authority (in London, the borough) holding a ward or LSOA; else null
+            ("borough_code", "VARCHAR"),
+            # census small areas (oa, lsoa, msoa): the census of the set (2011, 2021), since
+            # an unchanged LSOA keeps its code from one census to the next; else null
+            ("census_year", "INTEGER"),
         ],
     ),
     "population": (

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from crimepulse.core.reference.forces import DEFAULT_FORCE
 from crimepulse.errors import Conflict, FieldError, NotFound, ValidationFailed
 from crimepulse.oplog import Actor, OutcomesLog
-from crimepulse.snapshot import FORMATS, render
+from crimepulse.snapshot import FORMATS, editing, render
 from crimepulse.snapshot.builder import build
 from crimepulse.snapshot.model import Snapshot
 from crimepulse.snapshot.source import FactSource
@@ -55,6 +55,7 @@ class Record:
     approved_by: str | None
     published_at: datetime | None
     published_by: str | None
+    edited_from: int | None  # the version whose words this one edited (same Facts)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -194,8 +195,12 @@ class SnapshotStore:
         rendered: dict[str, Any],
         correction_note: str | None = None,
         supersedes: int | None = None,
+        *,
+        template: str | None = None,
+        edited_from: int | None = None,
     ) -> Record:
-        """Store a new draft version (any signed-in role may draft)."""
+        """Store a new draft version (any signed-in role may draft); `template` and
+        `edited_from` for an edit of another version's words."""
         auth.require(actor, auth.READ, "drafting snapshots")
         meta = snapshot.meta
         series = series_key(meta["period"], meta["theme"]["name"], meta["area"])
@@ -226,12 +231,45 @@ class SnapshotStore:
                     pdf=rendered.get("pdf"),
                     correction_note=correction_note,
                     supersedes=supersedes,
+                    template=template,
+                    edited_from=edited_from,
                     created_at=datetime.now(UTC),
                     created_by=actor.name,
                 )
                 .returning(snapshots.c.id)
             ).scalar_one()
         return self.get(int(new_id))
+
+    def template(self, snapshot_id: int) -> str:
+        """The version's words as an editable template (numbers as Fact placeholders)."""
+        return editing.to_template(self.document(snapshot_id))
+
+    def edit(self, actor: Actor, snapshot_id: int, template: str, pdf: bool = True) -> Record:
+        """A new draft version with the edited words and the same Facts, stored with who
+        edited and when; a template that changes a number or contradicts a verdict is
+        refused (ValidationFailed, by line) and nothing is stored. A published version is
+        never edited: correct it instead."""
+        auth.require(actor, auth.READ, "editing snapshots")
+        old = self.get(snapshot_id)
+        if old.status == "published":
+            raise Conflict(
+                f"snapshot {snapshot_id} is published and never changes; correct it instead"
+            )
+        document = self.document(snapshot_id)
+        edited = editing.apply(document, template)
+        if editing.to_template(edited) == editing.to_template(document):
+            raise Conflict(f"the edit changes no word of snapshot {snapshot_id}; nothing stored")
+        edited.meta["edited"] = {"from_id": old.id, "from_version": old.version, "by": actor.name}
+        edited.meta["version"] = self.next_version(edited)
+        return self.add(
+            actor,
+            edited,
+            outputs(edited, pdf),
+            old.correction_note,
+            old.supersedes,
+            template=template,
+            edited_from=old.id,
+        )
 
     def _advance(self, actor: Actor, snapshot_id: int, before: str, after: str) -> Record:
         auth.require(actor, auth.REVIEW, f"marking snapshots {after}")

@@ -15,6 +15,7 @@ from crimepulse.snapshot.model import Block, Sentence, Snapshot
 POST_LIMIT = 3000  # a LinkedIn article's post
 SOCIAL_LIMIT = 280  # a short social post, its link included
 SUB_KINDS = ("sub", "quote")  # points under the bullet before them
+CONTEXT, UNVERIFIED = "context", "unverified text"  # free text (snapshot.editing), labelled
 SOURCE_NAMES = {
     "mps": "MPS recorded crime (London Datastore)",
     "police.uk": "data.police.uk street-level crime",
@@ -144,6 +145,8 @@ def markdown(snapshot: Snapshot) -> str:
             elif block.kind == "chart":
                 chart = snapshot.chart(block.chart or "")
                 lines += [f"**Chart: {chart.title}.** {text}", ""]
+            elif block.kind == CONTEXT:  # free text a person wrote: no Fact behind it
+                lines += [f"*{UNVERIFIED.capitalize()}:* {text}", ""]
             else:
                 lines += [text, ""]
         lines.append("")

@@ -18,14 +18,14 @@ import dataclasses
 import gzip
 import hashlib
 import io
-import json
 import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
+import ijson
 import pyarrow as pa
 
 from crimepulse.config import LIMIT_OPTIONS, ReadLimits
@@ -443,34 +443,154 @@ def parquet_header(f: SourceFile) -> list[str]:
             raise FormatError(f"{f.name}: not a readable Parquet file ({exc})") from exc
 
 
+# GeoJSON needs 8 levels (collection, features, feature, geometry, coordinates, polygon,
+# ring, position) and a few more for nested properties; far more is a hostile file, refused
+# before it is built (a parser that tracks paths spends memory quadratic in the depth).
+MAX_JSON_DEPTH = 64
+_UTF8_BOM = b"\xef\xbb\xbf"
+# The top-level members a GeoJSON reader uses besides `features`; others are skipped unread.
+_COLLECTION_MEMBERS = ("type", "crs")
+_VALUE_KINDS = {"start_array": "a list", "string": "a string", "number": "a number"}
+
+
+def _not_valid(f: SourceFile, exc: Exception) -> FormatError:
+    """yajl's error (several lines, with a picture of where) as one line naming the file."""
+    text = exc.args[0] if exc.args else exc
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    why = text.strip().splitlines()[0] if text.strip() else "unreadable"
+    return FormatError(f"{f.name}: not valid JSON ({why.removeprefix('parse error: ')})")
+
+
+def _open_json(f: SourceFile) -> BinaryIO:
+    """The file's bytes after a UTF-8 byte-order mark, if it has one (yajl refuses the BOM)."""
+    fh = f.open()
+    if fh.read(len(_UTF8_BOM)) != _UTF8_BOM:
+        fh.close()
+        fh = f.open()
+    return fh
+
+
+Events = Iterator[tuple[str, Any]]
+
+
+def geojson_features(f: SourceFile, members: dict[str, Any] | None = None) -> Iterator[Any]:
+    """Each element of a FeatureCollection's `features`, parsed one at a time.
+
+    The document is streamed (ijson over yajl's C parser), never held: memory is one
+    feature's, whatever the file's size. `members` receives the collection's `type` and
+    `crs` as they are met. Raises FormatError for JSON that is not valid or is nested over
+    MAX_JSON_DEPTH, for a document that is not a FeatureCollection (said as soon as its
+    `type` is read, or at the end when the type follows the features) and for one without
+    a features list.
+    """
+    found: dict[str, Any] = {} if members is None else members
+    saw_features = False
+    with _open_json(f) as fh:
+        events: Events = ijson.basic_parse(fh, use_float=True)
+        try:
+            first = next(events, None)
+            if first is None or first[0] != "start_map":
+                kind = _VALUE_KINDS.get(first[0] if first else "", "a JSON value")
+                raise FormatError(f"{f.name}: not a GeoJSON FeatureCollection (found {kind})")
+            for event, value in events:
+                if event == "end_map":
+                    break
+                if value == "features":  # a map_key: the document's top level is an object
+                    saw_features = True
+                    yield from _feature_list(f, events)
+                elif value in _COLLECTION_MEMBERS:
+                    found[value] = _build(f, events, depth=1)
+                    _check_collection(f, found)
+                else:
+                    _build(f, events, depth=1, keep=False)
+        except ijson.JSONError as exc:
+            raise _not_valid(f, exc) from None
+    _check_collection(f, found, ended=True)
+    if not saw_features:
+        raise FormatError(f"{f.name}: the FeatureCollection has no features list")
+
+
+def _check_collection(f: SourceFile, members: dict[str, Any], ended: bool = False) -> None:
+    kind = members.get("type")
+    if (ended or "type" in members) and kind != "FeatureCollection":
+        raise FormatError(f"{f.name}: not a GeoJSON FeatureCollection (found type {kind!r:.40})")
+
+
+def _feature_list(f: SourceFile, events: Events) -> Iterator[Any]:
+    event, _ = next(events, ("end", None))
+    if event != "start_array":
+        raise FormatError(f"{f.name}: the FeatureCollection has no features list")
+    while True:
+        feature = _build(f, events, depth=2)
+        if feature is _END:
+            return
+        yield feature
+
+
+_END = object()  # the end of the list being read, in place of an element
+
+
+def _build(f: SourceFile, events: Events, depth: int, keep: bool = True) -> Any:
+    """The next JSON value from `events` (None when not `keep`), or _END when the list it
+    would be an element of ends instead. Iterative, so depth costs no recursion; `depth` is
+    how deep the value sits, so MAX_JSON_DEPTH counts from the document's top. The tests are
+    ordered by how often GeoJSON needs them (a position is start, number, number, end)."""
+    stack: list[Any] = []
+    keys: list[Any] = []
+    room = MAX_JSON_DEPTH - depth
+    node: Any
+    for event, value in events:
+        if event == "number" or event == "string":
+            node = value
+        elif event == "start_array" or event == "start_map":
+            if len(stack) >= room:
+                raise FormatError(
+                    f"{f.name}: JSON nested too deeply to read (more than {MAX_JSON_DEPTH} levels)"
+                )
+            stack.append(([] if event == "start_array" else {}) if keep else None)
+            keys.append(None)
+            continue
+        elif event == "end_array" or event == "end_map":
+            if not stack:  # only the end of the enclosing list can come first
+                return _END
+            node = stack.pop()
+            keys.pop()
+        elif event == "map_key":
+            keys[-1] = value
+            continue
+        else:  # boolean, null
+            node = value
+        if not stack:
+            return node
+        if keep:
+            parent = stack[-1]
+            if parent.__class__ is list:
+                parent.append(node)
+            else:
+                parent[keys[-1]] = node
+    raise FormatError(f"{f.name}: not valid JSON (premature EOF)")  # yajl says so first
+
+
 def json_header(f: SourceFile) -> list[str]:
     """GeoJSON: the property names of every feature (in order of first use), plus the
     marker `geojson`: a first feature without a name or code must not hide the file's format
-    (the reader quarantines that feature)."""
-    with f.open() as fh:
-        try:
-            doc = json.load(fh)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise FormatError(f"{f.name}: not valid JSON ({exc})") from exc
-        except RecursionError as exc:
-            raise FormatError(f"{f.name}: JSON nested too deeply to read") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        found = f"type {doc.get('type')!r:.40}" if isinstance(doc, dict) else type(doc).__name__
-        raise FormatError(f"{f.name}: not a GeoJSON FeatureCollection (found {found})")
-    features = doc.get("features")
-    if not isinstance(features, list):
-        raise FormatError(f"{f.name}: the FeatureCollection has no features list")
-    if not features:
-        raise FormatError(f"{f.name}: the FeatureCollection has no features")
-    objects = [x for x in features if isinstance(x, dict)]
-    if not objects:
-        raise FormatError(f"{f.name}: no feature is a JSON object (feature 1: {features[0]!r:.40})")
+    (the reader quarantines that feature). Streamed, like the reader: one feature at a time."""
     names: dict[str, None] = {}
-    for feature in objects:
+    count, objects, first = 0, 0, None
+    for feature in geojson_features(f):
+        count += 1
+        if not isinstance(feature, dict):
+            first = feature if count == 1 else first
+            continue
+        objects += 1
         props = feature.get("properties")
         names.update(
             dict.fromkeys(normalise(k) for k in (props if isinstance(props, dict) else {}))
         )
+    if not count:
+        raise FormatError(f"{f.name}: the FeatureCollection has no features")
+    if not objects:
+        raise FormatError(f"{f.name}: no feature is a JSON object (feature 1: {first!r:.40})")
     return ["geojson", *names]
 
 

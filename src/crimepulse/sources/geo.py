@@ -1,14 +1,24 @@
-"""Reference geography: borough boundaries (GeoJSON) and borough population (CSV/Parquet).
+"""Reference geography: area boundaries (GeoJSON) and area population (CSV/Parquet).
 
 Boundaries: a GeoJSON FeatureCollection whose features carry a name and a GSS code. The
-property names vary by publisher (NAME/GSS_CODE, name/code, LAD23NM/LAD23CD), so the reader
-looks for any of them, case-insensitively. GeoJSON is lon/lat (WGS84) by definition; files
-still in British National Grid (metres) or with swapped axes are refused as a whole, since
-every feature would be wrong; a single feature whose coordinates are beyond lon/lat range
-among good ones is quarantined. Each geometry must be a Polygon or MultiPolygon whose rings
-have at least four positions; one that is not valid (a self-intersecting "bow-tie") is
-repaired with shapely's `make_valid` and the repair named in `Batch.notes`, and one that
-cannot be repaired into an area is quarantined. A feature's `line` is its 1-based position in
+property names vary by publisher (NAME/GSS_CODE, name/code, LAD23NM/LAD23CD, LSOA21CD,
+ward_code/ward_name), so the reader looks for any of them, case-insensitively, and takes
+the most specific as the feature's own: an ONS LSOA file also names each LSOA's MSOA and
+borough, and the LSOA is the area (its borough's code is kept beside it). The code's GSS
+prefix says the area's type (E09 borough, E05 ward, E01 LSOA, ...); census small areas
+keep the census year their property names give (LSOA11CD: 2011), since an unchanged LSOA
+keeps its code from one census to the next and both sets are kept. The document is
+streamed (`files.geojson_features`): one feature is held at a time, whatever the file's
+size.
+
+GeoJSON is lon/lat (WGS84) by definition; files still in British National Grid (metres)
+or with swapped axes are refused as a whole, since every feature would be wrong; a single
+feature whose coordinates are beyond lon/lat range among good ones is quarantined. Each
+geometry must be a Polygon or MultiPolygon whose rings have at least four positions (a
+hole or a MultiPolygon's part of fewer, a sliver with no area, is left out); one that is
+not valid (a self-intersecting "bow-tie") is repaired with shapely's `make_valid`; either
+repair is named in `Batch.notes`, and a geometry that cannot be repaired into an area is
+quarantined. A feature's `line` is its 1-based position in
 `features`, and geometry reasons name it and its area name.
 
 Population: long (Code, Name, Year, Population[, Source]) or wide (Code, Name, one column
@@ -35,6 +45,7 @@ from shapely.validation import explain_validity, make_valid
 
 from crimepulse.core.reference import london
 from crimepulse.errors import FormatError
+from crimepulse.sources import files
 from crimepulse.sources.base import (
     AREAS,
     POPULATION,
@@ -63,8 +74,6 @@ from crimepulse.sources.validate import UK_LAT, UK_LON, Check
 
 DEFAULT_SOURCE = "london-datastore"
 _RAW_LIMIT = 500
-_NAME_KEYS = re.compile(r"^(name|areaname|(lad|lau1|ctyua|cty|rgn|ward|wd)\d{2}nm)$")
-_CODE_KEYS = re.compile(r"^(gsscode|code|areacode|(lad|lau1|ctyua|cty|rgn|ward|wd)\d{2}cd)$")
 _HECTARES_KEYS = ("hectares", "areahectares", "areaha")
 _INNER_KEYS = ("onsinner", "innerlondon", "inner")
 _TRUE = {"t", "true", "y", "yes", "1", "inner"}
@@ -73,9 +82,102 @@ _FALSE = {"f", "false", "n", "no", "0", "outer"}
 
 # ---------------------------------------------------------------- boundaries
 
+# Properties naming an area, by geography: ONS's level, year and CD/NM ("LSOA21CD",
+# "LAD22NM"), other publishers' words ("ward_code", "borough_name"), or generic ("GSS_CODE",
+# "name": the feature's own, so it ranks before any level).
+_ONS_KEY = re.compile(r"^(oa|lsoa|msoa|wd|ward|lad|lau1|ctyua|cty|rgn)(\d{2})(cd|nm)$")
+_WORDS_KEY = re.compile(r"^(oa|lsoa|msoa|ward|borough|lad|district|region)(code|name)$")
+_GENERIC_KEYS = {"gsscode": True, "code": True, "areacode": True, "name": False, "areaname": False}
+# Each spelling's level, finest first (the rank); a borough is a local authority district.
+_LEVELS: dict[str, tuple[str, int]] = {
+    "": ("", 0),
+    "oa": ("oa", 1),
+    "lsoa": ("lsoa", 2),
+    "msoa": ("msoa", 3),
+    "wd": ("ward", 4),
+    "ward": ("ward", 4),
+    "lad": ("lad", 5),
+    "lau1": ("lad", 5),
+    "borough": ("lad", 5),
+    "district": ("lad", 5),
+    "ctyua": ("cty", 6),
+    "cty": ("cty", 6),
+    "rgn": ("rgn", 7),
+    "region": ("rgn", 7),
+}
+# The area's type from its GSS code's entity prefix (England E, Wales W), else its level.
+_GSS_TYPES = {"00": "oa", "01": "lsoa", "02": "msoa", "05": "ward", "09": "borough"}
+_LEVEL_TYPES = {"oa": "oa", "lsoa": "lsoa", "msoa": "msoa", "ward": "ward"}
+# Census small areas: published anew with each census, an unchanged one keeping its code.
+CENSUS_AREAS = ("oa", "lsoa", "msoa")
 
-def _key(props: dict[str, Any], pattern: re.Pattern[str]) -> str | None:
-    return next((k for k in props if pattern.match(norm(k))), None)
+
+@dataclass(frozen=True)
+class _AreaKey:
+    """A property naming an area: its level, its geography's year, code or name."""
+
+    prop: str
+    level: str
+    rank: int
+    year: int | None
+    is_code: bool
+
+
+def _area_key(prop: str) -> _AreaKey | None:
+    key = norm(prop)
+    if key in _GENERIC_KEYS:
+        return _AreaKey(prop, "", 0, None, _GENERIC_KEYS[key])
+    ons = _ONS_KEY.match(key)
+    if ons:
+        level, rank = _LEVELS[ons[1]]
+        return _AreaKey(prop, level, rank, 2000 + int(ons[2]), ons[3] == "cd")
+    words = _WORDS_KEY.match(key)
+    if words:
+        level, rank = _LEVELS[words[1]]
+        return _AreaKey(prop, level, rank, None, words[2] == "code")
+    return None
+
+
+def _names_an_area(column: str, code: bool) -> bool:
+    """True when a (normalised) property name holds an area's code (or its name)."""
+    key = _area_key(column)
+    return key is not None and key.is_code == code
+
+
+@dataclass(frozen=True)
+class _Naming:
+    """Which properties hold a feature's code, name and borough (chosen once for each set
+    of property names: a file's features usually share one)."""
+
+    code: str | None
+    name: str | None
+    borough: str | None  # the code of the local authority (borough) holding the area
+    level: str
+    year: int | None
+
+
+def _naming(props: tuple[str, ...]) -> _Naming:
+    keys = [k for k in map(_area_key, props) if k is not None]
+    codes = sorted((k for k in keys if k.is_code), key=lambda k: k.rank)  # stable: file order
+    names = sorted((k for k in keys if not k.is_code), key=lambda k: k.rank)
+    if not codes:
+        return _Naming(None, names[0].prop if names else None, None, "", None)
+    own = codes[0]
+    name = (
+        [k for k in names if (k.level, k.year) == (own.level, own.year)]
+        or [k for k in names if k.level == own.level]
+        or names
+    )
+    parent = own.rank < _LEVELS["lad"][1]
+    borough = next((k.prop for k in codes[1:] if parent and k.level == "lad"), None)
+    return _Naming(own.prop, name[0].prop if name else None, borough, own.level, own.year)
+
+
+def _area_type(code: str, naming: _Naming) -> str:
+    if code[:1] in ("E", "W") and code[1:3] in _GSS_TYPES:
+        kind = _GSS_TYPES[code[1:3]]
+        return "area" if kind == "borough" and code[0] != "E" else kind
+    return _LEVEL_TYPES.get(naming.level, "area")
 
 
 def _coordinates(node: Any) -> Iterator[tuple[float, float]]:
@@ -106,21 +208,33 @@ def _in_range(box: tuple[float, float, float, float]) -> bool:
     return abs(box[0]) <= 180 and abs(box[2]) <= 180 and abs(box[1]) <= 90 and abs(box[3]) <= 90
 
 
-def _check_crs(
-    f: SourceFile, doc: dict[str, Any], boxes: list[tuple[float, float, float, float]]
-) -> None:
+@dataclass
+class _Extents:
+    """What the file's features' boxes say of its CRS, gathered one feature at a time."""
+
+    seen: bool = False
+    any_lon_lat: bool = False
+    all_lat_lon: bool = True
+
+    def add(self, box: tuple[float, float, float, float]) -> None:
+        self.seen = True
+        self.any_lon_lat = self.any_lon_lat or _in_range(box)
+        self.all_lat_lon = self.all_lat_lon and _inside(box, UK_LAT, UK_LON)
+
+
+def _check_crs(f: SourceFile, members: dict[str, Any], extents: _Extents) -> None:
     """Refuse projected or axis-swapped files outright: every feature would be misplaced.
 
     A file is projected when it says so (EPSG:27700) or when no feature is within lon/lat
     range; one feature out of range among good ones is that feature's fault (quarantined).
     """
-    crs = json.dumps(doc.get("crs") or {})
-    if "27700" in crs or (boxes and not any(_in_range(b) for b in boxes)):
+    crs = json.dumps(members.get("crs") or {})
+    if "27700" in crs or (extents.seen and not extents.any_lon_lat):
         raise FormatError(
             f"{f.name}: coordinates are in a projected CRS (e.g. British National Grid, "
             "EPSG:27700), not lon/lat; reproject to WGS84 (EPSG:4326) first"
         )
-    if boxes and all(_inside(b, UK_LAT, UK_LON) for b in boxes):
+    if extents.seen and extents.all_lat_lon:
         raise FormatError(
             f"{f.name}: coordinates are in lat/lon order; GeoJSON requires lon/lat (x, y)"
         )
@@ -141,7 +255,7 @@ def _is_position(node: Any) -> bool:
 
 def _rings(kind: str, coordinates: Any) -> list[list[Any]] | str:
     """The rings of a Polygon or MultiPolygon, or why its coordinates are not rings of
-    positions (a ring's length is checked later, once the file's CRS is known good)."""
+    positions (a ring's length is checked later, once the feature's position is known good)."""
     polygons = [coordinates] if kind == "Polygon" else coordinates
     if not isinstance(polygons, list) or not all(isinstance(p, list) and p for p in polygons):
         return "coordinates are not a list of rings"
@@ -152,15 +266,46 @@ def _rings(kind: str, coordinates: Any) -> list[list[Any]] | str:
     return rings
 
 
-def _short_ring(geometry: dict[str, Any]) -> str | None:
-    rings = _rings(str(geometry.get("type")), geometry.get("coordinates"))
-    for number, ring in enumerate(rings if isinstance(rings, list) else [], start=1):
-        if len(ring) < 4:
-            return (
-                f"ring {number} has {len(ring)} positions (a ring needs at least 4, "
-                "the last repeating the first)"
-            )
-    return None
+def _short(number: int, ring: list[Any]) -> str:
+    return (
+        f"ring {number} has {len(ring)} positions (a ring needs at least 4, "
+        "the last repeating the first)"
+    )
+
+
+def _without_short_rings(geometry: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """(geometry, "" | the rings left out) or (None, why): a ring of under four positions
+    has no area (a sliver collapsed by generalisation, as along the Thames in ONS's ward
+    boundaries). It is left out when the feature keeps an area without it: a hole, or one
+    part of a MultiPolygon; an exterior ring alone is no area at all."""
+    kind = str(geometry.get("type"))
+    coordinates: Any = geometry["coordinates"]  # rings of positions (`_rings` said so)
+    polygons: list[Any] = [coordinates] if kind == "Polygon" else coordinates
+    kept: list[list[Any]] = []
+    dropped: list[str] = []
+    number = 0
+    for exterior, *holes in polygons:
+        number += 1
+        if len(exterior) < 4:
+            if kind == "Polygon":
+                return None, _short(number, exterior)
+            dropped.append(f"ring {number} ({len(exterior)} positions)")  # and its holes
+            number += len(holes)
+            continue
+        rings = [exterior]
+        for hole in holes:
+            number += 1
+            if len(hole) < 4:
+                dropped.append(f"ring {number} ({len(hole)} positions)")
+            else:
+                rings.append(hole)
+        kept.append(rings)
+    if not dropped:
+        return geometry, ""
+    if not kept:
+        return None, _short(1, polygons[0][0])
+    repaired = {"type": kind, "coordinates": kept[0] if kind == "Polygon" else kept}
+    return repaired, "; ".join(f"{ring} has no area: left out" for ring in dropped)
 
 
 def _geometry_problem(geometry: dict[str, Any]) -> str | None:
@@ -227,30 +372,36 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _load_features(f: SourceFile) -> tuple[dict[str, Any], list[Any]]:
-    with f.open() as fh:
-        try:
-            doc = json.load(fh)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise FormatError(f"{f.name}: not valid JSON ({exc})") from exc
-        except RecursionError as exc:
-            raise FormatError(f"{f.name}: JSON nested too deeply to read") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise FormatError(f"{f.name}: not a GeoJSON FeatureCollection")
-    features = doc.get("features")
-    if not isinstance(features, list):
-        raise FormatError(f"{f.name}: FeatureCollection has no features list")
-    return doc, features
+def _text(value: Any) -> str:
+    return str(value if value is not None else "").strip()
 
 
 @dataclass
 class _Feature:
+    """A feature whose properties name an area and whose geometry may be one."""
+
     line: int
     code: str
     name: str | None
     props: dict[str, Any]
+    naming: _Naming
     geometry: dict[str, Any]
     box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class _Area:
+    """A feature that passed: what is stored of it (the geometry as compact GeoJSON)."""
+
+    line: int
+    area_type: str
+    code: str
+    name: str | None
+    borough_code: str | None
+    census_year: int | None
+    hectares: float | None
+    inner_london: bool | None
+    geometry: str
 
 
 class BoundaryReader:
@@ -258,81 +409,84 @@ class BoundaryReader:
 
     name = "geojson-boundaries"
     description = (
-        "GeoJSON FeatureCollection of areas (properties NAME/GSS_CODE, name/code or "
-        "LADxxNM/LADxxCD; optional HECTARES, ONS_INNER), WGS84 lon/lat"
+        "GeoJSON FeatureCollection of areas (properties NAME/GSS_CODE, name/code, "
+        "LADxxNM/LADxxCD, LSOAxxCD/LSOAxxNM, WDxxCD or ward_code/ward_name; optional "
+        "HECTARES, ONS_INNER), WGS84 lon/lat"
     )
 
     def matches(self, columns: list[str]) -> bool:
         if not columns or columns[0] != "geojson":
             return False
         props = columns[1:]
-        return any(_NAME_KEYS.match(c) for c in props) and any(_CODE_KEYS.match(c) for c in props)
+        return any(_names_an_area(c, code=False) for c in props) and any(
+            _names_an_area(c, code=True) for c in props
+        )
 
     def read(self, f: SourceFile, columns: list[str]) -> Batch:
-        doc, features = _load_features(f)
-        kept: list[_Feature] = []
+        members: dict[str, Any] = {}
+        good: list[_Area] = []
         rejects: list[Rejection] = []
-        seen: dict[str, int] = {}
-        for line, feature in enumerate(features, start=1):
-            result = self._feature(line, feature, seen)
-            if isinstance(result, Rejection):
-                rejects.append(result)
-            else:
-                seen[result.code] = line
-                kept.append(result)
-        _check_crs(f, doc, [k.box for k in kept])
-        good: list[_Feature] = []
         notes: list[str] = []
-        for k in kept:
-            b, which = k.box, _which(k.line, k.name or k.code)
-            where = f"lon {b[0]:.3f}..{b[2]:.3f}, lat {b[1]:.3f}..{b[3]:.3f}"
-            if not _in_range(k.box):
-                reason = f"{which}: coordinates out of lon/lat range ({where})"
-                rejects.append(Rejection(k.line, reason, "geometry", _raw(k.props)))
+        seen: dict[str, int] = {}
+        namings: dict[tuple[str, ...], _Naming] = {}
+        extents = _Extents()
+        rows_read = 0
+        for line, feature in enumerate(files.geojson_features(f, members), start=1):
+            rows_read = line
+            found = self._feature(line, feature, seen, namings)
+            if isinstance(found, Rejection):
+                rejects.append(found)
                 continue
-            if not _inside(k.box, UK_LON, UK_LAT):
-                reason = f"geometry outside the UK ({where})"
-                rejects.append(Rejection(k.line, reason, "geometry", _raw(k.props)))
+            seen[found.code] = line
+            extents.add(found.box)
+            area = _area(found)
+            if isinstance(area, Rejection):
+                rejects.append(area)
                 continue
-            short = _short_ring(k.geometry)
-            geometry, said = (None, short) if short else _valid_geometry(k.geometry)
-            if geometry is None:
-                reason = f"{which}: {said}"
-                rejects.append(Rejection(k.line, reason, "geometry", _raw(k.props)))
-                continue
+            stored, said = area
             if said:
-                notes.append(f"{which}: {said}")
-                k.geometry = geometry
-            good.append(k)
+                notes.append(f"{_which(line, found.name or found.code)}: {said}")
+            good.append(stored)
+        _check_crs(f, members, extents)
+        kinds = {a.area_type for a in good}
         return Batch(
             format=self.name,
             dataset=AREAS,
             source=f.source_hint or DEFAULT_SOURCE,
             table=conform(_areas_table(good), AREAS),
-            rows_read=len(features),
+            rows_read=rows_read,
             rejects=sorted(rejects, key=lambda r: r.line),
-            area_type=_area_type(good),
+            area_type=kinds.pop() if len(kinds) == 1 else "area",
             notes=notes,
         )
 
-    def _feature(self, line: int, feature: Any, seen: dict[str, int]) -> _Feature | Rejection:
+    def _feature(
+        self,
+        line: int,
+        feature: Any,
+        seen: dict[str, int],
+        namings: dict[tuple[str, ...], _Naming],
+    ) -> _Feature | Rejection:
         if not isinstance(feature, dict):
             return Rejection(line, "feature is not a JSON object", None, _raw(feature))
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
             return Rejection(line, "properties is not a JSON object", "properties", _raw(props))
-        code_key, name_key = _key(props, _CODE_KEYS), _key(props, _NAME_KEYS)
-        code = str(props.get(code_key) or "").strip() if code_key else ""
+        shape_of = tuple(props)
+        naming = namings.get(shape_of)
+        if naming is None:
+            naming = namings[shape_of] = _naming(shape_of)
+        code = _text(props.get(naming.code)) if naming.code else ""
         if not code:
-            return Rejection(line, "missing area code", code_key or "code", _raw(props))
+            return Rejection(line, "missing area code", naming.code or "code", _raw(props))
         if code in seen:
             return Rejection(
                 line,
                 f"duplicate code {code} (first at feature {seen[code]})",
-                code_key,
+                naming.code,
                 _raw(props),
             )
-        name = str(props.get(name_key) or "").strip() if name_key else ""
+        name = _text(props.get(naming.name)) if naming.name else ""
         geometry = feature.get("geometry")
         if not isinstance(geometry, dict):
             return Rejection(line, "missing geometry", "geometry", _raw(props))
@@ -343,37 +497,67 @@ class BoundaryReader:
         box = _bbox(geometry)
         if box is None:
             return Rejection(line, "missing geometry", "geometry", _raw(props))
-        return _Feature(line, code, name or None, props, geometry, box)
+        return _Feature(line, code, name or None, props, naming, geometry, box)
+
+
+def _area(k: _Feature) -> tuple[_Area, str] | Rejection:
+    """The feature as stored, with the repair made to its geometry (""), or why it is not
+    an area here: beyond lon/lat, outside the UK, a ring too short, no area once repaired.
+    """
+    b, which = k.box, _which(k.line, k.name or k.code)
+    where = f"lon {b[0]:.3f}..{b[2]:.3f}, lat {b[1]:.3f}..{b[3]:.3f}"
+    if not _in_range(b):
+        reason = f"{which}: coordinates out of lon/lat range ({where})"
+        return Rejection(k.line, reason, "geometry", _raw(k.props))
+    if not _inside(b, UK_LON, UK_LAT):
+        reason = f"geometry outside the UK ({where})"
+        return Rejection(k.line, reason, "geometry", _raw(k.props))
+    geometry, left_out = _without_short_rings(k.geometry)
+    said = left_out
+    if geometry is not None:
+        geometry, said = _valid_geometry(geometry)
+        said = "; ".join(x for x in (left_out, said) if x)
+    if geometry is None:
+        return Rejection(k.line, f"{which}: {said}", "geometry", _raw(k.props))
+    kind = _area_type(k.code, k.naming)
+    borough = _text(k.props.get(k.naming.borough)) if k.naming.borough else ""
+
+    def pick(keys: tuple[str, ...]) -> Any:
+        return next((v for key, v in k.props.items() if norm(key) in keys), None)
+
+    area = _Area(
+        line=k.line,
+        area_type=kind,
+        code=k.code,
+        # London boroughs take the canonical name, other areas their own.
+        name=(london.borough_name(k.code) if kind == "borough" else None) or k.name,
+        borough_code=borough if borough and borough != k.code else None,
+        census_year=k.naming.year if kind in CENSUS_AREAS and kind == k.naming.level else None,
+        hectares=_number(pick(_HECTARES_KEYS)),
+        inner_london=_flag(pick(_INNER_KEYS)),
+        geometry=json.dumps(geometry, separators=(",", ":")),
+    )
+    return area, said
 
 
 def _raw(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)[:_RAW_LIMIT]
 
 
-def _area_type(features: list[_Feature]) -> str:
-    return "borough" if features and all(k.code.startswith("E09") for k in features) else "area"
-
-
-def _areas_table(features: list[_Feature]) -> pa.Table:
-    """Canonical rows; London boroughs take the canonical name, other areas their own."""
-
-    def pick(props: dict[str, Any], keys: tuple[str, ...]) -> Any:
-        return next((v for k, v in props.items() if norm(k) in keys), None)
-
+def _areas_table(areas: list[_Area]) -> pa.Table:
+    """Canonical rows, one per area kept."""
     return pa.table(
         {
-            LINE: pa.array([k.line for k in features], pa.int32()),
-            "month": pa.nulls(len(features), pa.date32()),
-            "area_type": ["borough" if k.code.startswith("E09") else "area" for k in features],
-            "area_code": [k.code for k in features],
-            "area_name": [london.borough_name(k.code) or k.name for k in features],
-            "hectares": pa.array(
-                [_number(pick(k.props, _HECTARES_KEYS)) for k in features], pa.float64()
-            ),
-            "inner_london": pa.array(
-                [_flag(pick(k.props, _INNER_KEYS)) for k in features], pa.bool_()
-            ),
-            "geometry": [json.dumps(k.geometry, separators=(",", ":")) for k in features],
+            LINE: pa.array([a.line for a in areas], pa.int32()),
+            "month": pa.nulls(len(areas), pa.date32()),
+            "area_type": pa.array([a.area_type for a in areas], pa.string()),
+            "area_code": pa.array([a.code for a in areas], pa.string()),
+            "area_name": pa.array([a.name for a in areas], pa.string()),
+            "hectares": pa.array([a.hectares for a in areas], pa.float64()),
+            "inner_london": pa.array([a.inner_london for a in areas], pa.bool_()),
+            "geometry": pa.array([a.geometry for a in areas], pa.string()),
+            "borough_code": pa.array([a.borough_code for a in areas], pa.string()),
+            "census_year": pa.array([a.census_year for a in areas], pa.int32()),
         }
     )
 

@@ -43,6 +43,8 @@ snapshots = sa.Table(
     sa.Column("approved_by", sa.String(80)),
     sa.Column("published_at", UTCDateTime),
     sa.Column("published_by", sa.String(80)),
+    sa.Column("template", sa.Text),  # an edited version's template, as submitted (r0400)
+    sa.Column("edited_from", Id),  # the version it edited (no FK: see r0400)
     sa.UniqueConstraint("series", "as_of", "version", name="uq_snapshots_version"),
     sa.CheckConstraint("status IN ('draft', 'approved', 'published')", name="ck_snapshots_status"),
 )

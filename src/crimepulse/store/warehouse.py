@@ -25,9 +25,11 @@ from crimepulse.errors import WarehouseBusy
 from crimepulse.sources.base import Batch, Rejection, SourceFile
 from crimepulse.sources.validate import projection_sql
 
-SCHEMA_VERSION = 4  # 2: reference tables keyed (a file revises its keys, keeps the rest)
+SCHEMA_VERSION = 5  # 2: reference tables keyed (a file revises its keys, keeps the rest)
 # 3: national_counts (the England & Wales recorded-crime tables)
-# 4: batch_dating (whether a batch's vintage is the publisher's date or its ingest time)
+# 4: areas.borough_code and areas.census_year (wards and LSOAs beside the boroughs; the
+#    2011 and 2021 LSOA sets both kept); `_ADDED_COLUMNS` brings an older file up to date
+# 5: batch_dating (whether a batch's vintage is the publisher's date or its ingest time)
 # How a batch's vintage was known: given by the user (the publisher's date), or, with no
 # date given, the time it was ingested (which is no publication date, and is said so).
 DATED_BY_GIVEN, DATED_BY_INGEST = "given", "ingest time"
@@ -100,11 +102,19 @@ CREATE TABLE IF NOT EXISTS ingest_log (
 # population rows every other borough's). Per key the latest edition counts; `replacements`
 # records a file ingested with --replace, before which nothing of its dataset counts.
 REFERENCE_KEYS: dict[str, tuple[str, ...]] = {
-    "areas": ("area_type", "area_code"),
+    "areas": ("area_type", "area_code", "census_year"),
     "population": ("area_code", "year"),
     "harm_weights": ("index_name", "category", "subgroup"),
     "national_counts": ("area_code", "area_name", "period_start", "period_end", "offence_group"),
 }
+
+# Columns added to a table after its first version, with the version that added them: an
+# older warehouse gains them (null in its earlier rows). Appended last, as in core/schema.py,
+# so the table's column order is the same as a new warehouse's.
+_ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("area_rows", "borough_code", "VARCHAR"),
+    ("area_rows", "census_year", "INTEGER"),
+]
 
 # A series is one publication (format) of one dataset from one source and force: a force's
 # daily feed and data.police.uk's street files are two series, each with its own editions.
@@ -251,6 +261,8 @@ class Warehouse:
         self.con.execute("BEGIN")
         self.con.execute(_BOOKKEEPING)
         self.con.execute(_row_tables())
+        for table, column, kind in _ADDED_COLUMNS:
+            self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
         self.con.execute(_VIEWS)
         self.con.execute(_dataset_views())
         self.con.execute(

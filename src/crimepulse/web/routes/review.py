@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crimepulse.errors import Conflict, FieldError, Forbidden, Unauthorized, ValidationFailed
 from crimepulse.oplog import Actor, Filters
+from crimepulse.snapshot import editing
 from crimepulse.state import auth
 from crimepulse.state.tables import MAX_ID
 from crimepulse.web.deps import REVIEWER_COOKIE, Archive, Log, RowId, reviewer
@@ -81,7 +82,11 @@ def review_page(request: Request, log: Log, store: Archive, done: str = "") -> H
     actor = _actor(request)
     if actor is None:
         return _page(request, actor=None)
-    waiting = [r.as_dict() for r in store.list() if r.status in ("draft", "approved")]
+    waiting = [
+        {**r.as_dict(), "unverified": editing.unverified(store.document(r.id))}
+        for r in store.list()
+        if r.status in ("draft", "approved")
+    ]
     pending = log.list(actor, Filters(status="pending", limit=PENDING_SHOWN))
     return _page(request, actor=actor, snapshots=waiting, events=pending, done=done)
 
@@ -124,6 +129,45 @@ async def sign_out(request: Request, log: Log) -> Response:
     out = RedirectResponse("/", status_code=303)
     out.delete_cookie(COOKIE, path="/")
     return out
+
+
+def _edit_page(
+    request: Request, actor: Actor, record: Any, text: str, status: int = 200, **more: Any
+) -> HTMLResponse:
+    return page(
+        request, "review_edit.html.j2", status, actor=actor, snapshot=record, text=text, **more
+    )
+
+
+@router.get("/snapshots/{snapshot_id}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, snapshot_id: RowId, store: Archive) -> HTMLResponse:
+    """A draft's words as a template in a text area (numbers as Fact placeholders)."""
+    actor = _actor(request)
+    if actor is None:
+        return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
+    record = store.get(snapshot_id)
+    return _edit_page(request, actor, record, store.template(snapshot_id))
+
+
+@router.post("/snapshots/{snapshot_id}/edit", response_class=HTMLResponse, response_model=None)
+async def edit_snapshot(request: Request, snapshot_id: RowId, store: Archive) -> Response:
+    """Store the edited words as a new draft version, with the same checks as
+    `crimepulse snapshot edit`; a refused edit comes back with each line's reason and the
+    text as typed, and nothing is stored. Who is asking is known before the form is read."""
+    _same_origin(request)
+    actor = _actor(request)
+    if actor is None:
+        return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
+    form = await _form(request)
+    text = (form.get("template") or [""])[0].replace("\r\n", "\n")
+    try:
+        record = await run_in_threadpool(store.edit, actor, snapshot_id, text)
+    except ValidationFailed as exc:
+        old = store.get(snapshot_id)
+        return _edit_page(request, actor, old, text, 422, problems=exc.errors)
+    except Conflict as exc:
+        return _page(request, 409, actor=actor, error=str(exc))
+    return RedirectResponse(f"/review?done=snapshot+{record.id}+stored+as+edited", 303)
 
 
 @router.post("/snapshots/{snapshot_id}/{step}", response_class=HTMLResponse, response_model=None)
