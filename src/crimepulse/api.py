@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from crimepulse.analysis.periods import COVID_YEARS, PRE_COVID
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.config import (
     GROUP_ROWS,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from crimepulse.analysis.engine import Analysis
     from crimepulse.analysis.grid import Grid
     from crimepulse.analysis.national import NationalComparison
+    from crimepulse.analysis.position import Position
     from crimepulse.core.facts import Fact
     from crimepulse.oplog import OutcomesLog
     from crimepulse.snapshot.archive import Record, SnapshotStore
@@ -314,6 +316,35 @@ class Crimepulse:
         a group they do not carry (homicide) is a MissingDataError that says so."""
         return self.analysis.national(
             category=category, year=year, force=self._force(force), alpha=alpha
+        )
+
+    def position(
+        self,
+        category: str,
+        *,
+        as_of: str | date,
+        area: str = "all",
+        window: str = "12m",
+        low_years: tuple[int, int] = COVID_YEARS,
+        baseline_years: tuple[int, int] = PRE_COVID,
+        source: str | None = None,
+        force: str | None = None,
+        alpha: float = 0.05,
+    ) -> Position:
+        """The honest position of `category` in the `window` (12m or year) ending `as_of`:
+        `.low` against the lowest year of `low_years` (default the covid years 2020–21),
+        `.baseline` against the mean of `baseline_years` (default 2017–19), each a Fact
+        with its verdict against the series' usual variation."""
+        return self.analysis.position(
+            category=category,
+            as_of=as_of,
+            area=area,
+            window=window,
+            low_years=low_years,
+            baseline_years=baseline_years,
+            source=source,
+            force=self._force(force),
+            alpha=alpha,
         )
 
     def charge_rate(

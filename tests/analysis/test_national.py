@@ -139,6 +139,10 @@ def test_real_figures_reproduce_the_issue(
     assert found.rest.change_pct == pytest.approx(rest_pct, abs=0.05)
     assert found.force.verdict == found.rest.verdict == "no meaningful change"
     assert len(found.rest.stats["history"]) == 8
+    # the gap between the two changes (the issue's "bucking the trend, for the worse" in
+    # 2023/24) is within both series' usual variation too: not said to be a different trend
+    assert found.difference is not None
+    assert found.difference.verdict == "no meaningful change"
 
 
 @pytest.mark.shared
@@ -146,3 +150,83 @@ def test_real_robbery_counts(real: Crimepulse) -> None:
     found = real.national(category="robbery", year="2022/23")
     assert (found.force.current, found.force.previous) == (29_594, 24_452)
     assert (found.rest.current, found.rest.previous) == (75_011 - 29_594, 66_167 - 24_452)
+
+
+# -- did London move differently from the rest? (the difference of the two changes) ------
+
+
+def two_series(root: Path, london: dict[int, int], rest: dict[int, int]) -> Crimepulse:
+    """A warehouse whose London robbery is `london[fy]` a month (one borough) and whose
+    England and Wales total is London's year plus `rest[fy]`."""
+    months = [f"{y}{m:02d}" for y in range(min(london), max(london) + 2) for m in range(1, 13)]
+    months = [m for m in months if fy_of(m) in london]
+    write(
+        root / "mps.csv",
+        ",".join(["MajorText", "MinorText", "BoroughName", *months]),
+        [
+            ",".join(["ROBBERY", "ROBBERY OF PERSONAL PROPERTY", "Camden"])
+            + ","
+            + ",".join(str(london[fy_of(m)]) for m in months)
+        ],
+    )
+    trend = [
+        f"{national.label(fy)},robbery,TOTAL ROBBERY,{12 * london[fy] + rest[fy]},1"
+        for fy in sorted(london)
+    ]
+    write(root / "ew.csv", "financial_year,offence_key,offence_label,offences,rate_per_100k", trend)
+    handle = crimepulse.open(root / "w.duckdb")
+    assert handle.ingest(root).exit_code(strict=True) == 0
+    return handle
+
+
+YEARS = range(2014, 2024)  # 2014/15 .. 2023/24: eight years of history before the last
+
+
+def test_london_up_while_the_rest_falls_beyond_both_variations_is_said(tmp_path: Path) -> None:
+    from crimepulse.snapshot import narrative
+    from crimepulse.snapshot.model import Snapshot
+
+    # steady series (Poisson-like), then London +40% and the rest −5% in 2023/24
+    london = {fy: 1000 + (fy % 2) * 20 for fy in YEARS} | {2023: 1400}
+    rest = {fy: 50_000 + (fy % 2) * 200 for fy in YEARS} | {2023: 47_500}
+    with two_series(tmp_path, london, rest) as cp:
+        found = cp.national(category="robbery", year="2023/24")
+    diff = found.difference
+    assert diff is not None and diff.verdict == "up"
+    assert diff.current == pytest.approx(100 * ((12 * 1400 + 0.5) / (12 * 1000 + 0.5) - 1))
+    assert diff.previous == pytest.approx(100 * ((47_500 + 0.5) / (50_000 + 0.5) - 1))
+    assert diff.test is not None and "dispersion" in diff.test
+    d = diff.as_dict()
+    text = Snapshot({}, {diff.id: d}, []).text(
+        narrative.national_difference_sentence(diff.id, d, "robbery", "London", "the rest")
+    )
+    assert text == (
+        "Robbery: London moved against the national trend, beyond both series' usual "
+        "variation (+40% in London, −5% in the rest)."
+    )
+
+
+def test_changes_within_both_series_usual_variation_are_not_a_different_trend(
+    tmp_path: Path,
+) -> None:
+    from crimepulse.snapshot import narrative
+    from crimepulse.snapshot.model import Snapshot
+
+    # series that swing ±15% from year to year; London +8%, the rest −6%: far beyond
+    # Poisson noise at these counts, within what both series ordinarily do
+    swing = {2014: 1.0, 2015: 1.15, 2016: 0.9, 2017: 1.1, 2018: 0.85, 2019: 1.05, 2020: 0.92}
+    london = {fy: round(1000 * s) for fy, s in swing.items()} | {2021: 1000, 2022: 1000}
+    london[2023] = 1080
+    rest = {fy: round(50_000 * (2 - s)) for fy, s in swing.items()} | {2021: 50_000}
+    rest |= {2022: 50_000, 2023: 47_000}
+    with two_series(tmp_path, london, rest) as cp:
+        found = cp.national(category="robbery", year="2023/24")
+    diff = found.difference
+    assert diff is not None and diff.verdict == "no meaningful change"
+    assert diff.p_value is not None and diff.p_value > 0.05
+    d = diff.as_dict()
+    text = Snapshot({}, {diff.id: d}, []).text(
+        narrative.national_difference_sentence(diff.id, d, "robbery", "London", "the rest")
+    )
+    assert "moved within their usual variation of each other" in text
+    assert "against the national trend" not in text and "faster" not in text

@@ -223,3 +223,24 @@ def test_a_grid_cells_history_stops_at_its_categorys_break(london: Crimepulse) -
         "RES BURGLARY OF A HOME": "2023-05-01",
         "BURGLARY BUSINESS AND COMMUNITY": "2017-04-01",
     }
+
+
+def test_robbery_against_its_covid_low_and_its_2017_to_2019_level(london: Crimepulse) -> None:
+    # the 12 months to February 2023 (the Commissioner's post) and calendar 2025: both
+    # well above the covid low in per cent, neither beyond robbery's usual variation
+    # (the series moves ±29–44% between comparable years), and neither measurably away
+    # from the 2017–19 average (three years' spread leaves a wide expected range)
+    early = london.position("robbery", as_of="2023-02")
+    assert (early.low.current, early.low.previous) == (28966, 23869)
+    assert early.low.stats["low_year"] == 2021  # the 12 months to February 2021
+    assert round(early.low.change_pct or 0, 1) == 21.4
+    assert early.low.stats["poisson_verdict"] == "up"  # Poisson alone would say "above"
+    assert early.low.verdict == "no meaningful change"
+    assert round(early.baseline.previous or 0) == 30026
+    assert early.baseline.verdict == "no meaningful change"
+    late = london.position("robbery", as_of="2025-12")
+    assert (late.low.current, late.low.previous, late.low.stats["low_year"]) == (32216, 22803, 2021)
+    assert round(late.low.change_pct or 0, 1) == 41.3
+    assert late.low.verdict == "no meaningful change"
+    assert round(late.baseline.previous or 0) == 34882
+    assert late.baseline.verdict == "no meaningful change"

@@ -76,7 +76,8 @@ def test_week_leads_with_the_year_and_sets_the_force_against_the_rest(cp: Crimep
     # robbery 2022/23: Camden 10, Hackney 15 (30 from January 2023), Westminster 20 a month
     robbery = [facts[i] for item in national["items"] for i in item["facts"]]
     robbery = [f for f in robbery if f["category"]["name"] == "robbery"]
-    force, rest = robbery
+    force, rest, difference = robbery  # the two changes, then whether they differ
+    assert difference["measure"] == "ratio" and difference["comparison"]["kind"].startswith("rest")
     assert (force["current"], force["previous"]) == (120 + 9 * 15 + 3 * 30 + 240, 120 + 180 + 240)
     assert (rest["current"], rest["previous"]) == (
         england_and_wales(2022) - force["current"],
@@ -145,10 +146,20 @@ def test_real_week_of_19_february_2023(real: Crimepulse) -> None:
     assert homicide["verdict"] == "no meaningful change"
     assert "112 in 2022, against 135 in 2021, −17%, within the usual variation" in text
     pairs: dict[str, list[dict[str, Any]]] = {}
+    differences = {}
     for item in found["national"]["items"]:
         for i in item["facts"]:
+            if facts[i]["measure"] == "ratio":  # did London move differently? (its own Fact)
+                differences[facts[i]["category"]["name"]] = (facts[i], item["text"])
+                continue
             pairs.setdefault(facts[i]["category"]["name"], []).append(facts[i])
-    assert set(pairs) == {"violence", "robbery"}
+    assert set(pairs) == set(differences) == {"violence", "robbery"}
+    # 2021/22: robbery +7.1% in London, +13% elsewhere; violence +11% against +19%: both
+    # within the two series' usual variation of each other, so no "bucking the trend"
+    for fact, text in differences.values():
+        assert fact["verdict"] == "no meaningful change"
+        assert "moved within their usual variation of each other" in text
+    assert differences["robbery"][1].startswith("Robbery: London (+7.1%) and the rest")
     force, rest = pairs["robbery"]
     assert (force["current"], force["previous"]) == (24_452, 22_839)
     assert (rest["current"], rest["previous"]) == (66_167 - 24_452, 59_650 - 22_839)

@@ -390,6 +390,38 @@ def test_police_action_is_not_coloured_as_good_or_bad_news(client: TestClient) -
     assert 'class="verdict rise"' in grid  # crime keeps its colours
 
 
+def test_home_and_its_snapshot_state_the_same_latest_month(client: TestClient) -> None:
+    # the published weekly snapshot (week of 1–7 January 2024) counts December 2023, the
+    # month the table below shows by default: the page says they agree
+    text = html.unescape(client.get("/").text)
+    assert "Its monthly figures are for December 2023, the month shown below." in text
+    assert 'value="2023-12-31" selected' in text
+    # a reader picking an earlier month is told the snapshot's month differs
+    text = html.unescape(client.get("/", params={"as_of": "2023-11-30"}).text)
+    assert (
+        "It was written for the week 2024-W01, so its monthly figures are for December "
+        "2023; the table below is for November 2023."
+    ) in text
+
+
+def test_this_week_is_the_last_week_the_data_answers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # monthly figures to December 2023 and an empty outcomes log, read years later: the
+    # police-action page's week is the last complete week of December 2023, not last week
+    root = tmp_path_factory.mktemp("clock")
+    write_mps(root / "data" / "mps.csv")
+    with crimepulse.open(root / "w.duckdb") as cp:
+        cp.ingest(root / "data")
+    with TestClient(create_app(Settings(db=root / "w.duckdb"))) as c:
+        text = c.get("/operations").text
+        table = c.get("/operations.csv").headers["content-disposition"]
+        area = c.get("/area/Hackney").text
+    assert "<h1>What the police did: week of 25–31 December 2023</h1>" in text
+    assert "police-action-2023-W52-by-event_type.csv" in table
+    assert "week of 25–31 December 2023" in area
+
+
 def test_a_reviewer_edits_the_words_in_a_text_area(client: TestClient, site: Site) -> None:
     """The review page's text area: the same checks as `snapshot edit`, the session and
     the same-origin rule of every review form, and a refused edit stores nothing."""

@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 from crimepulse.analysis import compare as _compare
 from crimepulse.analysis import flags as _flags
 from crimepulse.analysis import grid as _grid
-from crimepulse.analysis import measures, national, timeseries
+from crimepulse.analysis import measures, national, position, timeseries
 from crimepulse.analysis.grid import Grid
 from crimepulse.analysis.question import GridQuestion, Question
 from crimepulse.core.facts import Fact
@@ -104,6 +104,11 @@ class Analysis:
         return national.national(
             self.tables, self.compare, category=category, year=year, force=force, alpha=alpha
         )
+
+    def position(self, **asked: Any) -> position.Position:
+        """The latest window against a named period's lowest year and a baseline's mean,
+        each with its verdict: analysis/position.py (keyword arguments as there)."""
+        return position.position(self.compare, **asked)
 
     def series(
         self,

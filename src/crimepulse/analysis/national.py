@@ -27,10 +27,11 @@ from crimepulse.analysis import categories as cats
 from crimepulse.analysis.compare import change_basis, history_finding
 from crimepulse.analysis.periods import Window
 from crimepulse.analysis.question import Question
-from crimepulse.core.facts import AreaRef, ComparisonRef, Fact
+from crimepulse.core.facts import AreaRef, ComparisonRef, Fact, Finding
 from crimepulse.core.reference import forces
 from crimepulse.errors import MissingDataError, WindowError
 from crimepulse.stats import compare_with_history
+from crimepulse.stats.contrast import contrast_changes
 
 NATIONAL = "national_counts"
 ENGLAND_AND_WALES = "K04000001"
@@ -67,17 +68,74 @@ def latest_complete(day: date) -> int:
 
 @dataclass(frozen=True)
 class NationalComparison:
-    """The force's change and the rest of England and Wales's, for one group and year."""
+    """The force's change and the rest of England and Wales's, for one group and year, and
+    whether the two changes differ beyond both series' usual variation (`difference`)."""
 
     force: Fact
     rest: Fact
+    difference: Fact | None = None
 
     @property
     def facts(self) -> list[Fact]:
         return [self.force, self.rest]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"force": self.force.as_dict(), "rest": self.rest.as_dict()}
+        out = {"force": self.force.as_dict(), "rest": self.rest.as_dict()}
+        if self.difference is not None:
+            out["difference"] = self.difference.as_dict()
+        return out
+
+
+def difference(force_fact: Fact, rest_fact: Fact, query: dict[str, Any]) -> Fact:
+    """The force's change against the rest's (stats.contrast): "up" when the force rose
+    faster (or fell slower) than the rest by more than both series' usual variation. Its
+    `current` and `previous` are the two changes in %, its value the ratio of their
+    rate ratios."""
+    a, b = force_fact.stats, rest_fact.stats
+    tested = contrast_changes(
+        int(force_fact.current or 0),
+        int(force_fact.previous or 0),
+        a.get("dispersion"),
+        a.get("df"),
+        int(rest_fact.current or 0),
+        int(rest_fact.previous or 0),
+        b.get("dispersion"),
+        b.get("df"),
+        exposure_a=float(a.get("exposure_ratio") or 1.0),
+        exposure_b=float(b.get("exposure_ratio") or 1.0),
+        alpha=float(query["alpha"]),
+    )
+    d = tested.as_dict()
+    finding = Finding(
+        current=tested.change_pct_a,
+        previous=tested.change_pct_b,
+        change=tested.change_pct_a - tested.change_pct_b,
+        change_pct=100.0 * (tested.ratio - 1.0),
+        test=tested.test,
+        p_value=tested.p_value,
+        ci_low=d["ci_low"],
+        ci_high=d["ci_high"],
+        verdict=tested.verdict,
+        small_counts=bool(force_fact.small_counts or rest_fact.small_counts),
+        stats=d,
+    )
+    return Fact.from_finding(
+        finding,
+        measure="ratio",
+        value=tested.ratio,
+        unit="ratio of the force's change to the rest's",
+        area=force_fact.area,
+        category=rest_fact.category,
+        window=force_fact.window,
+        source="national",
+        comparison=ComparisonRef("rest of England and Wales", window=rest_fact.window),
+        sources=rest_fact.sources,
+        query={**query, "part": "difference"},
+        notes=[
+            "the force's change against the rest of England and Wales's, each with its own "
+            "series' usual variation: a difference beyond both is a different trend"
+        ],
+    )
 
 
 def carried(tables: dict[str, ir.Table]) -> list[str]:
@@ -171,7 +229,7 @@ def national(
             "year(s) before it"
         ],
     )
-    return NationalComparison(force_fact, rest_fact)
+    return NationalComparison(force_fact, rest_fact, difference(force_fact, rest_fact, query))
 
 
 def _table(tables: dict[str, ir.Table]) -> ir.Table:

@@ -17,6 +17,9 @@ from crimepulse.core.facts import WindowRef
 from crimepulse.errors import QuestionError as QuestionError
 from crimepulse.errors import WindowError as WindowError
 
+COVID_YEARS = (2020, 2021)  # the named period whose lowest year is "the covid-era low"
+PRE_COVID = (2017, 2019)  # the baseline "back to normal?" is asked against
+
 DAY, MONTH = "day", "month"
 # The as-of dates a question may name. Windows and their comparisons reach years either
 # side of it, and Python's dates end at 9999-12-31 (as_of=9999-12-31 was "year 10000 is

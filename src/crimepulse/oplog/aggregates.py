@@ -108,7 +108,8 @@ def default_week(today: date, last_entry: date | None) -> str:
     return queries.week_of(end)
 
 
-def _span(log: OutcomesLog, approved_only: bool) -> tuple[date | None, date | None]:
+def entry_span(log: OutcomesLog, approved_only: bool) -> tuple[date | None, date | None]:
+    """The first and last day the log's (approved) entries record."""
     everything = queries.published_versions(date.min, date.max, approved_only).subquery()
     query = sa.select(sa.func.min(everything.c.occurred_on), sa.func.max(everything.c.occurred_on))
     with _engine.read(log.engine) as conn:
@@ -194,7 +195,7 @@ def weekly(
     """One ISO week (default: `default_week`) with its three comparisons."""
     _check_by(by)
     today = log.today()
-    first, last = _span(log, approved_only)
+    first, last = entry_span(log, approved_only)
     week = week or default_week(today, last)
     monday, sunday = queries.week_bounds(week)
     iso_year, iso_week, _ = monday.isocalendar()
@@ -298,7 +299,7 @@ def series(
         raise ValidationFailed([FieldError("until_week", "before since_week")])
     if (end - start).days > 7 * 520:
         raise ValidationFailed([FieldError("since_week", "at most 520 weeks at a time")])
-    first, _ = _span(log, approved_only)
+    first, _ = entry_span(log, approved_only)
     counts = _weekly_counts(log, start, end, by, approved_only)
     if first is None:
         return []

@@ -669,6 +669,13 @@ class OutcomesLog:
 
         return weekly(self, week, tuple(by), approved_only)
 
+    def last_day(self, approved_only: bool = True) -> date | None:
+        """The last day an entry records (None for an empty log): where "the latest week"
+        the log answers ends (store/clock.py)."""
+        from crimepulse.oplog.aggregates import entry_span
+
+        return entry_span(self, approved_only)[1]
+
     def series(
         self,
         since_week: str,

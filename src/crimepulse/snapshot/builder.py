@@ -25,8 +25,9 @@ from crimepulse.present import numbers
 from crimepulse.snapshot import caveats as _caveats
 from crimepulse.snapshot import context, figures, maps, narrative, oplog_facts, series_facts
 from crimepulse.snapshot.model import Block, Chart, Section, Snapshot, Span
-from crimepulse.snapshot.source import FactSource
+from crimepulse.snapshot.source import FactSource, PositionSource
 from crimepulse.snapshot.themes import Theme, get
+from crimepulse.store import clock
 from crimepulse.store.coverage import Series
 
 PERIODS = ("week", "month", "year", "financial-year")
@@ -125,9 +126,14 @@ class Builder:
         return Plan(period, sunday, last, windows, week_of(sunday), monday)
 
     def _latest_month(self, day: date) -> date:
-        """The last whole month up to `day` that the monthly sources have published."""
+        """The last whole month up to `day` that the monthly sources have published: from
+        the one clock (store/clock.py), so the snapshot names the month the pages name,
+        then a month earlier while the theme's lead category is not counted in it."""
         end = month_end(day)
         end = end if end == day else month_end(day.replace(day=1) - timedelta(days=1))
+        latest = clock.latest_month(self.coverage)
+        if latest is not None:
+            end = min(end, latest)
         for _ in range(12):
             try:
                 self.cp.compare(
@@ -255,6 +261,38 @@ class Builder:
             out.append((self.add(fact), labels.get(fact.category.name, fact.category.name)))
         return out[:MAX_FLAGS]
 
+    def position(self, plan: Plan) -> list[Block]:
+        """Where the theme's lead category stands against the covid years' low and its
+        2017–19 level (analysis/position.py), shown under "where we must improve" only when
+        it has risen from that low by more than its usual variation; nothing otherwise
+        (the words never say "above its low" on a change within usual variation)."""
+        if not isinstance(self.cp, PositionSource) or plan.month_end.year < 2022:
+            return []
+        label = self.theme.categories[0][1]
+        try:
+            found = self.cp.position(
+                self.theme.lead, as_of=plan.month_end, area=self.area, force=self.force
+            )
+        except QuestionError as exc:
+            self.left_out.append(
+                f"{label.capitalize()} is not set against its covid-era low and its 2017–19 "
+                f"level: {exc}"
+            )
+            return []
+        if found.low.verdict != "up":
+            return []
+        low_id, base_id = self.add(found.low), self.add(found.baseline)
+        first, second = narrative.position_sentences(
+            low_id,
+            self.facts[low_id],
+            base_id,
+            self.facts[base_id],
+            label,
+            found.low_years,
+            found.baseline_years,
+        )
+        return [Block("li", first), Block("sub", second)]
+
     # -- the document --------------------------------------------------------------------
 
     def build(self, period: str, as_of: str) -> Snapshot:
@@ -325,6 +363,7 @@ class Builder:
         if not plan.week:
             return []
         month = numbers.month(plan.month_end.isoformat())
+        stale = _stale_months_note(plan)
         text = (
             "Recorded crime figures are published by month, not by week: this weekly "
             f"snapshot gives them for {month}, the latest month published, and for the year "
@@ -334,8 +373,9 @@ class Builder:
         if daily:
             weekly.append("the daily incident feed figures")
         if not weekly:
-            return [text.replace(" Only ", " No weekly source was available for this week.")]
-        return [text + " and ".join(weekly) + " are for the week itself."]
+            none = text.replace(" Only ", " No weekly source was available for this week.")
+            return [*stale, none]
+        return [*stale, text + " and ".join(weekly) + " are for the week itself."]
 
     def sections(
         self,
@@ -357,6 +397,7 @@ class Builder:
                 f"figures below are for {month}, the latest month published, and the year "
                 "to date; the operational results are for the week itself."
             )
+            intro = " ".join([intro, *_stale_months_note(plan)])
         else:
             intro += "Each figure is compared with the same period a year before."
         head = [Block("p", [Span(intro)])]
@@ -394,6 +435,7 @@ class Builder:
             for i, _ in flagged
             if f[i]["verdict"] == "up"
         ]
+        bad += self.position(plan)
         if not bad:
             bad = [Block("p", narrative.words_only(narrative.TEMPLATES["improve_none"]))]
         out.append(Section("improve", "Where we must improve", bad))
@@ -522,6 +564,30 @@ class Builder:
             figures.map_alt(self.facts, ids, label, when, self.place),
             {"geography": geography},
         )
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Calendar months from `earlier`'s month to `later`'s (0 in the same month)."""
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+STALE_AFTER = 1  # months: the usual publishing lag of monthly figures behind a week
+
+
+def _stale_months_note(plan: Plan) -> list[str]:
+    """A plain statement when the monthly figures end months before the week described,
+    so no reader takes them for this week's news."""
+    if plan.week_start is None:
+        return []
+    gap = months_between(plan.month_end, plan.week_start)
+    if gap <= STALE_AFTER:
+        return []
+    month = numbers.month(plan.month_end.isoformat())
+    return [
+        f"The latest monthly recorded-crime figures held are for {month}, {gap} months "
+        f"before the week of this snapshot ({plan.week}): they describe {month}, not this "
+        "week, and newer months have not been loaded."
+    ]
 
 
 def _version() -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from crimepulse.present import numbers
 from crimepulse.store.coverage import Series
+from crimepulse.store.warehouse import DATED_BY_INGEST
 
 SOURCE_LABELS = {
     "mps": "MPS recorded crime by borough (London Datastore), published monthly",
@@ -77,6 +78,23 @@ def _touched(month: date, windows: list[Span]) -> bool:
     return any(w.start <= month <= w.end for w in windows)
 
 
+def _edition(family: str, when: str, coverage: list[Series]) -> str:
+    """The edition's date as the publisher's, with the ingest time apart; or, where no
+    publisher's date was given at ingest, the ingest time said to be only that."""
+    dataset, fmt = _COVERAGE.get(family, ("", ""))
+    held = [s for s in coverage if s.dataset == dataset and s.format == fmt and s.dated_by]
+    ingested = sorted({s.latest_ingested_at[:10] for s in held if s.latest_ingested_at})
+    if not held or not ingested:
+        return f"edition of {when}"
+    on = ", ".join(numbers.day(d) for d in ingested)
+    if any(s.dated_by == DATED_BY_INGEST for s in held):
+        return (
+            f"ingested on {on}; no publisher's date was recorded, so this edition is dated "
+            "only by its ingest time: ingest with --vintage to give it"
+        )
+    return f"edition of {when}, the publisher's date; ingested on {on}"
+
+
 def caveats(
     facts: list[dict[str, Any]], coverage: list[Series], force: str, extra: list[str]
 ) -> list[str]:
@@ -104,7 +122,7 @@ def caveats(
             {str(s.get("source")) for f in facts if f["source"] == family for s in f["sources"]}
         )
         when = ", ".join(numbers.day(v) for v in vintages if v)
-        out.append(f"Source: {label} ({', '.join(names)}; edition of {when}).")
+        out.append(f"Source: {label} ({', '.join(names)}; {_edition(family, when, coverage)}).")
     spans: dict[str, list[Span]] = {}
     for f in facts:
         spans.setdefault(f["source"], []).extend(_windows(f))

@@ -164,6 +164,12 @@ def national_section(ctx: Context, as_of: date) -> Section:
             named = replace(fact, category=replace(fact.category, label=label))
             fact_id = ctx.add(named)
             blocks.append(Block("li", narrative.change_sentence(fact_id, named.as_dict(), where)))
+        if pair.difference is not None:  # did the two move differently? (stats.contrast)
+            fact_id = ctx.add(pair.difference)
+            sentence = narrative.national_difference_sentence(
+                fact_id, pair.difference.as_dict(), label, ctx.place, REST
+            )
+            blocks.append(Block("sub", sentence))
     for label in absent:
         text = f"{label[:1].upper()}{label[1:]}: no national {label} figure is loaded for {year}."
         blocks.append(Block("li", [Span(text)]))

@@ -297,3 +297,102 @@ def flag_sentence(fact_id: str, fact: dict[str, Any], label: str) -> Sentence:
 
 def words_only(text: str) -> Sentence:
     return [Span(text)]
+
+
+# The honest position against reference periods (analysis/position.py): "above its low
+# of 2020–21" and "above / below its 2017–19 level" only as each Fact's verdict says; a
+# change within usual variation is "not clearly away from that low", "not measurably
+# different" from the baseline (three baseline years leave a wide range: never "back to").
+POSITION_TEMPLATES: dict[str, str] = {
+    "low_" + UP: "{Label} in {when} was above its low of {low_years}, by more than it "
+    "usually moves: {current} against {previous} in {low} ({change_pct}).",
+    "low_" + DOWN: "{Label} in {when} was below even its low of {low_years}, by more than it "
+    "usually moves: {current} against {previous} in {low} ({change_pct}).",
+    "low_" + SAME: "{Label} in {when}: {current} against {previous} in {low}, its lowest "
+    "year of {low_years} ({change_pct}); within its usual variation, so not clearly "
+    "away from that low.",
+    "low_" + UNJUDGED: "{Label} in {when}: {current} against {previous} in {low}, its "
+    "lowest year of {low_years} ({change_pct}); " + words.TOO_LITTLE_HISTORY + ".",
+    "baseline_" + UP: "Against {years}: above that level, beyond those years' own spread "
+    "({current} against an average of {previous}, {change_pct}).",
+    "baseline_" + DOWN: "Against {years}: still below that level, beyond those years' own "
+    "spread ({current} against an average of {previous}, {change_pct}).",
+    "baseline_" + SAME: "Against {years}: not measurably different from it, within those "
+    "years' own spread ({current} against an average of {previous}, {change_pct}).",
+    "baseline_" + UNJUDGED: "Against {years}: {current} against an average of {previous} "
+    "({change_pct}); " + words.TOO_LITTLE_HISTORY + ".",
+}
+
+
+def _years(first: int, last: int) -> str:
+    """2017, 2019 -> "2017–19"; 2020, 2020 -> "2020"."""
+    if first == last:
+        return str(first)
+    tail = str(last)[2:] if str(last)[:2] == str(first)[:2] else str(last)
+    return f"{first}–{tail}"
+
+
+def position_sentences(
+    low_id: str,
+    low: dict[str, Any],
+    baseline_id: str,
+    baseline: dict[str, Any],
+    label: str,
+    low_years: tuple[int, int],
+    baseline_years: tuple[int, int],
+) -> tuple[Sentence, Sentence]:
+    """The latest window against its lowest year of `low_years`, then against the average
+    of `baseline_years`: the words follow each Fact's own verdict."""
+    slots = {
+        "label": label,
+        "when": numbers.span(low["window"]["start"], low["window"]["end"]),
+        "low": numbers.span(
+            low["comparison"]["window"]["start"], low["comparison"]["window"]["end"]
+        ),
+        "low_years": _years(*low_years),
+        "years": f"its {_years(*baseline_years)} level",
+    }
+
+    def key(fact: dict[str, Any]) -> str:
+        found = verdict_key(fact)
+        return UNJUDGED if found == "untested" else found
+
+    first = fill(POSITION_TEMPLATES["low_" + key(low)], low_id, low, slots)
+    second = fill(POSITION_TEMPLATES["baseline_" + key(baseline)], baseline_id, baseline, slots)
+    return first, second
+
+
+def national_difference_sentence(
+    fact_id: str, fact: dict[str, Any], label: str, place: str, rest: str
+) -> Sentence:
+    """Whether the force and the rest of the country moved differently: said only when the
+    difference of their changes is beyond both series' usual variation (its Fact's
+    verdict, stats.contrast); "against the national trend" only when they also moved in
+    opposite directions."""
+    key = verdict_key(fact)
+    a = Span(fact=fact_id, field="current", style="pct")
+    b = Span(fact=fact_id, field="previous", style="pct")
+    name = label[:1].upper() + label[1:]
+    if key in (UP, DOWN):
+        opposite = (float(fact["current"]) > 0) != (float(fact["previous"]) > 0)
+        if opposite:
+            how = "against the national trend"
+        else:
+            how = "faster than the rest" if key == UP else "more slowly than the rest"
+        lead = f"{name}: {place} moved {how}, beyond both series' usual variation ("
+        return _merge([Span(lead), a, Span(f" in {place}, "), b, Span(f" in {rest}).")])
+    if key == UNJUDGED:
+        text = f"{name}: too little history to say whether {place} ("
+        return _merge([Span(text), a, Span(f") and {rest} ("), b, Span(") moved differently.")])
+    return _merge(
+        [
+            Span(f"{name}: {place} ("),
+            a,
+            Span(f") and {rest} ("),
+            b,
+            Span(
+                ") moved within their usual variation of each other, so this is not a "
+                "different trend."
+            ),
+        ]
+    )

@@ -88,6 +88,11 @@ class NationalPair(Protocol):
     @property
     def rest(self) -> Fact: ...
 
+    @property
+    def difference(self) -> Fact | None:
+        """Whether the two changes differ beyond both series' usual variation."""
+        ...
+
 
 @runtime_checkable
 class NationalSource(Protocol):
@@ -98,6 +103,34 @@ class NationalSource(Protocol):
         self, *, category: str, year: str | int, force: str | None = ..., alpha: float = ...
     ) -> NationalPair:
         """The force and the rest of England and Wales for one group and financial year."""
+        ...
+
+
+class ReferencePosition(Protocol):
+    """The latest window against a named period's lowest year and against a baseline."""
+
+    @property
+    def low(self) -> Fact: ...
+
+    @property
+    def baseline(self) -> Fact: ...
+
+    @property
+    def low_years(self) -> tuple[int, int]: ...
+
+    @property
+    def baseline_years(self) -> tuple[int, int]: ...
+
+
+@runtime_checkable
+class PositionSource(Protocol):
+    """A FactSource that can set the latest year against reference periods (the facade
+    can: analysis/position.py; a test's fake need not)."""
+
+    def position(
+        self, category: str, *, as_of: str | date, area: str = ..., force: str | None = ...
+    ) -> ReferencePosition:
+        """The latest 12 months against the covid years' low and the 2017–19 average."""
         ...
 
 

@@ -44,6 +44,10 @@ class Series:
     suspect_months: list[str] = field(default_factory=list)  # in the current view
     replaced_suspect_months: list[str] = field(default_factory=list)  # a sound edition used
     detail: list[MonthCoverage] = field(default_factory=list)
+    # When the latest edition was ingested, and how its vintage was known: "given" (the
+    # publisher's date, from --vintage) or "ingest time" (none given); "" when unrecorded.
+    latest_ingested_at: str = ""
+    dated_by: str = ""
 
     def as_dict(self, detail: bool = False) -> dict[str, object]:
         out = asdict(self)
@@ -108,11 +112,24 @@ def coverage(con: duckdb.DuckDBPyConnection) -> list[Series]:
         ORDER BY c.dataset, c.source, c.format, c.force, c.area_type, c.month NULLS FIRST
         """
     ).fetchall()
+    dated = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'batch_dating'"
+    ).fetchone()
+    dating_table = (  # a warehouse of schema 3, opened read-only, has none: unrecorded
+        "batch_dating"
+        if dated and dated[0]
+        else "(SELECT NULL::INTEGER AS batch_id, NULL::VARCHAR AS dated_by)"
+    )
     per_batch = con.execute(
-        "SELECT dataset, source, format, force, area_type, sum(rows_quarantined), max(vintage) "
-        "FROM batches GROUP BY ALL"
+        "SELECT dataset, source, format, force, area_type, sum(rows_quarantined), max(vintage), "
+        "arg_max(ingested_at, vintage), arg_max(coalesce(d.dated_by, ''), vintage) "
+        f"FROM batches LEFT JOIN {dating_table} d USING (batch_id) GROUP BY ALL"
     ).fetchall()
     quarantined = {tuple(r[:5]): (int(r[5]), r[6]) for r in per_batch}
+    dating = {
+        tuple(r[:5]): (r[7].isoformat(timespec="seconds") if r[7] else "", str(r[8]))
+        for r in per_batch
+    }
     series: dict[tuple[object, ...], Series] = {}
     for (
         dataset,
@@ -135,6 +152,7 @@ def coverage(con: duckdb.DuckDBPyConnection) -> list[Series]:
             s = series[key] = Series(
                 dataset, source, fmt, force, area_type, None, None, 0, 0, q, 0, str(vintage)
             )
+            s.latest_ingested_at, s.dated_by = dating.get(key, ("", ""))
         s.rows += int(n)
         s.editions = max(s.editions, int(editions))
         if month is None:

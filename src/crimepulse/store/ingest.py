@@ -23,7 +23,7 @@ from crimepulse.config import GROUP_ROWS, ReadLimits
 from crimepulse.errors import FormatError
 from crimepulse.sources import files, registry
 from crimepulse.sources.base import Batch, SourceFile
-from crimepulse.store.warehouse import PriorLoad, Warehouse
+from crimepulse.store.warehouse import DATED_BY_GIVEN, DATED_BY_INGEST, PriorLoad, Warehouse
 
 LOADED, UNCHANGED, SKIPPED, REJECTED = "loaded", "unchanged", "skipped", "rejected"
 
@@ -122,6 +122,7 @@ def ingest(
     """
     started = time.perf_counter()
     when = vintage or datetime.now()
+    dated_by = DATED_BY_GIVEN if vintage else DATED_BY_INGEST  # said apart in the caveats
     own = {str(warehouse.path.resolve()), str(warehouse.path.resolve()) + ".wal"}
     found = files.discover(paths, limits)
     units = [_override(u, force, source) for u in found if u.name not in own]
@@ -148,7 +149,7 @@ def ingest(
         pending += 1
     loaders = [
         threading.Thread(
-            target=_Loader(warehouse, when, jobs, events, commit_rows).run, daemon=True
+            target=_Loader(warehouse, when, jobs, events, commit_rows, dated_by).run, daemon=True
         )
         for _ in range(LOADERS)
     ]
@@ -249,8 +250,10 @@ class _Loader:
         jobs: queue.Queue[_Job | None],
         events: queue.Queue[tuple[str, _Job | None, list[FileResult]]],
         commit_rows: int,
+        dated_by: str = DATED_BY_GIVEN,
     ) -> None:
         self.warehouse = warehouse
+        self.dated_by = dated_by
         self.commit_rows = commit_rows
         self.vintage = vintage
         self.jobs = jobs
@@ -278,7 +281,7 @@ class _Loader:
             self.con.execute("BEGIN")
             self.opened = time.perf_counter()
         try:
-            self.warehouse.load(job.unit, read, self.vintage, job.batch_id, self.con)
+            self.warehouse.load(job.unit, read, self.vintage, job.batch_id, self.con, self.dated_by)
         except duckdb.Error:
             self.con.execute("ROLLBACK")
             items, self.pending, self.rows, self.opened = [*self.pending, (job, read)], [], 0, 0.0
@@ -303,7 +306,9 @@ class _Loader:
         for job, batch in items:
             self.con.execute("BEGIN")
             try:
-                self.warehouse.load(job.unit, batch, self.vintage, job.batch_id, self.con)
+                self.warehouse.load(
+                    job.unit, batch, self.vintage, job.batch_id, self.con, self.dated_by
+                )
                 self.con.execute("COMMIT")
                 out.append(_loaded(job.unit, batch, job.batch_id))
             except duckdb.Error as exc:

@@ -25,10 +25,14 @@ from crimepulse.errors import WarehouseBusy
 from crimepulse.sources.base import Batch, Rejection, SourceFile
 from crimepulse.sources.validate import projection_sql
 
-SCHEMA_VERSION = 4  # 2: reference tables keyed (a file revises its keys, keeps the rest)
+SCHEMA_VERSION = 5  # 2: reference tables keyed (a file revises its keys, keeps the rest)
 # 3: national_counts (the England & Wales recorded-crime tables)
 # 4: areas.borough_code and areas.census_year (wards and LSOAs beside the boroughs; the
 #    2011 and 2021 LSOA sets both kept); `_ADDED_COLUMNS` brings an older file up to date
+# 5: batch_dating (whether a batch's vintage is the publisher's date or its ingest time)
+# How a batch's vintage was known: given by the user (the publisher's date), or, with no
+# date given, the time it was ingested (which is no publication date, and is said so).
+DATED_BY_GIVEN, DATED_BY_INGEST = "given", "ingest time"
 # A slice whose total is below this share of its series' median is suspect.
 SUSPECT_SHARE = 0.1
 # Datasets whose monthly totals are steady enough for that test (outcome files are not:
@@ -53,6 +57,12 @@ CREATE TABLE IF NOT EXISTS batches (
     rows_loaded BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
     notes VARCHAR
+);
+-- How each batch's vintage was known: 'given' (the publisher's date, from --vintage) or
+-- 'ingest time' (none given: the vintage is when it was ingested, not when published).
+CREATE TABLE IF NOT EXISTS batch_dating (
+    batch_id INTEGER PRIMARY KEY,
+    dated_by VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS batch_slices (
     batch_id INTEGER NOT NULL,
@@ -312,8 +322,10 @@ class Warehouse:
         vintage: datetime,
         batch_id: int | None = None,
         con: duckdb.DuckDBPyConnection | None = None,
+        dated_by: str = DATED_BY_GIVEN,
     ) -> int:
         """Store one file's batch inside the caller's open transaction; returns its batch id.
+        `dated_by` says how `vintage` was known (DATED_BY_GIVEN or DATED_BY_INGEST).
 
         The caller commits (several files may share a commit: a commit costs an fsync) or
         rolls back; either way no file is ever stored in part. `con` is the connection
@@ -342,6 +354,7 @@ class Warehouse:
                 "; ".join(batch.notes) or None,
             ],
         )
+        con.execute("INSERT INTO batch_dating VALUES (?, ?)", [batch_id, dated_by])
         registered = []
         try:
             if batch.lazy is not None:

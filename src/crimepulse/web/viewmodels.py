@@ -17,8 +17,10 @@ from crimepulse.analysis import measures, selection
 from crimepulse.analysis.periods import add_months, month_end
 from crimepulse.analysis.question import BOROUGH, FORCE, WARD, GridQuestion, Question
 from crimepulse.errors import QuestionError
-from crimepulse.present import words
-from crimepulse.store.coverage import coverage
+from crimepulse.oplog import OutcomesLog
+from crimepulse.present import numbers, words
+from crimepulse.store import clock
+from crimepulse.store.coverage import Series, coverage
 from crimepulse.web.deps import Readers
 from crimepulse.web.urls import urls
 
@@ -45,19 +47,20 @@ SOURCES = {"": "Best available", "mps": "MPS tables", "police.uk": "police.uk", 
 
 
 def months_published(r: Readers) -> list[date]:
-    """Month ends a reader can pick as the as-of date, newest first: the months of the
-    force's longest-running count series (the MPS table when loaded)."""
+    """Month ends a reader can pick as the as-of date, newest first: from the one clock's
+    latest month (store/clock.py) back to the first month of the lead monthly series."""
 
     def compute() -> list[date]:
-        series = [s.as_dict() for s in coverage(r.cursor())]
-        chosen = [s for s in series if s["dataset"] == "counts"] or [
-            s for s in series if s["dataset"] == "crimes"
-        ]
-        if not chosen:
+        series = coverage(r.cursor())
+        last = clock.latest_month(series)
+        if last is None:
             return []
-        last = max(date.fromisoformat(f"{s['last_month']}-01") for s in chosen)
-        first = min(date.fromisoformat(f"{s['first_month']}-01") for s in chosen)
-        out, m = [], last
+        lead: list[Series] = []
+        for dataset in clock.LEAD_DATASETS:
+            lead = lead or [s for s in series if s.dataset == dataset and s.first_month]
+        firsts = [date.fromisoformat(f"{s.first_month}-01") for s in lead]
+        first = min(firsts) if firsts else last.replace(day=1)
+        out, m = [], last.replace(day=1)
         while m >= first:
             out.append(month_end(m))
             m = add_months(m, -1)
@@ -69,6 +72,28 @@ def months_published(r: Readers) -> list[date]:
 def default_as_of(r: Readers) -> str:
     months = months_published(r)
     return months[0].isoformat() if months else date.today().isoformat()
+
+
+def the_clock(r: Readers, log: OutcomesLog) -> clock.Clock:
+    """What "latest" means on every page: the latest month and week the data answers."""
+    return clock.clock(coverage(r.cursor()), log.today(), log.last_day())
+
+
+def snapshot_clock(meta: dict[str, Any], as_of: str) -> str:
+    """Where a snapshot's monthly figures end against the month the page shows: one
+    sentence, so the two never seem to disagree about "the latest month"."""
+    end = meta.get("month_end")
+    if not end:
+        return ""
+    shown = numbers.month(as_of)
+    theirs = numbers.month(str(end))
+    if theirs == shown:
+        return f"Its monthly figures are for {theirs}, the month shown below."
+    when = f"the week {meta['week']}" if meta.get("week") else numbers.day(str(meta["as_of"]))
+    return (
+        f"It was written for {when}, so its monthly figures are for {theirs}; the table "
+        f"below is for {shown}."
+    )
 
 
 # -- the grid -------------------------------------------------------------------------------

@@ -46,7 +46,11 @@ def home(
         document = store.document(latest[0]["id"])
         section = document.sections[0] if document.sections else None
         paragraphs = [document.text(b.spans) for b in section.blocks] if section else []
-        headline = {**latest[0], "paragraphs": paragraphs[:3]}
+        headline = {
+            **latest[0],
+            "paragraphs": paragraphs[:3],
+            "clock": views.snapshot_clock(document.meta, as_of),
+        }
     try:
         grid = views.grid(r, as_of, "force", "groups", "month,ytd,fy")
     except QuestionError as exc:
@@ -181,7 +185,7 @@ def area_page(
         return unanswerable(request, borough, exc, **context)
     ranked = sorted(m["rows"], key=lambda row: -(row["current"] or 0))
     position = next((i + 1 for i, row in enumerate(ranked) if row["code"] == code), None)
-    ops = catalog.operations(log, None, "borough")
+    ops = catalog.operations(log, views.the_clock(r, log).week, "borough")  # the one clock
     ops_rows = [row for row in ops["rows"] if row["group"]["borough"] == borough]
     csv = urls.csv("grid", as_of=as_of, areas="boroughs", categories="groups")
     return page(
@@ -204,10 +208,11 @@ def area_page(
 
 @router.get("/operations", response_class=HTMLResponse)
 def operations_page(
-    request: Request, log: Log, week: str = "", by: str = "event_type"
+    request: Request, r: Dep, log: Log, week: str = "", by: str = "event_type"
 ) -> HTMLResponse:
     """What the police did: a week's approved outcomes, each compared three ways."""
     by = by if by in catalog.BY else "event_type"
+    week = week or views.the_clock(r, log).week  # the week every page calls the latest
     try:
         report = catalog.operations(log, week, by)
     except QuestionError as exc:
@@ -225,9 +230,9 @@ def operations_page(
 
 
 @router.get("/operations.csv")
-def operations_csv(log: Log, week: str = "", by: str = "event_type") -> Response:
+def operations_csv(r: Dep, log: Log, week: str = "", by: str = "event_type") -> Response:
     by = by if by in catalog.BY else "event_type"
-    report = log.weekly(week or None, [by]).as_dict()
+    report = log.weekly(week or views.the_clock(r, log).week, [by]).as_dict()
     body = catalog.operations_csv(report, by)
     name = f"police-action-{report['week']}-by-{by}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
