@@ -5,6 +5,7 @@ tables carry no figure; on a small warehouse counted by hand and on the real tab
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,9 @@ import pytest
 import crimepulse
 from crimepulse import snapshot
 from crimepulse.api import Crimepulse
+from crimepulse.oplog import OutcomesLog
+from crimepulse.present import numbers
+from crimepulse.snapshot import editing
 from crimepulse.snapshot.context import latest_year
 from tests.factories import write
 from tests.snapshot.conftest import write_mps
@@ -166,3 +170,43 @@ def test_real_week_of_19_february_2023(real: Crimepulse) -> None:
     assert rest["window"]["start"] == "2021-04-01" and rest["window"]["end"] == "2022-03-31"
     texts = [item["text"] for item in found["national"]["items"]]
     assert "Homicide: no national homicide figure is loaded for 2021/22." in texts
+
+
+@pytest.mark.shared
+def test_the_commissioners_post_from_real_tables_and_the_weeks_log(
+    real: Crimepulse, post_week_log: OutcomesLog
+) -> None:
+    """The issue's done-when, whole: the real MPS and England & Wales tables with the log of
+    the post's week (2023-W07). The year's murders, the national comparison, the plain
+    "no national homicide figure" and every operational line are in one snapshot, and
+    every number in every section is its Fact's value, formatted."""
+    snap = snapshot.build(real, "week", "2023-02-19", "violence", log=post_week_log, charts=False)
+    doc = json.loads(str(snapshot.render(snap, "json")))
+    facts = {f["id"]: f for f in doc["facts"]}
+    found = {s["key"]: s for s in doc["sections"]}
+    year = [i["text"] for i in found["year"]["items"]]
+    assert any("112 in 2022, against 135 in 2021, −17%" in t for t in year)
+    national = [i["text"] for i in found["national"]["items"]]
+    assert "Homicide: no national homicide figure is loaded for 2021/22." in national
+    assert any(t.startswith("Robbery: London (+7.1%)") for t in national)
+    ops = [i["text"] for i in found["operations"]["items"] if i["kind"] == "li"]
+    assert "Robbery: 130 arrests, 13 charged, two convictions, 28 crimes solved." in ops
+    county = next(t for t in ops if t.startswith("County lines:"))
+    assert "13 lines closed" in county and "14 charged" in county
+    assert any(t.startswith("Firearms: five firearms recovered") for t in ops)
+    assert any(t.startswith("Organised crime:") for t in ops)
+    for section in doc["sections"]:  # each number shown is its Fact's field, formatted
+        for item in section["items"]:
+            for number in item["numbers"]:
+                value: Any = facts[number["fact"]]
+                for part in number["field"].split("."):
+                    value = value[part]
+                assert number["text"] in {numbers.fmt(value, s) for s in numbers.STYLES}
+    # and no figure in the prose is free: the builder's own template, every number a
+    # placeholder, passes the checks an edit must pass (a typed figure would be refused)
+    template = editing.to_template(snap)
+    assert "{homicide_2022.current}" in template and "112" not in template.split("\n## ", 1)[1]
+    assert snapshot.render(editing.apply(snap, template), "md") == snapshot.render(snap, "md")
+    post = str(snapshot.render(snap, "post", "https://police.example/w07"))
+    assert "Robbery: 130 arrests" in post and "https://police.example/w07" in post
+    assert not re.search(r"f-[0-9a-f]{12}", post)

@@ -42,7 +42,7 @@ from crimepulse.snapshot.model import Block, Section, Sentence, Snapshot, Span
 from crimepulse.snapshot.narrative import count_style, merged
 from crimepulse.snapshot.text import CONTEXT
 
-EDITABLE = ("headline", "national", "well", "improve", "operations", "next")
+EDITABLE = ("headline", "year", "national", "well", "improve", "operations", "next")
 CONTEXT_OPEN, CONTEXT_CLOSE = "[context]", "[/context]"
 # Short names for the fields a number span cites (the rest keep their own name).
 FIELD_NAMES = {"stats.usual_change_pct": "usual"}
