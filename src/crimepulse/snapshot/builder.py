@@ -337,7 +337,7 @@ class Builder:
 
     def meta(self, plan: Plan, facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         area = self.place if self.area == "all" else self.area
-        when = (plan.week and f"week {plan.week}") or numbers.span(
+        when = (plan.week and f"week of {numbers.week(plan.week)}") or numbers.span(
             plan.period_start.isoformat(), plan.month_end.isoformat()
         )
         synthetic = any(
