@@ -399,8 +399,8 @@ def test_home_and_its_snapshot_state_the_same_latest_month(client: TestClient) -
     # a reader picking an earlier month is told the snapshot's month differs
     text = html.unescape(client.get("/", params={"as_of": "2023-11-30"}).text)
     assert (
-        "It was written for the week 2024-W01, so its monthly figures are for December "
-        "2023; the table below is for November 2023."
+        "It was written for the week of 1–7 January 2024, so its monthly figures are for "
+        "December 2023; the table below is for November 2023."
     ) in text
 
 

@@ -89,7 +89,8 @@ def snapshot_clock(meta: dict[str, Any], as_of: str) -> str:
     theirs = numbers.month(str(end))
     if theirs == shown:
         return f"Its monthly figures are for {theirs}, the month shown below."
-    when = f"the week {meta['week']}" if meta.get("week") else numbers.day(str(meta["as_of"]))
+    week = meta.get("week")
+    when = f"the week of {numbers.week(week)}" if week else numbers.day(str(meta["as_of"]))
     return (
         f"It was written for {when}, so its monthly figures are for {theirs}; the table "
         f"below is for {shown}."
