@@ -32,3 +32,14 @@ def test_more_than_a_year_after_the_monthly_figures_still_counts_them(cp: Crimep
     snap = cp.snapshot("week", "2025-02-23", "violence", oplog=False, charts=False)
     assert snap.meta["month_end"] == "2023-12-31"
     assert "December 2023, 14 months before" in snap.text(snap.sections[0].blocks[0].spans)
+
+
+def test_a_week_counts_the_months_published_by_its_as_of_day(cp: Crimepulse) -> None:
+    """Asked on Thursday 30 November 2023 (a month's last day), the week is 20–26 November
+    and its monthly figures are November's, the month the pages show on that day; asked a
+    day earlier, November is not yet whole, so they are October's."""
+    on_the_day = cp.snapshot("week", "2023-11-30", "violence", oplog=False, charts=False)
+    assert on_the_day.meta["week"] == "2023-W47"
+    assert on_the_day.meta["month_end"] == "2023-11-30"
+    before = cp.snapshot("week", "2023-11-29", "violence", oplog=False, charts=False)
+    assert before.meta["week"] == "2023-W47" and before.meta["month_end"] == "2023-10-31"

@@ -121,7 +121,7 @@ class Builder:
             return Plan(period, day, day, _WINDOWS[period])
         sunday = day - timedelta(days=(day.weekday() + 1) % 7)
         monday = sunday - timedelta(days=6)
-        last = self._latest_month(sunday)
+        last = self._latest_month(day)  # the months published by the as-of day
         windows = ("month", "ytd") if last.month > 1 else ("month",)
         return Plan(period, sunday, last, windows, week_of(sunday), monday)
 
