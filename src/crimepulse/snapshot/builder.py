@@ -15,7 +15,7 @@ from importlib import metadata
 from typing import Any
 
 from crimepulse.analysis import periods
-from crimepulse.analysis.periods import month_end
+from crimepulse.analysis.periods import COVID_YEARS, PRE_COVID, month_end
 from crimepulse.core.facts import Fact
 from crimepulse.core.reference import forces
 from crimepulse.core.reference.forces import DEFAULT_FORCE
@@ -266,7 +266,7 @@ class Builder:
         2017–19 level (analysis/position.py), shown under "where we must improve" only when
         it has risen from that low by more than its usual variation; nothing otherwise
         (the words never say "above its low" on a change within usual variation)."""
-        if not isinstance(self.cp, PositionSource) or plan.month_end.year < 2022:
+        if not isinstance(self.cp, PositionSource) or plan.month_end.year <= COVID_YEARS[1]:
             return []
         label = self.theme.categories[0][1]
         try:
@@ -275,8 +275,8 @@ class Builder:
             )
         except QuestionError as exc:
             self.left_out.append(
-                f"{label.capitalize()} is not set against its covid-era low and its 2017–19 "
-                f"level: {exc}"
+                f"{label.capitalize()} is not set against its covid-era low and its "
+                f"{PRE_COVID[0]}–{PRE_COVID[1] % 100:02d} level: {exc}"
             )
             return []
         if found.low.verdict != "up":

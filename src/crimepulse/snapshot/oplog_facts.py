@@ -148,17 +148,9 @@ def week_facts(log: OutcomesLog, week: str, theme: Theme, area: str = "all") -> 
             "area": area,
             "approved_only": True,
         }
-        covered = all(w in series for w in baseline)
-        if not covered:
-            if this:
-                out.append(_fact(query, event_type, monday, sunday, Finding(current=this), area))
-            continue
-        counts = [series[w] for w in baseline]
-        if not this and not any(counts):
-            continue
-        tested = _tested(this, compare(this, counts, "previous_13_weeks"))
-        against = ComparisonRef("previous 13 weeks", weeks=tuple(baseline), counts=tuple(counts))
-        out.append(_fact(query, event_type, monday, sunday, tested, area, against))
+        fact = _tested_fact(query, event_type, monday, sunday, this, series, baseline, area)
+        if fact is not None:
+            out.append(fact)
     return out
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -105,24 +104,9 @@ def _fast(f: SourceFile, names: list[str]) -> CsvTable:
     return CsvTable(table.append_column(LINE, lines), [], table.num_rows)
 
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 _UNCLOSED = "a quoted field opened on this line is never closed"
 _RUNS_ON = "a quoted field opened on this line runs to line"
 MAX_RECORD_LINES = 1000  # a quoted field spanning more lines than this is taken as unclosed
-
-
-def physical_lines(text: str) -> list[tuple[int, str]]:
-    """(1-based number, text with its line end) per line, split as Arrow and
-    `bytes.splitlines` split: at CRLF, CR or LF (not at the other characters
-    `str.splitlines` breaks on)."""
-    out: list[tuple[int, str]] = []
-    start = 0
-    for match in _NEWLINE.finditer(text):
-        out.append((len(out) + 1, text[start : match.end()]))
-        start = match.end()
-    if start < len(text):
-        out.append((len(out) + 1, text[start:]))
-    return out
 
 
 def _ends_quoted(text: str, quoted: bool) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from crimepulse.store.coverage import YEARLY, Series
+from crimepulse.store.coverage import YEARLY, Series, _next_month
 
 # The monthly datasets whose newest month is "the latest month", in order of preference:
 # the force's pre-aggregated tables (the longest consistent series), then crime records.
@@ -25,8 +25,7 @@ LEAD_DATASETS = ("counts", "crimes")
 
 
 def _month_end(first: date) -> date:
-    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return following - timedelta(days=1)
+    return _next_month(first) - timedelta(days=1)
 
 
 def _last_month_end(s: Series) -> date | None:

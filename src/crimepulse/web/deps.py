@@ -129,14 +129,19 @@ REVIEWER_COOKIE = "crimepulse_session"
 def reviewer(request: Request) -> Actor | None:
     """The signed-in reviewer (or admin), from the session cookie; None for the public and
     for a session that has ended (signed out, expired, or the token revoked or rotated)."""
+    if hasattr(request.state, "reviewer"):  # asked once per request (route and header)
+        cached: Actor | None = request.state.reviewer
+        return cached
     session_id = request.cookies.get(REVIEWER_COOKIE)
-    if not session_id:
-        return None
-    try:
-        actor = state(request).log.session_actor(session_id, client="web")
-    except Unauthorized:
-        return None
-    return actor if actor.role in auth.REVIEW else None
+    actor: Actor | None = None
+    if session_id:
+        try:
+            found = state(request).log.session_actor(session_id, client="web")
+        except Unauthorized:
+            found = None
+        actor = found if found is not None and found.role in auth.REVIEW else None
+    request.state.reviewer = actor
+    return actor
 
 
 def synthetic(request: Request) -> str | None:

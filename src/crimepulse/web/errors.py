@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import Scope
 
 from crimepulse.errors import CrimepulseError, FieldError, ValidationFailed
 
@@ -128,17 +129,17 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> Resp
     return answer(request, ValidationFailed.status, title, check_fields(request, errors), errors)
 
 
+def served(app: Any, scope: Scope) -> bool:
+    """Whether some route of `app` serves this scope's method and path in full."""
+    return any(route.matches(scope)[0] == Match.FULL for route in app.router.routes)
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path, asked of the routes themselves (they
     may be nested in included routers). Starlette's own 405 named only the first route's
     (PUT /oplog/events said `Allow: POST`, though GET is served there too)."""
     return [
-        method
-        for method in METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
-            for route in request.app.router.routes
-        )
+        method for method in METHODS if served(request.app, {**request.scope, "method": method})
     ]
 
 

@@ -25,13 +25,12 @@ from typing import Any
 
 from anyio import to_thread
 from starlette.requests import Request
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crimepulse.config import Settings
 from crimepulse.errors import Unauthorized
 from crimepulse.state.auth import Actor
-from crimepulse.web.errors import READS, answer
+from crimepulse.web.errors import READS, answer, served
 from crimepulse.web.urls import API_PREFIX, OPLOG_PATH
 
 Authenticate = Callable[[str | None, str], Actor]  # OutcomesLog.authenticate
@@ -123,8 +122,7 @@ class BodyLimits:
         """A write served by a route of the JSON API: every one needs a token."""
         if scope["method"] in READS or not scope["path"].startswith(f"{API_PREFIX}/"):
             return False
-        routes = scope["app"].router.routes if "app" in scope else ()
-        return any(route.matches(scope)[0] == Match.FULL for route in routes)
+        return "app" in scope and served(scope["app"], scope)
 
     async def signed_in(self, request: Request, send: Send) -> bool:
         """Check the bearer token; answer 401 (the body unread) when it is not valid."""

@@ -94,6 +94,11 @@ AskedGrid = Annotated[GridQuestion, Depends(asked_grid)]
 CSV_BATCH_ROWS = 2_000  # rows written per chunk of a streamed CSV
 
 
+def _wants_csv(request: Request, fmt: str | None) -> bool:
+    """CSV when `format=csv` is asked for or the client accepts text/csv."""
+    return fmt == "csv" or "text/csv" in request.headers.get("accept", "")
+
+
 def _respond(
     request: Request,
     r: Readers,
@@ -105,7 +110,7 @@ def _respond(
     A CSV is the whole table, streamed in chunks of `CSV_BATCH_ROWS` rows (the table, not
     its text, is what the cache keeps), so a large download neither waits for nor holds
     its whole body."""
-    wants_csv = fmt == "csv" or "text/csv" in request.headers.get("accept", "")
+    wants_csv = _wants_csv(request, fmt)
     key = f"{r.data_version()}|{request.url.path}|{sorted(request.query_params.multi_items())}"
     key = f"{key}|{wants_csv}"
     etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:20] + '"'
@@ -181,7 +186,7 @@ def grid(
     """JSON comes a page at a time with the total; CSV is every cell unless a page is asked
     for, so a download is never cut at a page size. A ward shared by name between two
     boroughs is named as it can be asked for, "Abbey (Merton)", never bare "Abbey"."""
-    wants_csv = fmt == "csv" or "text/csv" in request.headers.get("accept", "")
+    wants_csv = _wants_csv(request, fmt)
     size = per_page or (None if wants_csv else 100)
 
     def payload() -> dict[str, Any]:

@@ -35,10 +35,6 @@ COOKIE = REVIEWER_COOKIE
 PENDING_SHOWN = 200
 
 
-def _actor(request: Request) -> Actor | None:
-    return reviewer(request)
-
-
 def _same_origin(request: Request) -> None:
     """Refuse a state-changing POST unless it names our origin, scheme included. The check
     compared only the host, and let a POST with no Origin through."""
@@ -54,9 +50,8 @@ def _same_origin(request: Request) -> None:
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
-    """The urlencoded form (parsed here: no multipart dependency for three fields), once
-    it is known to come from this site's own pages."""
-    _same_origin(request)
+    """The urlencoded form (parsed here: no multipart dependency for three fields); the
+    caller has checked it comes from this site's own pages (`_same_origin`)."""
     return parse_qs((await request.body()).decode("utf-8", "replace"))
 
 
@@ -79,7 +74,7 @@ def _page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
 @router.get("", response_class=HTMLResponse)
 def review_page(request: Request, log: Log, store: Archive, done: str = "") -> HTMLResponse:
     """The sign-in form, or what is waiting for this reviewer."""
-    actor = _actor(request)
+    actor = reviewer(request)
     if actor is None:
         return _page(request, actor=None)
     waiting = [
@@ -93,6 +88,7 @@ def review_page(request: Request, log: Log, store: Archive, done: str = "") -> H
 
 @router.post("/sign-in", response_class=HTMLResponse, response_model=None)
 async def sign_in(request: Request, log: Log) -> Response:
+    _same_origin(request)
     form = await _form(request)
     token = (form.get("token") or [""])[0].strip()
     try:
@@ -142,7 +138,7 @@ def _edit_page(
 @router.get("/snapshots/{snapshot_id}/edit", response_class=HTMLResponse)
 def edit_page(request: Request, snapshot_id: RowId, store: Archive) -> HTMLResponse:
     """A draft's words as a template in a text area (numbers as Fact placeholders)."""
-    actor = _actor(request)
+    actor = reviewer(request)
     if actor is None:
         return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
     record = store.get(snapshot_id)
@@ -155,7 +151,7 @@ async def edit_snapshot(request: Request, snapshot_id: RowId, store: Archive) ->
     `crimepulse snapshot edit`; a refused edit comes back with each line's reason and the
     text as typed, and nothing is stored. Who is asking is known before the form is read."""
     _same_origin(request)
-    actor = _actor(request)
+    actor = reviewer(request)
     if actor is None:
         return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
     form = await _form(request)
@@ -177,7 +173,7 @@ async def snapshot_step(
     """Approve a draft or publish an approved snapshot (the form has no fields: its body
     is never read)."""
     _same_origin(request)
-    actor = _actor(request)
+    actor = reviewer(request)
     if actor is None:
         return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
     try:
@@ -197,7 +193,7 @@ async def approve_events(request: Request, log: Log) -> Response:
     """Approve the ticked events, or every pending one. Who is asking is known before the
     form is read: a stranger's form is refused unread."""
     _same_origin(request)
-    actor = _actor(request)
+    actor = reviewer(request)
     if actor is None:
         return _page(request, 401, actor=None, error="Sign in as a reviewer first.")
     form = await _form(request)
