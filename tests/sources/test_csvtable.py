@@ -180,3 +180,13 @@ def test_trimmed_finds_every_padded_column(values: list[str], padded: bool) -> N
     assert table.column("n").to_pylist() == list(range(len(values)))
     if padded:  # a clean column may be reported padded (then trimmed for nothing), never
         assert csvtable._maybe_padded(column)  # a padded one clean
+
+
+def test_values_are_trimmed_in_a_file_with_an_over_long_line(tmp_path: Path) -> None:
+    """The long-line path is the exact path: its values are trimmed like every other."""
+    padded = street_row(" p1 ", location="  On or near High Street ")
+    path = write(tmp_path / "street.csv", [padded, street_row("x" * 40_000)], "\n", False)
+    unit = next(files.discover([path], ReadLimits(max_line_bytes=16 << 10)))
+    got = csvtable.read_strings(unit, files.header(unit))
+    assert got.table.column("crimeid").to_pylist() == ["p1"]
+    assert got.table.column("location").to_pylist() == ["On or near High Street"]

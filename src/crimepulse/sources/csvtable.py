@@ -342,11 +342,12 @@ def read_strings(f: SourceFile, header: list[str]) -> CsvTable:
     names = [normalise(c) for c in header]
     f = files.surveyed(f)
     if f.long_lines:  # Arrow would buffer the long line whole: the exact path skips it
-        return _exact(f, names)
-    try:
-        got = _fast(f, names)
-    except _Irregular:
         got = _exact(f, names)
+    else:
+        try:
+            got = _fast(f, names)
+        except _Irregular:
+            got = _exact(f, names)
     got.table = trimmed(got.table)
     return got
 
